@@ -1,0 +1,50 @@
+//! Turning point items into tensors.
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// A batch of points.
+#[derive(Debug, Clone)]
+pub struct PointBatch {
+    /// The points, shape `[B, D]` (float).
+    pub points: Tensor<2>,
+}
+
+/// Stacks `B` points of dimension `dim` (each a `Vec<f32>`) into a [`PointBatch`] of shape `[B, dim]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointBatcher {
+    dim: usize,
+}
+
+impl PointBatcher {
+    /// A batcher for points of dimension `dim`.
+    pub fn new(dim: usize) -> Self {
+        Self { dim }
+    }
+
+    /// Dimension of the points this batcher expects.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+}
+
+impl Batcher<Vec<f32>, PointBatch> for PointBatcher {
+    /// # Panics
+    /// If an item's length differs from the batcher's `dim` (the trait cannot return an error).
+    fn batch(&self, items: Vec<Vec<f32>>, device: &Device) -> PointBatch {
+        let b = items.len();
+        let mut flat = Vec::with_capacity(b * self.dim);
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(
+                item.len(),
+                self.dim,
+                "point {i} of the batch has {} values, but the batcher expects dimension {}",
+                item.len(),
+                self.dim
+            );
+            flat.extend_from_slice(item);
+        }
+        let points = Tensor::from_data(TensorData::new(flat, [b, self.dim]), device);
+        PointBatch { points }
+    }
+}

@@ -1,0 +1,132 @@
+//! A validated, row-major set of points.
+
+use burn::data::dataset::{Dataset, DatasetError};
+
+use crate::error::DataError;
+
+/// `N` points of dimension `dim`, stored row-major as an `N × dim` buffer of finite `f32`.
+///
+/// As a Burn [`Dataset`], item `i` is row `i` as a `Vec<f32>` of length `dim`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Points {
+    dim: usize,
+    values: Vec<f32>,
+}
+
+impl Points {
+    /// Wraps a row-major buffer of `N × dim` values.
+    ///
+    /// Fails if `dim == 0`, if `values.len()` is not a multiple of `dim`, or if any value is
+    /// not finite. An empty buffer (`N = 0`) is allowed.
+    pub fn new(dim: usize, values: Vec<f32>) -> Result<Self, DataError> {
+        if dim == 0 {
+            return Err(DataError::ZeroDim);
+        }
+        if !values.len().is_multiple_of(dim) {
+            return Err(DataError::LengthNotMultiple {
+                len: values.len(),
+                dim,
+            });
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(DataError::NonFinite {
+                row: i / dim,
+                col: i % dim,
+                value: values[i],
+            });
+        }
+        Ok(Self { dim, values })
+    }
+
+    /// Builds a point set from rows that must all have length `dim` (same checks as [`Points::new`]).
+    pub fn from_rows<R: AsRef<[f32]>>(
+        dim: usize,
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<Self, DataError> {
+        if dim == 0 {
+            return Err(DataError::ZeroDim);
+        }
+        let mut values = Vec::new();
+        for (row, r) in rows.into_iter().enumerate() {
+            let r = r.as_ref();
+            if r.len() != dim {
+                return Err(DataError::DimensionMismatch {
+                    expected: dim,
+                    found: r.len(),
+                    row,
+                });
+            }
+            values.extend_from_slice(r);
+        }
+        Self::new(dim, values)
+    }
+
+    /// Number of points `N`.
+    pub fn len(&self) -> usize {
+        self.values.len() / self.dim
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Dimension of each point.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Point `i` as a slice of length `dim`.
+    ///
+    /// # Panics
+    /// If `i >= self.len()`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        assert!(
+            i < self.len(),
+            "point index {i} out of range for {} points",
+            self.len()
+        );
+        &self.values[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// The whole row-major `N × dim` buffer.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// Consumes the set and returns `(dim, values)`.
+    pub fn into_parts(self) -> (usize, Vec<f32>) {
+        (self.dim, self.values)
+    }
+
+    /// Iterator over the points, each a slice of length `dim`.
+    pub fn iter_rows(&self) -> std::slice::ChunksExact<'_, f32> {
+        self.values.chunks_exact(self.dim)
+    }
+
+    /// The points at `indices`, in that order (indices may repeat).
+    ///
+    /// # Panics
+    /// If any index is `>= self.len()`.
+    pub fn select(&self, indices: &[usize]) -> Points {
+        let mut values = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            values.extend_from_slice(self.row(i));
+        }
+        Points {
+            dim: self.dim,
+            values,
+        }
+    }
+}
+
+impl Dataset<Vec<f32>> for Points {
+    /// Point `index` as a `Vec<f32>` of length `dim`; panics if out of range, as the trait requires.
+    fn get(&self, index: usize) -> Result<Vec<f32>, DatasetError> {
+        Ok(self.row(index).to_vec())
+    }
+
+    fn len(&self) -> usize {
+        Points::len(self)
+    }
+}

@@ -1,0 +1,76 @@
+//! Batcher and data loader tests on the flex backend.
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::tensor::Device;
+use flow_data::{PointBatcher, Points, checkerboard, dataloader};
+
+fn device() -> Device {
+    Device::flex()
+}
+
+#[test]
+fn batcher_shape_and_values() {
+    let dev = device();
+    let items = vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, -6.5]];
+    let batch = PointBatcher::new(2).batch(items, &dev);
+    assert_eq!(batch.points.dims(), [3, 2]);
+    let got = batch.points.into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(got, vec![1.0, 2.0, 3.0, 4.0, 5.0, -6.5]);
+}
+
+#[test]
+#[should_panic(expected = "expects dimension 2")]
+fn batcher_rejects_wrong_dimension() {
+    PointBatcher::new(2).batch(vec![vec![1.0, 2.0], vec![3.0]], &device());
+}
+
+/// Rows of all batches of one pass, plus the batch sizes.
+fn one_pass(
+    loader: &dyn burn::data::dataloader::DataLoader<flow_data::PointBatch>,
+) -> (Vec<usize>, Vec<Vec<f32>>) {
+    let mut sizes = Vec::new();
+    let mut rows = Vec::new();
+    for batch in loader.iter() {
+        let batch = batch.unwrap();
+        let [b, d] = batch.points.dims();
+        assert_eq!(d, 2);
+        sizes.push(b);
+        let flat = batch.points.into_data().try_to_vec::<f32>().unwrap();
+        rows.extend(flat.chunks_exact(2).map(<[f32]>::to_vec));
+    }
+    (sizes, rows)
+}
+
+#[test]
+fn dataloader_covers_all_points() {
+    let dev = device();
+    let pts = checkerboard(103, 11);
+    let expected: Vec<Vec<f32>> = pts.iter_rows().map(<[f32]>::to_vec).collect();
+
+    // In order: ⌈103/10⌉ = 11 batches, the last of 3, rows unchanged.
+    let loader = dataloader(pts.clone(), 10, None, &dev);
+    assert_eq!(loader.num_items(), 103);
+    let (sizes, rows) = one_pass(loader.as_ref());
+    assert_eq!(sizes.len(), 11);
+    assert!(sizes[..10].iter().all(|&s| s == 10) && sizes[10] == 3);
+    assert_eq!(rows, expected);
+
+    // Shuffled: same batch count, a permutation of the points, not the original order,
+    // reproducible for a given seed.
+    let loader = dataloader(pts.clone(), 10, Some(4), &dev);
+    let (sizes, rows) = one_pass(loader.as_ref());
+    assert_eq!(sizes.len(), 11);
+    assert_ne!(rows, expected);
+    let sort = |mut v: Vec<Vec<f32>>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v
+    };
+    assert_eq!(sort(rows.clone()), sort(expected.clone()));
+    let (_, rows_again) = one_pass(dataloader(pts, 10, Some(4), &dev).as_ref());
+    assert_eq!(rows_again, rows);
+
+    // Exact multiple: 4 points in batches of 2.
+    let small = Points::new(2, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]).unwrap();
+    let (sizes, _) = one_pass(dataloader(small, 2, None, &dev).as_ref());
+    assert_eq!(sizes, vec![2, 2]);
+}

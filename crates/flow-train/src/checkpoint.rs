@@ -1,0 +1,120 @@
+//! Checkpointers that never leave a half-written record behind.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::store::ModuleRecord;
+use burn::train::checkpoint::{Checkpoint, Checkpointer, CheckpointerError};
+
+use crate::fsutil::temporary_path;
+use crate::monitor::RunMonitor;
+
+/// Records named `<name>-<epoch>.bpk` in one directory, each written to a temporary file
+/// and renamed into place, so a crash leaves either the old state or the new one.
+#[derive(Debug, Clone)]
+pub struct AtomicFileCheckpointer {
+    directory: PathBuf,
+    name: String,
+}
+
+impl AtomicFileCheckpointer {
+    /// Checkpoints of `name` under `directory` (created if needed).
+    pub fn new(directory: &Path, name: &str) -> std::io::Result<Self> {
+        fs::create_dir_all(directory)?;
+        Ok(Self {
+            directory: directory.to_path_buf(),
+            name: name.to_string(),
+        })
+    }
+
+    /// The file of `epoch`.
+    pub fn path(&self, epoch: usize) -> PathBuf {
+        self.directory.join(format!("{}-{epoch}.bpk", self.name))
+    }
+}
+
+/// Saves `record` to `path` through a temporary file and a rename.
+fn save_atomically<R: Checkpoint>(record: R, path: &Path) -> Result<(), CheckpointerError> {
+    let temporary = temporary_path(path);
+    record.save(temporary.clone())?;
+    fs::rename(&temporary, path).map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        CheckpointerError::IOError(e)
+    })
+}
+
+impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
+    fn save(&self, epoch: usize, record: R) -> Result<(), CheckpointerError> {
+        save_atomically(record, &self.path(epoch))
+    }
+
+    fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
+        match fs::remove_file(self.path(epoch)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(CheckpointerError::IOError(e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn restore(&self, epoch: usize) -> Result<R, CheckpointerError> {
+        R::load(self.path(epoch))
+    }
+}
+
+/// Called with the epoch and the path of a freshly saved model record.
+pub type SnapshotHook = Arc<dyn Fn(usize, &Path) + Send + Sync>;
+
+/// The model checkpointer: epoch records for resuming, plus the best model copied to the
+/// artifact's `model.bpk` as soon as it is saved, and an optional hook for snapshots.
+pub struct ModelCheckpointer {
+    files: AtomicFileCheckpointer,
+    best_path: PathBuf,
+    monitor: RunMonitor,
+    snapshot: Option<SnapshotHook>,
+}
+
+impl ModelCheckpointer {
+    /// A checkpointer writing epoch records through `files` and the best one to `best_path`.
+    pub fn new(
+        files: AtomicFileCheckpointer,
+        best_path: PathBuf,
+        monitor: RunMonitor,
+        snapshot: Option<SnapshotHook>,
+    ) -> Self {
+        Self {
+            files,
+            best_path,
+            monitor,
+            snapshot,
+        }
+    }
+}
+
+impl Checkpointer<ModuleRecord> for ModelCheckpointer {
+    fn save(&self, epoch: usize, record: ModuleRecord) -> Result<(), CheckpointerError> {
+        let path = self.files.path(epoch);
+        save_atomically(record, &path)?;
+        if self.monitor.is_best_epoch(epoch) {
+            let temporary = temporary_path(&self.best_path);
+            fs::copy(&path, &temporary)
+                .and_then(|_| fs::rename(&temporary, &self.best_path))
+                .map_err(CheckpointerError::IOError)?;
+        }
+        if let Some(hook) = &self.snapshot
+            && self.monitor.is_snapshot_epoch(epoch)
+        {
+            hook(epoch, &path);
+        }
+        Ok(())
+    }
+
+    fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
+        Checkpointer::<ModuleRecord>::delete(&self.files, epoch)
+    }
+
+    fn restore(&self, epoch: usize) -> Result<ModuleRecord, CheckpointerError> {
+        self.files.restore(epoch)
+    }
+}

@@ -1,0 +1,75 @@
+//! The error type of the training and inference library.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a training or inference command.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// A setting is out of its allowed range (exit code 2 in the binary).
+    #[error("invalid value for {flag}: {reason}")]
+    InvalidArgument {
+        /// The command-line flag (or config field) at fault.
+        flag: &'static str,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+    /// The model configuration is invalid.
+    #[error(transparent)]
+    Model(#[from] flow_model::ModelError),
+    /// The data could not be built.
+    #[error(transparent)]
+    Data(#[from] flow_data::DataError),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file exists but its contents are unusable.
+    #[error("{}: {reason}", path.display())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A plot could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
+    /// The backend failed while training.
+    #[error("training failed: {0}")]
+    Training(String),
+}
+
+impl FlowError {
+    /// An [`FlowError::InvalidArgument`].
+    pub fn invalid(flag: &'static str, reason: impl Into<String>) -> Self {
+        Self::InvalidArgument {
+            flag,
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`FlowError::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A [`FlowError::BadFile`] for `path`.
+    pub fn bad_file(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Self::BadFile {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether the error is the user's arguments (the binary exits with 2 for those).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Self::InvalidArgument { .. } | Self::Model(_))
+    }
+}

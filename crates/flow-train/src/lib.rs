@@ -1,0 +1,20 @@
+//! Training and inference for planar flows on Burn: the Learner wiring, the artifact
+//! directory, plots, and the `flow-train` command line.
+
+pub mod artifacts;
+pub mod backend;
+pub mod checkpoint;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod fsutil;
+pub mod inference;
+pub mod model;
+pub mod monitor;
+pub mod plot;
+pub mod progress;
+pub mod renderer;
+pub mod schedule;
+pub mod training;
+
+pub use error::FlowError;

@@ -1,0 +1,67 @@
+//! The flow wrapped for Burn's Learner: one train step and one validation step.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+use burn::train::metric::{Adaptor, ItemLazy, LossInput};
+use burn::train::{InferenceStep, TrainOutput, TrainStep};
+use burn_std::ExecutionError;
+use flow_data::PointBatch;
+use flow_model::PlanarFlow;
+
+/// The trained module: a planar flow whose loss is the mean negative log-likelihood.
+#[derive(Module, Debug)]
+pub struct DensityModel {
+    /// The flow being fitted.
+    pub flow: PlanarFlow,
+}
+
+/// What one step hands to the metrics: the per-point NLL, `[B]`.
+pub struct NllOutput {
+    /// `−log p(x)` for each point of the batch: `[B]`.
+    pub nll: Tensor<1>,
+}
+
+impl DensityModel {
+    /// Per-point negative log-likelihood of a batch: `[B]`.
+    pub fn nll(&self, batch: PointBatch) -> Tensor<1> {
+        self.flow.log_prob(batch.points).neg()
+    }
+}
+
+impl TrainStep for DensityModel {
+    type Input = PointBatch;
+    type Output = NllOutput;
+
+    fn step(&self, batch: PointBatch) -> TrainOutput<NllOutput> {
+        let nll = self.nll(batch);
+        let grads = nll.clone().mean().backward();
+        TrainOutput::new(self, grads, NllOutput { nll })
+    }
+}
+
+impl InferenceStep for DensityModel {
+    type Input = PointBatch;
+    type Output = NllOutput;
+
+    fn step(&self, batch: PointBatch) -> NllOutput {
+        NllOutput {
+            nll: self.nll(batch),
+        }
+    }
+}
+
+impl Adaptor<LossInput> for NllOutput {
+    fn adapt(&self) -> LossInput {
+        // The per-point values, so that the metric weights each batch by its size.
+        LossInput::new(self.nll.clone())
+    }
+}
+
+impl ItemLazy for NllOutput {
+    fn sync(self) -> Result<Self, ExecutionError> {
+        self.nll.device().flush()?;
+        Ok(Self {
+            nll: self.nll.without_autodiff(),
+        })
+    }
+}

@@ -1,0 +1,74 @@
+//! Progress of a training run: a bar on a terminal, plain lines otherwise.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::monitor::EpochRecord;
+
+/// How often a plain progress line is printed when stdout is not a terminal.
+const LINE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Reports one update per epoch.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    max_epochs: usize,
+    last_line: Option<Instant>,
+}
+
+impl Progress {
+    /// A bar when stdout is a terminal, else plain lines at most every two seconds.
+    pub fn new(max_epochs: usize) -> Self {
+        let bar = std::io::stdout().is_terminal().then(|| {
+            let bar = ProgressBar::new(max_epochs as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:30}] epoch {pos}/{len} {msg}",
+                )
+                .expect("the progress template is valid")
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        Self {
+            bar,
+            max_epochs,
+            last_line: None,
+        }
+    }
+
+    /// Reports the end of an epoch.
+    pub fn epoch(&mut self, row: &EpochRecord, best: Option<&EpochRecord>) {
+        let best = best.map_or_else(String::new, |b| {
+            format!("  best {:.4} (epoch {})", b.valid_nll, b.epoch)
+        });
+        let message = format!(
+            "train NLL {:.4}  valid NLL {:.4}{best}",
+            row.train_nll, row.valid_nll
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(row.epoch as u64);
+                bar.set_message(message);
+            }
+            None => {
+                let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_INTERVAL);
+                if due || row.epoch == self.max_epochs {
+                    println!(
+                        "epoch {}/{}  {message}  [{:.1} s]",
+                        row.epoch, self.max_epochs, row.seconds
+                    );
+                    self.last_line = Some(Instant::now());
+                }
+            }
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

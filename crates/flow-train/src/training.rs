@@ -1,0 +1,267 @@
+//! Training a flow with Burn's Learner, from a [`TrainingConfig`] to an artifact directory.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::config::Config;
+use burn::optim::AdamConfig;
+use burn::tensor::Device;
+use burn::train::logger::InMemoryMetricLogger;
+use burn::train::metric::LossMetric;
+use burn::train::{Learner, SupervisedTraining};
+use flow_data::{Points, Splits, dataloader, make_splits};
+use serde::{Deserialize, Serialize};
+
+use crate::artifacts::ArtifactPaths;
+use crate::checkpoint::{AtomicFileCheckpointer, ModelCheckpointer, SnapshotHook};
+use crate::config::TrainingConfig;
+use crate::error::FlowError;
+use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
+use crate::inference::{fill_density, load_flow, mean_nll};
+use crate::model::DensityModel;
+use crate::monitor::{MonitorSettings, RunMonitor, StopReason};
+use crate::plot::{self, Grid2d};
+use crate::renderer::SilentRenderer;
+use crate::schedule::ScheduledLr;
+
+/// The square shown in density pictures: `[−4, 4]²`, the checkerboard's support.
+pub const PLOT_RANGE: (f64, f64) = (-4.0, 4.0);
+/// Grid cells per side of the final density picture.
+const DENSITY_GRID: usize = 400;
+/// Grid cells per side of the snapshots taken during training.
+const SNAPSHOT_GRID: usize = 160;
+/// At most this many data points are drawn beside a density.
+const MAX_PLOTTED_POINTS: usize = 20_000;
+/// Largest validation batch (the NLL metric is weighted by batch size, so any size is exact).
+const MAX_VALID_BATCH: usize = 8192;
+
+/// The outcome of a run, saved as `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Mean NLL of the best model on the test split (nats); `None` if no epoch finished.
+    pub test_nll: Option<f64>,
+    /// The best validation NLL (nats).
+    pub best_valid_nll: Option<f64>,
+    /// The epoch of the best validation NLL (the model saved in `model.bpk`).
+    pub best_epoch: Option<usize>,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Wall time of training (seconds).
+    pub train_seconds: f64,
+    /// Wall time of the test evaluation (seconds).
+    pub test_seconds: f64,
+    /// The backend used.
+    pub backend: String,
+    /// The number of planar layers.
+    pub layers: usize,
+    /// The data dimension.
+    pub dim: usize,
+    /// The data set.
+    pub dataset: String,
+    /// Training points.
+    pub n_train: usize,
+    /// Validation points.
+    pub n_valid: usize,
+    /// Test points.
+    pub n_test: usize,
+    /// The seed of the run.
+    pub seed: u64,
+    /// Why training ended.
+    pub stopped: StopReason,
+}
+
+/// Trains the flow described by `config` on `device` (a plain device: training runs on its
+/// autodiff form) and fills the artifact directory `dir`.
+///
+/// Returns the summary also when training diverged (then `stopped` says so and the best
+/// model saved before the divergence is the one scored).
+pub fn train(
+    config: &TrainingConfig,
+    dir: &Path,
+    device: &Device,
+    backend: &str,
+) -> Result<RunSummary, FlowError> {
+    config.validate()?;
+    let paths = ArtifactPaths::new(dir);
+    create_dir(dir)?;
+    create_dir(&paths.snapshots())?;
+    write_atomically(&paths.config(), |tmp| {
+        config.save(tmp).map_err(|e| FlowError::io(tmp, e))
+    })?;
+
+    let splits = rebuild_splits(config)?;
+    let training_device = device.clone().autodiff();
+    let model = DensityModel {
+        flow: config.model.init(&training_device)?,
+    };
+    let train_loader = dataloader(
+        splits.train.clone(),
+        config.batch_size,
+        Some(config.seed),
+        &training_device,
+    );
+    let valid_loader = dataloader(
+        splits.valid.clone(),
+        config.n_valid.min(MAX_VALID_BATCH),
+        None,
+        &training_device,
+    );
+
+    let monitor = RunMonitor::new(
+        MonitorSettings {
+            patience: config.patience,
+            snapshot_every: config.plot_every,
+            max_epochs: config.max_epochs,
+        },
+        &paths.metrics(),
+    )?;
+    let checkpoint_dir = paths.checkpoints();
+    let files = |name: &str| {
+        AtomicFileCheckpointer::new(&checkpoint_dir, name)
+            .map_err(|e| FlowError::io(&checkpoint_dir, e))
+    };
+    let model_checkpointer = ModelCheckpointer::new(
+        files("model")?,
+        paths.model(),
+        monitor.clone(),
+        Some(snapshot_hook(config, &paths, device, &splits.train)),
+    );
+    let optimizer = AdamConfig::new()
+        .with_epsilon(config.adam_epsilon as f32)
+        .init();
+    let learner = Learner::new(model, optimizer, ScheduledLr::new(config.schedule));
+
+    let training = SupervisedTraining::new(dir, train_loader, valid_loader)
+        .metric_train_numeric(LossMetric::new())
+        .metric_valid_numeric(LossMetric::new())
+        .with_metric_logger(InMemoryMetricLogger::new())
+        .with_custom_checkpointers(model_checkpointer, files("optim")?, files("scheduler")?)
+        .with_checkpointing_strategy(monitor.clone())
+        .early_stopping(monitor.clone())
+        .with_application_logger(None)
+        .renderer(Box::new(SilentRenderer))
+        .num_epochs(config.max_epochs);
+
+    let started = Instant::now();
+    let result = training.launch(learner);
+    let train_seconds = started.elapsed().as_secs_f64();
+    monitor.finish();
+    if let Some(error) = result.error {
+        return Err(FlowError::Training(error.to_string()));
+    }
+
+    let history = monitor.history();
+    let stopped = monitor
+        .stop_reason()
+        .unwrap_or(if result.interrupted.is_some() {
+            StopReason::Interrupted
+        } else {
+            StopReason::MaxEpochs
+        });
+    let best = monitor.best();
+
+    let train_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.train_nll)).collect();
+    let valid_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.valid_nll)).collect();
+    write_atomically(&paths.loss_plot(), |tmp| {
+        plot::loss_png(
+            tmp,
+            &train_curve,
+            &valid_curve,
+            "Negative log-likelihood per epoch",
+        )
+    })?;
+
+    let (test_nll, test_seconds) = match best {
+        Some(best) => {
+            let flow = load_flow(config, &paths.model(), device)?;
+            let started = Instant::now();
+            let nll = mean_nll(&flow, splits.test.values(), device);
+            let seconds = started.elapsed().as_secs_f64();
+            if config.dataset.dim() == 2 {
+                let grid = Grid2d::new(PLOT_RANGE, PLOT_RANGE, DENSITY_GRID, DENSITY_GRID);
+                let grid = fill_density(&flow, grid, false, device);
+                let title = format!("Learned density (best epoch {})", best.epoch);
+                write_atomically(&paths.density_plot(), |tmp| {
+                    plot::density_png(tmp, &grid, Some(&plotted_points(&splits.train)), &title)
+                })?;
+            }
+            (Some(nll), seconds)
+        }
+        None => (None, 0.0),
+    };
+
+    let summary = RunSummary {
+        test_nll,
+        best_valid_nll: best.map(|b| b.valid_nll),
+        best_epoch: best.map(|b| b.epoch),
+        epochs: history.len(),
+        train_seconds,
+        test_seconds,
+        backend: backend.to_string(),
+        layers: config.model.layers,
+        dim: config.model.dim,
+        dataset: config.dataset.to_string(),
+        n_train: config.n_train,
+        n_valid: config.n_valid,
+        n_test: config.n_test,
+        seed: config.seed,
+        stopped,
+    };
+    write_json_atomically(&paths.summary(), &summary)?;
+    Ok(summary)
+}
+
+/// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).
+fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
+    points
+        .iter_rows()
+        .take(MAX_PLOTTED_POINTS)
+        .map(|row| [row[0], row[1]])
+        .collect()
+}
+
+/// Draws the density of a saved model record into the snapshot folder.
+fn snapshot_hook(
+    config: &TrainingConfig,
+    paths: &ArtifactPaths,
+    device: &Device,
+    train: &Points,
+) -> SnapshotHook {
+    let config = config.clone();
+    let paths = paths.clone();
+    let device = device.clone();
+    let data = plotted_points(train);
+    Arc::new(move |epoch, record: &Path| {
+        if config.dataset.dim() != 2 {
+            return;
+        }
+        let drawn = load_flow(&config, record, &device).and_then(|flow| {
+            let grid = Grid2d::new(PLOT_RANGE, PLOT_RANGE, SNAPSHOT_GRID, SNAPSHOT_GRID);
+            let grid = fill_density(&flow, grid, false, &device);
+            let target = paths.snapshot(epoch);
+            write_atomically(&target, |tmp| {
+                plot::density_png(
+                    tmp,
+                    &grid,
+                    Some(&data),
+                    &format!("Density at epoch {epoch}"),
+                )
+            })
+        });
+        if let Err(e) = drawn {
+            eprintln!("warning: no density snapshot for epoch {epoch}: {e}");
+        }
+    })
+}
+
+/// The splits of a recorded configuration, rebuilt exactly.
+pub fn rebuild_splits(config: &TrainingConfig) -> Result<Splits, FlowError> {
+    Ok(make_splits(
+        config.dataset,
+        config.n_train,
+        config.n_valid,
+        config.n_test,
+        config.seed,
+    )?)
+}

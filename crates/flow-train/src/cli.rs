@@ -24,6 +24,119 @@ pub struct Cli {
 pub enum Command {
     /// Train a flow with Burn's Learner and write an artifact directory.
     Train(TrainArgs),
+    /// Score the recorded test split with the best model.
+    Eval(EvalArgs),
+    /// Draw the learned density (2-D models) as a heatmap, optionally as CSV too.
+    Density(DensityArgs),
+    /// Draw exact samples from the model.
+    Sample(SampleArgs),
+    /// Compute log p(x) for every row of a CSV file.
+    Score(ScoreArgs),
+    /// Write the model's parameters as JSON for other tools.
+    Export(ExportArgs),
+}
+
+/// The artifact directory and backend shared by the inference commands.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// The directory `flow-train train` wrote.
+    #[arg(long)]
+    pub artifact_dir: PathBuf,
+    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+impl ModelArgs {
+    /// The backend name: the flag or the build's default.
+    pub fn backend(&self) -> String {
+        backend_or_default(self.device.as_ref())
+    }
+}
+
+/// Options of `flow-train eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// The model to load.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `flow-train density`.
+#[derive(Debug, Clone, Args)]
+pub struct DensityArgs {
+    /// The model to load.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Grid cells per side.
+    #[arg(long, default_value_t = 500)]
+    pub grid: usize,
+    /// The plotted region.
+    #[arg(long, num_args = 4, value_names = ["XMIN", "XMAX", "YMIN", "YMAX"], allow_negative_numbers = true)]
+    pub range: Option<Vec<f64>>,
+    /// Also write `x,y,log_prob` rows to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Plot log p(x) instead of p(x).
+    #[arg(long)]
+    pub log: bool,
+}
+
+/// Options of `flow-train sample`.
+#[derive(Debug, Clone, Args)]
+pub struct SampleArgs {
+    /// The model to load.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Number of samples.
+    #[arg(short = 'n', long = "num-samples")]
+    pub n: usize,
+    /// The CSV to write (one column per dimension).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also draw the samples beside the training data (2-D models).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Seed of the base draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Options of `flow-train score`.
+#[derive(Debug, Clone, Args)]
+pub struct ScoreArgs {
+    /// The model to load.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A CSV file with one numeric column per dimension (a header row is allowed).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The CSV to write, one `log_prob` per input row.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Options of `flow-train export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The model to load.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The JSON file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn backend_or_default(device: Option<&String>) -> String {
+    device
+        .cloned()
+        .unwrap_or_else(|| backend::default_name().to_string())
 }
 
 /// The learning-rate schedules selectable on the command line.
@@ -168,8 +281,6 @@ impl TrainArgs {
 
     /// The backend name: the flag or the build's default.
     pub fn backend(&self) -> String {
-        self.device
-            .clone()
-            .unwrap_or_else(|| backend::default_name().to_string())
+        backend_or_default(self.device.as_ref())
     }
 }

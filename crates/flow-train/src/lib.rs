@@ -5,8 +5,10 @@ pub mod artifacts;
 pub mod backend;
 pub mod checkpoint;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod fsutil;
 pub mod inference;
 pub mod model;
@@ -15,6 +17,7 @@ pub mod plot;
 pub mod progress;
 pub mod renderer;
 pub mod schedule;
+pub mod score;
 pub mod training;
 
 pub use error::FlowError;

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use flow_train::FlowError;
 use flow_train::cli::{Cli, Command, TrainArgs};
+use flow_train::commands;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -20,8 +20,13 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => train(&TrainArgs::default()),
-        Some(Command::Train(args)) => train(&args),
+        None => commands::train(&TrainArgs::default()),
+        Some(Command::Train(args)) => commands::train(&args),
+        Some(Command::Eval(args)) => commands::eval(&args),
+        Some(Command::Density(args)) => commands::density(&args),
+        Some(Command::Sample(args)) => commands::sample(&args),
+        Some(Command::Score(args)) => commands::score(&args),
+        Some(Command::Export(args)) => commands::export_params(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,43 +45,4 @@ fn one_line(message: &str) -> String {
         .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn train(args: &TrainArgs) -> Result<(), FlowError> {
-    let config = args.config()?;
-    let backend = args.backend();
-    let device = flow_train::backend::device(&backend)?;
-    let dir = args.artifact_dir(&config);
-    println!(
-        "training {} planar layers on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
-        config.model.layers,
-        config.dataset,
-        config.n_train,
-        config.n_valid,
-        config.n_test,
-        dir.display()
-    );
-    let summary = flow_train::training::train(&config, &dir, &device, &backend)?;
-    match (summary.test_nll, summary.best_epoch) {
-        (Some(test_nll), Some(best_epoch)) => println!(
-            "stopped: {:?} after {} epochs in {:.1} s; best epoch {best_epoch} (valid NLL {:.4}); test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
-            summary.stopped,
-            summary.epochs,
-            summary.train_seconds,
-            summary.best_valid_nll.unwrap_or(f64::NAN),
-            test_nll / std::f64::consts::LN_2 / summary.dim as f64,
-            summary.test_seconds
-        ),
-        _ => println!(
-            "stopped: {:?} after {} epochs; no model was good enough to save",
-            summary.stopped, summary.epochs
-        ),
-    }
-    if let flow_train::monitor::StopReason::Diverged { epoch } = summary.stopped {
-        return Err(FlowError::Training(format!(
-            "the loss became NaN or infinite at epoch {epoch} (try a lower --lr); the best model before it is in {}",
-            dir.join("model.bpk").display()
-        )));
-    }
-    Ok(())
 }

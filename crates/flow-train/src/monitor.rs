@@ -35,6 +35,18 @@ pub enum StopReason {
     Interrupted,
 }
 
+impl StopReason {
+    /// A few words for the terminal.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::MaxEpochs => "maximum number of epochs reached".into(),
+            Self::EarlyStopped => "no better validation NLL within the patience".into(),
+            Self::Diverged { epoch } => format!("diverged at epoch {epoch}"),
+            Self::Interrupted => "interrupted".into(),
+        }
+    }
+}
+
 /// The metrics of one epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {

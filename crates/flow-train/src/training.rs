@@ -213,7 +213,7 @@ pub fn train(
 }
 
 /// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).
-fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
+pub fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
     points
         .iter_rows()
         .take(MAX_PLOTTED_POINTS)

@@ -22,7 +22,12 @@ fn scratch(name: &str) -> PathBuf {
 fn assert_png(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(bytes.len() > 1000, "{} is tiny", path.display());
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
 }
 
 #[test]
@@ -55,14 +60,20 @@ fn short_training_learns_and_writes_every_artifact() {
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("test NLL"), "{stdout}");
 
     let summary: RunSummary =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary.epochs, 12);
     assert_eq!(summary.layers, 16);
-    assert_eq!((summary.n_train, summary.n_valid, summary.n_test), (4096, 1024, 2048));
+    assert_eq!(
+        (summary.n_train, summary.n_valid, summary.n_test),
+        (4096, 1024, 2048)
+    );
     assert_eq!(summary.seed, 3);
     assert_eq!(summary.backend, "flex");
     let best = summary.best_valid_nll.unwrap();
@@ -76,7 +87,10 @@ fn short_training_learns_and_writes_every_artifact() {
     assert_eq!(rows[0], "epoch,train_nll,valid_nll,seconds");
     assert_eq!(rows.len(), 13);
     let first_valid: f64 = rows[1].split(',').nth(2).unwrap().parse().unwrap();
-    assert!(best < first_valid, "valid NLL did not improve: {first_valid} → {best}");
+    assert!(
+        best < first_valid,
+        "valid NLL did not improve: {first_valid} → {best}"
+    );
 
     for png in ["loss.png", "density.png"] {
         assert_png(&dir.join(png));

@@ -1,0 +1,112 @@
+//! Scoring points read from a CSV file, in bounded memory.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use burn::tensor::Device;
+use flow_model::PlanarFlow;
+
+use crate::error::FlowError;
+use crate::fsutil::write_atomically;
+use crate::inference::{SCORE_CHUNK, log_prob_points};
+
+/// What [`score_csv`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreReport {
+    /// Rows scored.
+    pub rows: usize,
+    /// Whether the first line was taken as a header.
+    pub header: bool,
+}
+
+/// Reads the points of `input` (one numeric column per dimension, an optional header row)
+/// chunk by chunk and writes one `log_prob` per row to `output`.
+///
+/// Nothing is left at `output` when the input is rejected: the result is written to a
+/// temporary file and renamed into place only once every row has been scored.
+pub fn score_csv(
+    flow: &PlanarFlow,
+    input: &Path,
+    output: &Path,
+    device: &Device,
+) -> Result<ScoreReport, FlowError> {
+    if input.is_dir() {
+        return Err(FlowError::bad_file(input, "is a directory, not a CSV file"));
+    }
+    let file = File::open(input).map_err(|e| FlowError::io(input, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let dim = flow.dim();
+    let mut report = ScoreReport {
+        rows: 0,
+        header: false,
+    };
+    write_atomically(output, |temporary| {
+        let out = File::create(temporary).map_err(|e| FlowError::io(temporary, e))?;
+        let mut out = BufWriter::new(out);
+        let write_error = |e: std::io::Error| FlowError::io(output, e);
+        writeln!(out, "log_prob").map_err(write_error)?;
+        let mut chunk: Vec<f32> = Vec::with_capacity(SCORE_CHUNK * dim);
+        let flush = |chunk: &mut Vec<f32>, out: &mut BufWriter<File>| {
+            for value in log_prob_points(flow, chunk, device) {
+                writeln!(out, "{value}").map_err(write_error)?;
+            }
+            chunk.clear();
+            Ok::<(), FlowError>(())
+        };
+        for (index, record) in reader.records().enumerate() {
+            let line = index + 1;
+            let record =
+                record.map_err(|e| FlowError::bad_file(input, format!("line {line}: {e}")))?;
+            if record.len() != dim {
+                return Err(FlowError::bad_file(
+                    input,
+                    format!(
+                        "line {line}: {} columns, the model needs {dim}",
+                        record.len()
+                    ),
+                ));
+            }
+            let parsed: Vec<Result<f32, _>> = record.iter().map(str::parse::<f32>).collect();
+            if line == 1 && parsed.iter().all(Result::is_err) {
+                report.header = true;
+                continue;
+            }
+            for (column, (text, value)) in record.iter().zip(parsed).enumerate() {
+                let column = column + 1;
+                match value {
+                    Ok(v) if v.is_finite() => chunk.push(v),
+                    Ok(_) => {
+                        return Err(FlowError::bad_file(
+                            input,
+                            format!("line {line}, column {column}: `{text}` is not finite"),
+                        ));
+                    }
+                    Err(_) => {
+                        return Err(FlowError::bad_file(
+                            input,
+                            format!("line {line}, column {column}: `{text}` is not a number"),
+                        ));
+                    }
+                }
+            }
+            report.rows += 1;
+            if chunk.len() == SCORE_CHUNK * dim {
+                flush(&mut chunk, &mut out)?;
+            }
+        }
+        if report.rows == 0 {
+            return Err(FlowError::bad_file(input, "no data rows to score"));
+        }
+        flush(&mut chunk, &mut out)?;
+        let file = out
+            .into_inner()
+            .map_err(|e| FlowError::io(output, e.into_error()))?;
+        file.sync_all().map_err(write_error)
+    })?;
+    Ok(report)
+}

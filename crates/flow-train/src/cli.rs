@@ -34,6 +34,28 @@ pub enum Command {
     Score(ScoreArgs),
     /// Write the model's parameters as JSON for other tools.
     Export(ExportArgs),
+    /// Time train steps, log-density and sampling on the backend compiled in.
+    Bench(BenchArgs),
+}
+
+/// Options of `flow-train bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Print one JSON object per configuration instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// A few calls of a small configuration only (checks that everything runs).
+    #[arg(long)]
+    pub quick: bool,
+    /// Also time train steps with batches of 16 384 and 65 536 points.
+    #[arg(long)]
+    pub large: bool,
+    /// Timed calls per configuration.
+    #[arg(long)]
+    pub repeats: Option<usize>,
+    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
+    #[arg(long)]
+    pub device: Option<String>,
 }
 
 /// The artifact directory and backend shared by the inference commands.
@@ -131,6 +153,13 @@ pub struct ExportArgs {
     /// The JSON file to write.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+impl BenchArgs {
+    /// The backend name: the flag or the build's default.
+    pub fn backend(&self) -> String {
+        backend_or_default(self.device.as_ref())
+    }
 }
 
 fn backend_or_default(device: Option<&String>) -> String {

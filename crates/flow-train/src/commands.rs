@@ -7,7 +7,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::backend;
-use crate::cli::{DensityArgs, EvalArgs, ExportArgs, ModelArgs, SampleArgs, ScoreArgs, TrainArgs};
+use crate::bench::{self, BenchPlan};
+use crate::cli::{
+    BenchArgs, DensityArgs, EvalArgs, ExportArgs, ModelArgs, SampleArgs, ScoreArgs, TrainArgs,
+};
 use crate::error::FlowError;
 use crate::export::export;
 use crate::fsutil::{write_atomically, write_json_atomically};
@@ -245,5 +248,53 @@ pub fn export_params(args: &ExportArgs) -> Result<(), FlowError> {
     let (trained, _, _) = load(&args.model)?;
     write_json_atomically(&args.out, &export(&trained.flow))?;
     println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// `flow-train bench`.
+pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
+    let backend = args.backend();
+    let device = backend::device(&backend)?;
+    let mut plan = if args.quick {
+        BenchPlan::quick()
+    } else {
+        BenchPlan::full()
+    };
+    if args.large {
+        plan = plan.with_batches(&[16_384, 65_536]);
+    }
+    if let Some(repeats) = args.repeats {
+        if repeats == 0 {
+            return Err(FlowError::invalid("--repeats", "must be at least 1"));
+        }
+        plan.repeats = repeats;
+    }
+    if !args.json {
+        println!(
+            "{:<14} {:>6} {:>7} {:>11} {:>21} {:>14}",
+            "what", "layers", "batch", "median ms", "p10-p90 ms", "points/s"
+        );
+    }
+    for result in bench::run(&plan, &device, &backend)? {
+        if args.json {
+            let line = serde_json::to_string(&result)
+                .map_err(|e| FlowError::Training(format!("cannot encode the result: {e}")))?;
+            println!("{line}");
+        } else {
+            let rate = result
+                .points_per_s
+                .map_or_else(String::new, |r| format!("{r:.3e}"));
+            println!(
+                "{:<14} {:>6} {:>7} {:>11.3} {:>10.3} - {:>8.3} {:>14}",
+                result.what,
+                result.layers,
+                result.batch,
+                result.median_ms,
+                result.p10_ms,
+                result.p90_ms,
+                rate
+            );
+        }
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod backend;
+pub mod bench;
 pub mod checkpoint;
 pub mod cli;
 pub mod commands;

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Some(Command::Sample(args)) => commands::sample(&args),
         Some(Command::Score(args)) => commands::score(&args),
         Some(Command::Export(args)) => commands::export_params(&args),
+        Some(Command::Bench(args)) => commands::bench(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

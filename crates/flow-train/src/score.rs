@@ -1,7 +1,7 @@
 //! Scoring points read from a CSV file, in bounded memory.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
 use burn::tensor::Device;
@@ -40,6 +40,7 @@ pub fn score_csv(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(file);
+    let mut lines = LineCounter::new(input)?;
     let dim = flow.dim();
     let mut report = ScoreReport {
         rows: 0,
@@ -59,9 +60,11 @@ pub fn score_csv(
             Ok::<(), FlowError>(())
         };
         for (index, record) in reader.records().enumerate() {
-            let line = index + 1;
-            let record =
-                record.map_err(|e| FlowError::bad_file(input, format!("line {line}: {e}")))?;
+            let record = record.map_err(|e| FlowError::bad_file(input, e.to_string()))?;
+            let line = match record.position() {
+                Some(position) => lines.line_at(position.byte())?,
+                None => index + 1,
+            };
             if record.len() != dim {
                 return Err(FlowError::bad_file(
                     input,
@@ -72,7 +75,7 @@ pub fn score_csv(
                 ));
             }
             let parsed: Vec<Result<f32, _>> = record.iter().map(str::parse::<f32>).collect();
-            if line == 1 && parsed.iter().all(Result::is_err) {
+            if index == 0 && parsed.iter().all(Result::is_err) {
                 report.header = true;
                 continue;
             }
@@ -109,4 +112,52 @@ pub fn score_csv(
         file.sync_all().map_err(write_error)
     })?;
     Ok(report)
+}
+
+/// Maps byte offsets of a file, asked in increasing order, to 1-based line numbers: the
+/// CSV reader skips blank lines in its own count, and error messages must name the line
+/// an editor shows.
+struct LineCounter {
+    reader: BufReader<File>,
+    offset: u64,
+    line: usize,
+}
+
+impl LineCounter {
+    fn new(path: &Path) -> Result<Self, FlowError> {
+        let file = File::open(path).map_err(|e| FlowError::io(path, e))?;
+        Ok(Self {
+            reader: BufReader::new(file),
+            offset: 0,
+            line: 1,
+        })
+    }
+
+    /// The line of the record that starts at byte `target` (not before the previous
+    /// target). The reader reports a record's start before the blank lines it skipped, so
+    /// line breaks right at `target` are passed over too.
+    fn line_at(&mut self, target: u64) -> Result<usize, FlowError> {
+        loop {
+            let buffer = self
+                .reader
+                .fill_buf()
+                .map_err(|e| FlowError::Training(format!("cannot re-read the input: {e}")))?;
+            if buffer.is_empty() {
+                return Ok(self.line);
+            }
+            let before = (target.saturating_sub(self.offset) as usize).min(buffer.len());
+            let breaks = buffer[before..]
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            let take = before + breaks;
+            let length = buffer.len();
+            self.line += buffer[..take].iter().filter(|&&b| b == b'\n').count();
+            self.reader.consume(take);
+            self.offset += take as u64;
+            if take < length || take == 0 {
+                return Ok(self.line);
+            }
+        }
+    }
 }

@@ -173,7 +173,8 @@ fn backend_or_default(device: Option<&String>) -> String {
 pub enum ScheduleArg {
     /// A constant learning rate.
     Constant,
-    /// Square-root polynomial decay to a tenth of the preset's ratio (the blog's schedule).
+    /// Square-root polynomial decay (the blog's schedule): the preset's, or to a tenth of
+    /// the rate over the whole run.
     SqrtDecay,
 }
 
@@ -270,7 +271,7 @@ impl TrainArgs {
                 (ScheduleArg::SqrtDecay, LrSchedule::Constant { lr }) => LrSchedule::Polynomial {
                     initial: lr,
                     final_lr: lr / 10.0,
-                    steps: 15_000,
+                    steps: None,
                     power: 0.5,
                 },
             };

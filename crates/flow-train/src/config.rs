@@ -64,7 +64,7 @@ impl Preset {
                 schedule: LrSchedule::Polynomial {
                     initial: 1e-2,
                     final_lr: 5e-4,
-                    steps: 16_000,
+                    steps: None,
                     power: 0.5,
                 },
                 adam_epsilon: 1e-7,
@@ -85,7 +85,7 @@ impl Preset {
                 schedule: LrSchedule::Polynomial {
                     initial: 1e-3,
                     final_lr: 1e-4,
-                    steps: 15_000,
+                    steps: Some(15_000),
                     power: 0.5,
                 },
                 adam_epsilon: 1e-7,

@@ -20,8 +20,8 @@ pub enum LrSchedule {
         initial: f64,
         /// The rate from `steps` on.
         final_lr: f64,
-        /// The number of steps the decay lasts.
-        steps: usize,
+        /// The number of steps the decay lasts; `None`: the whole run (`max_epochs` epochs).
+        steps: Option<usize>,
         /// The exponent of the decay.
         power: f64,
     },
@@ -54,7 +54,26 @@ impl LrSchedule {
         }
     }
 
-    /// The rate at optimizer step `step` (0-based).
+    /// This schedule with a decay of unspecified length fixed to `total_steps`.
+    pub fn resolved(self, total_steps: usize) -> Self {
+        match self {
+            Self::Polynomial {
+                initial,
+                final_lr,
+                steps: None,
+                power,
+            } => Self::Polynomial {
+                initial,
+                final_lr,
+                steps: Some(total_steps.max(1)),
+                power,
+            },
+            other => other,
+        }
+    }
+
+    /// The rate at optimizer step `step` (0-based); a decay of unspecified length is taken
+    /// as already over.
     pub fn rate_at(&self, step: usize) -> f64 {
         match *self {
             Self::Constant { lr } => lr,
@@ -64,7 +83,8 @@ impl LrSchedule {
                 steps,
                 power,
             } => {
-                let progress = step.min(steps) as f64 / steps.max(1) as f64;
+                let steps = steps.unwrap_or(0).max(1);
+                let progress = step.min(steps) as f64 / steps as f64;
                 (initial - final_lr) * (1.0 - progress).powf(power) + final_lr
             }
         }
@@ -90,7 +110,7 @@ impl LrSchedule {
                 positive("learning rate", initial)?;
                 positive("final learning rate", final_lr)?;
                 positive("decay power", power)?;
-                if steps == 0 {
+                if steps == Some(0) {
                     return Err("decay steps must be at least 1".into());
                 }
                 Ok(())
@@ -142,7 +162,7 @@ mod tests {
         let schedule = LrSchedule::Polynomial {
             initial: 1e-3,
             final_lr: 1e-4,
-            steps: 100,
+            steps: Some(100),
             power: 0.5,
         };
         assert_eq!(schedule.rate_at(0), 1e-3);
@@ -157,9 +177,19 @@ mod tests {
         let schedule = LrSchedule::Polynomial {
             initial: 1.0,
             final_lr: 0.5,
-            steps: 4,
+            steps: None,
             power: 1.0,
-        };
+        }
+        .resolved(4);
+        assert_eq!(
+            schedule,
+            LrSchedule::Polynomial {
+                initial: 1.0,
+                final_lr: 0.5,
+                steps: Some(4),
+                power: 1.0
+            }
+        );
         let mut scheduler = ScheduledLr::new(schedule);
         let rates: Vec<f64> = (0..5).map(|_| scheduler.step()).collect();
         assert_eq!(rates, vec![1.0, 0.875, 0.75, 0.625, 0.5]);

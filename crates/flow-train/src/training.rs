@@ -130,7 +130,11 @@ pub fn train(
     let optimizer = AdamConfig::new()
         .with_epsilon(config.adam_epsilon as f32)
         .init();
-    let learner = Learner::new(model, optimizer, ScheduledLr::new(config.schedule));
+    let steps_per_epoch = config.n_train.div_ceil(config.batch_size);
+    let schedule = config
+        .schedule
+        .resolved(config.max_epochs * steps_per_epoch);
+    let learner = Learner::new(model, optimizer, ScheduledLr::new(schedule));
 
     let training = SupervisedTraining::new(dir, train_loader, valid_loader)
         .metric_train_numeric(LossMetric::new())

@@ -9,7 +9,9 @@ use rand::{RngExt, SeedableRng};
 use crate::base::{standard_normal_log_prob, standard_normal_sample};
 use crate::error::ModelError;
 use crate::inverse::InverseSolver;
-use crate::planar::PlanarLayer;
+use crate::planar::{
+    PlanarLayer, Reparametrised, StepParams, invert_step, planar_step, reparametrise,
+};
 
 /// Configuration of a [`PlanarFlow`].
 #[derive(Config, Debug, PartialEq)]
@@ -98,8 +100,52 @@ impl PlanarFlow {
         self.layers.len()
     }
 
+    /// Every layer's parameters, reparametrised in one batch of tensor operations for all
+    /// `K` layers (rather than `K` times the same dozen small operations).
+    fn step_params(&self) -> Vec<StepParams> {
+        let k = self.layers.len();
+        let stack = |param: fn(&PlanarLayer) -> Tensor<1>| -> Tensor<2> {
+            Tensor::stack(self.layers.iter().map(param).collect(), 0)
+        };
+        let u = stack(|l| l.u.val()); // [K, D]
+        let w = stack(|l| l.w.val()); // [K, D]
+        let b = Tensor::cat(self.layers.iter().map(|l| l.b.val()).collect(), 0).reshape([1, k]);
+        let Reparametrised { u_hat, w_dot_u_hat } = reparametrise(u, w.clone());
+        let c = w_dot_u_hat.reshape([1, k]);
+        let one_plus_c = c.clone().add_scalar(1.0);
+        let w_columns = w.transpose(); // [D, K]
+        (0..k)
+            .map(|i| StepParams {
+                w: w_columns.clone().narrow(1, i, 1),
+                b: b.clone().narrow(1, i, 1),
+                u_hat: u_hat.clone().narrow(0, i, 1),
+                one_plus_c: one_plus_c.clone().narrow(1, i, 1),
+                c: c.clone().narrow(1, i, 1),
+            })
+            .collect()
+    }
+
     /// Maps data to the latent space: `x` is `[N, D]`.
     pub fn forward(&self, x: Tensor<2>) -> FlowOutput {
+        let mut z = x;
+        let mut sum_log_det: Option<Tensor<2>> = None;
+        for p in &self.step_params() {
+            let (next, log_det) = planar_step(z, p);
+            z = next;
+            sum_log_det = Some(match sum_log_det {
+                Some(sum) => sum + log_det,
+                None => log_det,
+            });
+        }
+        let [n, _] = z.dims();
+        let sum_log_det =
+            sum_log_det.map_or_else(|| Tensor::zeros([n], &z.device()), |sum| sum.squeeze_dim(1));
+        FlowOutput { z, sum_log_det }
+    }
+
+    /// [`PlanarFlow::forward`] computed layer by layer through [`PlanarLayer::forward`]: the
+    /// plain reference the batched forward is tested against (same values and gradients).
+    pub fn forward_layerwise(&self, x: Tensor<2>) -> FlowOutput {
         let [n, _] = x.dims();
         let device = x.device();
         let mut z = x;
@@ -125,10 +171,10 @@ impl PlanarFlow {
 
     /// [`PlanarFlow::inverse`] with a chosen root finder.
     pub fn inverse_with(&self, z: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
-        self.layers
+        self.step_params()
             .iter()
             .rev()
-            .fold(z, |y, layer| layer.inverse(y, solver))
+            .fold(z, |y, p| invert_step(y, p, solver))
     }
 
     /// `n` exact samples of the flow's density: `[n, D]`.

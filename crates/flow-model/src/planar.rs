@@ -22,10 +22,53 @@ pub struct PlanarLayer {
     pub b: Param<Tensor<1>>,
 }
 
-/// `û` (`[D]`) and `c = wᵀû` (`[1]`) of one layer.
+/// `û` (`[K, D]`) and `c = wᵀû` (`[K, 1]`) of `K` layers given as rows.
 pub(crate) struct Reparametrised {
-    pub u_hat: Tensor<1>,
-    pub w_dot_u_hat: Tensor<1>,
+    pub u_hat: Tensor<2>,
+    pub w_dot_u_hat: Tensor<2>,
+}
+
+/// Computes `û` and `wᵀû` for the rows of `u` and `w` (`[K, D]` each).
+///
+/// `wᵀû` is taken as `m(wᵀu)`, its exact value, rather than as the dot product of the
+/// rounded `û`, which loses the bound to cancellation when `u` is huge. When `‖w‖²` is
+/// zero in floating point the correction term is dropped (`û = u`) and `wᵀû` is the plain
+/// `wᵀu`, floored at −1, instead of a division by zero.
+pub(crate) fn reparametrise(u: Tensor<2>, w: Tensor<2>) -> Reparametrised {
+    let w_dot_u = (w.clone() * u.clone()).sum_dim(1);
+    let w_sq_norm = w.clone().square().sum_dim(1);
+    let m = stable_softplus(w_dot_u.clone()).sub_scalar(1.0);
+
+    let degenerate = w_sq_norm.clone().greater_elem(0.0).bool_not();
+    let denominator = w_sq_norm.mask_fill(degenerate.clone(), 1.0);
+    let coefficient = (m.clone() - w_dot_u.clone()) / denominator;
+    let u_hat = u + w * coefficient;
+    let w_dot_u_hat = m.mask_where(degenerate, w_dot_u.clamp_min(-1.0));
+    Reparametrised { u_hat, w_dot_u_hat }
+}
+
+/// The parameters of one layer as used by [`planar_step`].
+pub(crate) struct StepParams {
+    /// `w` as a column: `[D, 1]`.
+    pub w: Tensor<2>,
+    /// `b`: `[1, 1]`.
+    pub b: Tensor<2>,
+    /// `û` as a row: `[1, D]`.
+    pub u_hat: Tensor<2>,
+    /// `1 + wᵀû`: `[1, 1]`.
+    pub one_plus_c: Tensor<2>,
+    /// `wᵀû`: `[1, 1]`.
+    pub c: Tensor<2>,
+}
+
+/// Applies one layer to `x` (`[N, D]`): returns `f(x)` (`[N, D]`) and `log|det J|` (`[N, 1]`).
+pub(crate) fn planar_step(x: Tensor<2>, p: &StepParams) -> (Tensor<2>, Tensor<2>) {
+    let h = (x.clone().matmul(p.w.clone()) + p.b.clone()).tanh(); // [N, 1]
+    let y = x + h.clone() * p.u_hat.clone();
+    // det J = 1 + (1 − tanh²) · wᵀû = (1 + c) − c · tanh², never negative as c ≥ −1 (the
+    // absolute value only guards against rounding).
+    let det = p.one_plus_c.clone() - h.square() * p.c.clone();
+    (y, det.abs().log())
 }
 
 impl PlanarLayer {
@@ -56,53 +99,43 @@ impl PlanarLayer {
         self.u.dims()[0]
     }
 
+    fn reparametrised(&self) -> Reparametrised {
+        let dim = self.dim();
+        reparametrise(
+            self.u.val().reshape([1, dim]),
+            self.w.val().reshape([1, dim]),
+        )
+    }
+
     /// The reparametrised `û`: `[D]`.
     pub fn u_hat(&self) -> Tensor<1> {
-        self.reparametrise().u_hat
+        self.reparametrised().u_hat.reshape([self.dim()])
     }
 
     /// `wᵀû`, which is `m(wᵀu) ≥ −1` by construction: `[1]`.
     pub fn w_dot_u_hat(&self) -> Tensor<1> {
-        self.reparametrise().w_dot_u_hat
+        self.reparametrised().w_dot_u_hat.reshape([1])
     }
 
-    /// Computes `û` and `wᵀû`.
-    ///
-    /// `wᵀû` is taken as `m(wᵀu)`, its exact value, rather than as the dot product of the
-    /// rounded `û`, which loses the bound to cancellation when `u` is huge. When `‖w‖²` is
-    /// zero in floating point the correction term is dropped (`û = u`) and `wᵀû` is the plain
-    /// `wᵀu`, floored at −1, instead of a division by zero.
-    pub(crate) fn reparametrise(&self) -> Reparametrised {
-        let u = self.u.val();
-        let w = self.w.val();
-        let w_dot_u = (w.clone() * u.clone()).sum();
-        let w_sq_norm = w.clone().square().sum();
-        let m = stable_softplus(w_dot_u.clone()).sub_scalar(1.0);
-
-        let degenerate = w_sq_norm.clone().greater_elem(0.0).bool_not();
-        let denominator = w_sq_norm.mask_fill(degenerate.clone(), 1.0);
-        let coefficient = (m.clone() - w_dot_u.clone()) / denominator;
-        let u_hat = u + w * coefficient;
-        let w_dot_u_hat = m.mask_where(degenerate, w_dot_u.clamp_min(-1.0));
-        Reparametrised { u_hat, w_dot_u_hat }
+    /// This layer's parameters in the form [`planar_step`] and the inverse use.
+    pub(crate) fn step_params(&self) -> StepParams {
+        let dim = self.dim();
+        let Reparametrised { u_hat, w_dot_u_hat } = self.reparametrised();
+        StepParams {
+            w: self.w.val().reshape([dim, 1]),
+            b: self.b.val().reshape([1, 1]),
+            u_hat,
+            one_plus_c: w_dot_u_hat.clone().add_scalar(1.0),
+            c: w_dot_u_hat,
+        }
     }
 
     /// Applies the layer in the data → latent direction.
     ///
     /// `x`: `[N, D]`. Returns `(f(x), log|det J_f(x)|)` of shapes `[N, D]` and `[N]`.
     pub fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        let dim = self.dim();
-        let Reparametrised { u_hat, w_dot_u_hat } = self.reparametrise();
-        let w = self.w.val().reshape([dim, 1]);
-        let b = self.b.val().reshape([1, 1]);
-
-        let h = (x.clone().matmul(w) + b).tanh(); // [N, 1]
-        let y = x + h.clone() * u_hat.reshape([1, dim]);
-        // 1 − tanh² is the derivative of tanh; det J = 1 + tanh'(wᵀx + b) · wᵀû.
-        let derivative = h.square().neg().add_scalar(1.0);
-        let det = derivative * w_dot_u_hat.reshape([1, 1]) + 1.0;
-        let log_det = det.abs().log().squeeze_dim(1);
-        (y, log_det)
+        let (y, log_det) = planar_step(x, &self.step_params());
+        (y, log_det.squeeze_dim(1))
     }
 
     /// Inverts the layer: the `x` with `f(x) = y`, for `y`: `[N, D]`.
@@ -110,13 +143,13 @@ impl PlanarLayer {
     /// With `c = wᵀû` and `t = wᵀy`, the scalar `α = wᵀx` solves `α + c·tanh(α + b) = t`,
     /// whose left side is non-decreasing in `α` because `c ≥ −1`; then `x = y − û·tanh(α + b)`.
     pub fn inverse(&self, y: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
-        let dim = self.dim();
-        let Reparametrised { u_hat, w_dot_u_hat } = self.reparametrise();
-        let w = self.w.val().reshape([dim, 1]);
-        let b = self.b.val().reshape([1, 1]);
-
-        let t = y.clone().matmul(w); // [N, 1]
-        let alpha = solver.solve(t, w_dot_u_hat.reshape([1, 1]), b.clone());
-        y - (alpha + b).tanh() * u_hat.reshape([1, dim])
+        invert_step(y, &self.step_params(), solver)
     }
+}
+
+/// The inverse of [`planar_step`] for `y`: `[N, D]`.
+pub(crate) fn invert_step(y: Tensor<2>, p: &StepParams, solver: &InverseSolver) -> Tensor<2> {
+    let t = y.clone().matmul(p.w.clone()); // [N, 1]
+    let alpha = solver.solve(t, p.c.clone(), p.b.clone());
+    y - (alpha + p.b.clone()).tanh() * p.u_hat.clone()
 }

@@ -55,9 +55,15 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
         ),
     }
     if let StopReason::Diverged { epoch } = summary.stopped {
+        let kept = match summary.best_epoch {
+            Some(best) => format!(
+                "the best model (epoch {best}) is intact in {}",
+                dir.join("model.bpk").display()
+            ),
+            None => "no model was saved".to_string(),
+        };
         return Err(FlowError::Training(format!(
-            "the loss became NaN or infinite at epoch {epoch} (try a lower --lr); the best model before it is in {}",
-            dir.join("model.bpk").display()
+            "the loss became NaN or infinite at epoch {epoch} (try a lower --lr); {kept}"
         )));
     }
     Ok(())

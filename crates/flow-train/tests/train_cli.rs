@@ -131,3 +131,107 @@ fn invalid_arguments_exit_with_2_and_write_nothing() {
         assert!(!dir.exists(), "{extra:?} wrote {}", dir.display());
     }
 }
+
+#[test]
+fn divergence_stops_with_one_line_and_keeps_the_best_model() {
+    let dir = scratch("diverge");
+    // A learning rate this large sends the seed preset's loss to NaN after a few epochs.
+    let output = flow_train(&[
+        "train",
+        "--preset",
+        "seed",
+        "--lr",
+        "1000",
+        "--max-epochs",
+        "200",
+        "--plot-every",
+        "0",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("NaN or infinite at epoch"), "{stderr}");
+
+    let summary: RunSummary =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let flow_train::monitor::StopReason::Diverged { epoch } = summary.stopped else {
+        panic!("summary says {:?}", summary.stopped);
+    };
+    let best = summary
+        .best_epoch
+        .expect("an epoch before the divergence was saved");
+    assert!(best < epoch, "best epoch {best}, diverged at {epoch}");
+    assert!(stderr.contains(&format!("epoch {epoch}")), "{stderr}");
+
+    // The model saved before the divergence loads and scores to a finite number.
+    let device = burn::tensor::Device::flex();
+    let trained = TrainedFlow::load(&dir, &device).unwrap();
+    let splits = rebuild_splits(&trained.config).unwrap();
+    let nll = mean_nll(&trained.flow, splits.test.values(), &device);
+    assert!(nll.is_finite());
+    assert_eq!(Some(nll), summary.test_nll);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_same_seed_gives_bit_identical_results() {
+    let run = |name: &str| -> (Option<f64>, Vec<u8>) {
+        let dir = scratch(name);
+        let output = flow_train(&[
+            "train",
+            "--preset",
+            "seed",
+            "--max-epochs",
+            "30",
+            "--plot-every",
+            "0",
+            "--seed",
+            "7",
+            "--device",
+            "flex",
+            "--artifact-dir",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let samples = dir.join("s.csv");
+        let output = flow_train(&[
+            "sample",
+            "--artifact-dir",
+            dir.to_str().unwrap(),
+            "--device",
+            "flex",
+            "-n",
+            "500",
+            "--seed",
+            "3",
+            "--out",
+            samples.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: RunSummary =
+            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+        let bytes = std::fs::read(&samples).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        (summary.test_nll, bytes)
+    };
+    let (first_nll, first_samples) = run("determinism-a");
+    let (second_nll, second_samples) = run("determinism-b");
+    assert!(first_nll.is_some());
+    assert_eq!(first_nll.map(f64::to_bits), second_nll.map(f64::to_bits));
+    assert!(
+        first_samples == second_samples,
+        "samples differ between identical runs"
+    );
+}

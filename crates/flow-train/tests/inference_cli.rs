@@ -3,67 +3,16 @@
 //! or from the exported JSON alone.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_train::inference::{TrainedFlow, log_prob_points, mean_nll};
 use flow_train::training::rebuild_splits;
 
+mod common;
+use common::{assert_png, run_err, run_ok, s, scratch_dir as scratch};
+
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
-
-fn flow_train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flow-train"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs the binary and fails the test unless it succeeds; returns stdout.
-fn run_ok(args: &[&str]) -> String {
-    let output = flow_train(args);
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{args:?} failed ({:?})\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status.code()
-    );
-    stdout
-}
-
-/// Runs the binary, expects exit `code` and one `error: ...` line naming every `needles`.
-fn run_err(args: &[&str], code: i32, needles: &[&str]) -> String {
-    let output = flow_train(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
-    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    assert!(!stderr.contains("RUST_BACKTRACE"), "{args:?}: {stderr}");
-    for needle in needles {
-        assert!(
-            stderr.contains(needle),
-            "{args:?}: no `{needle}` in {stderr}"
-        );
-    }
-    stderr
-}
-
-/// A fresh directory for one test's files.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "flow-train-inference-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
 
 /// Removes the directories that earlier runs of this file left in the temporary directory
 /// (the shared model cannot be removed when the tests end), where `/proc` shows that the
@@ -77,7 +26,7 @@ fn remove_stale_dirs() {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix("flow-train-inference-") else {
+        let Some(rest) = name.strip_prefix("flow-train-") else {
             continue;
         };
         let Some(Ok(pid)) = rest.split('-').next().map(str::parse::<u32>) else {
@@ -94,9 +43,7 @@ fn model_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         remove_stale_dirs();
-        let dir =
-            std::env::temp_dir().join(format!("flow-train-inference-{}-model", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = common::fresh_path("inference-model");
         run_ok(&[
             "train",
             "--train-size",
@@ -136,17 +83,6 @@ fn load_model() -> TrainedFlow {
 fn close(a: f64, b: f64, rel: f64, abs_floor: f64) -> bool {
     let diff = (a - b).abs();
     diff <= abs_floor || diff <= rel * a.abs().max(b.abs())
-}
-
-fn assert_png(path: &Path) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(bytes.len() > 1000, "{} is tiny", path.display());
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        path.display()
-    );
 }
 
 /// A small deterministic generator (SplitMix64) for test points.

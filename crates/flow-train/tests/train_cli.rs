@@ -1,34 +1,10 @@
 //! The `flow-train` binary end to end: a short training run and its artifact directory.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use flow_train::inference::{TrainedFlow, mean_nll};
 use flow_train::training::{RunSummary, rebuild_splits};
 
-fn flow_train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flow-train"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flow-train-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn assert_png(path: &Path) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(bytes.len() > 1000, "{} is tiny", path.display());
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        path.display()
-    );
-}
+mod common;
+use common::{assert_png, flow_train, fresh_path as scratch};
 
 #[test]
 fn short_training_learns_and_writes_every_artifact() {

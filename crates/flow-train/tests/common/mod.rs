@@ -1,0 +1,75 @@
+//! Helpers shared by the integration tests: running the binary and scratch space.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs `flow-train` with `args`.
+pub fn flow_train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs the binary and fails the test unless it succeeds; returns stdout.
+pub fn run_ok(args: &[&str]) -> String {
+    let output = flow_train(args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{args:?} failed ({:?})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status.code()
+    );
+    stdout
+}
+
+/// Runs the binary, expects exit `code` and one `error: ...` line naming every `needles`.
+pub fn run_err(args: &[&str], code: i32, needles: &[&str]) -> String {
+    let output = flow_train(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(!stderr.contains("RUST_BACKTRACE"), "{args:?}: {stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: no `{needle}` in {stderr}"
+        );
+    }
+    stderr
+}
+
+/// A path in the temporary directory, unique to this process and `name`, that does not exist.
+pub fn fresh_path(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("flow-train-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    path
+}
+
+/// [`fresh_path`], created as an empty directory.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = fresh_path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The path as `&str` (temporary paths are UTF-8).
+pub fn s(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+/// Fails unless `path` holds a non-trivial PNG image.
+pub fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(bytes.len() > 1000, "{} is tiny", path.display());
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+}

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
+use burn::train::Interrupter;
 use serde::Serialize;
 
 use crate::backend;
@@ -37,7 +38,9 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
         config.n_test,
         dir.display()
     );
-    let summary = training::train(&config, &dir, &device, &backend)?;
+    let interrupter = Interrupter::new();
+    stop_on_signals(&interrupter);
+    let summary = training::train(&config, &dir, &device, &backend, &interrupter)?;
     match (summary.test_nll, summary.best_epoch) {
         (Some(test_nll), Some(best_epoch)) => println!(
             "stopped ({}) after {} epochs in {:.1} s; best epoch {best_epoch} (valid NLL {:.4}); test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
@@ -54,19 +57,40 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
             summary.epochs
         ),
     }
-    if let StopReason::Diverged { epoch } = summary.stopped {
-        let kept = match summary.best_epoch {
-            Some(best) => format!(
-                "the best model (epoch {best}) is intact in {}",
-                dir.join("model.bpk").display()
-            ),
-            None => "no model was saved".to_string(),
-        };
-        return Err(FlowError::Training(format!(
+    let kept = match summary.best_epoch {
+        Some(best) => format!(
+            "the best model (epoch {best}) is intact in {}",
+            dir.join("model.bpk").display()
+        ),
+        None => "no model was saved".to_string(),
+    };
+    match summary.stopped {
+        StopReason::Diverged { epoch } => Err(FlowError::Training(format!(
             "the loss became NaN or infinite at epoch {epoch} (try a lower --lr); {kept}"
-        )));
+        ))),
+        StopReason::Interrupted => Err(FlowError::Interrupted(format!(
+            "after {} epochs; {kept}",
+            summary.epochs
+        ))),
+        StopReason::MaxEpochs | StopReason::EarlyStopped => Ok(()),
     }
-    Ok(())
+}
+
+/// Turns the first SIGINT/SIGTERM into a clean stop (the best model is kept, tested and
+/// summarised); a second one ends the process at once.
+fn stop_on_signals(interrupter: &Interrupter) {
+    let interrupter = interrupter.clone();
+    let handler = ctrlc::set_handler(move || {
+        if interrupter.should_stop() {
+            eprintln!("stopped again: exiting now; the best model saved so far is intact");
+            std::process::exit(130);
+        }
+        eprintln!("stopping: finishing the current step, then testing the best model so far");
+        interrupter.stop(Some("interrupted by a signal"));
+    });
+    if let Err(e) = handler {
+        eprintln!("warning: cannot catch interruptions ({e}); Ctrl-C will end training abruptly");
+    }
 }
 
 /// `nats / (D ln 2)`.

@@ -38,9 +38,12 @@ pub enum FlowError {
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
-    /// The backend failed while training.
+    /// The backend failed while training, or the loss diverged.
     #[error("training failed: {0}")]
     Training(String),
+    /// A signal stopped training early (exit code 130 in the binary).
+    #[error("interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl FlowError {
@@ -68,8 +71,12 @@ impl FlowError {
         }
     }
 
-    /// Whether the error is the user's arguments (the binary exits with 2 for those).
-    pub fn is_usage(&self) -> bool {
-        matches!(self, Self::InvalidArgument { .. } | Self::Model(_))
+    /// The exit code of the binary: 2 for bad arguments, 130 for an interruption, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::InvalidArgument { .. } | Self::Model(_) => 2,
+            Self::Interrupted(_) => 130,
+            _ => 1,
+        }
     }
 }

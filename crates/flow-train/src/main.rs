@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::from(if error.is_usage() { 2 } else { 1 })
+            ExitCode::from(error.exit_code())
         }
     }
 }

@@ -9,7 +9,7 @@ use burn::optim::AdamConfig;
 use burn::tensor::Device;
 use burn::train::logger::InMemoryMetricLogger;
 use burn::train::metric::LossMetric;
-use burn::train::{Learner, SupervisedTraining};
+use burn::train::{Interrupter, Learner, SupervisedTraining};
 use flow_data::{Points, Splits, dataloader, make_splits};
 use serde::{Deserialize, Serialize};
 
@@ -74,13 +74,14 @@ pub struct RunSummary {
 /// Trains the flow described by `config` on `device` (a plain device: training runs on its
 /// autodiff form) and fills the artifact directory `dir`.
 ///
-/// Returns the summary also when training diverged (then `stopped` says so and the best
-/// model saved before the divergence is the one scored).
+/// Returns the summary also when training diverged or `interrupter` stopped it (then
+/// `stopped` says so, and the best model saved before is the one scored).
 pub fn train(
     config: &TrainingConfig,
     dir: &Path,
     device: &Device,
     backend: &str,
+    interrupter: &Interrupter,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
     let paths = ArtifactPaths::new(dir);
@@ -145,6 +146,7 @@ pub fn train(
         .early_stopping(monitor.clone())
         .with_application_logger(None)
         .renderer(Box::new(SilentRenderer))
+        .with_interrupter(interrupter.clone())
         .num_epochs(config.max_epochs);
 
     let started = Instant::now();

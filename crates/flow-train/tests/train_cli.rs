@@ -211,3 +211,75 @@ fn the_same_seed_gives_bit_identical_results() {
         "samples differ between identical runs"
     );
 }
+
+/// Starts a long seed-preset training in `dir` and returns once it has saved a best model.
+fn start_long_training(dir: &std::path::Path) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args([
+            "train",
+            "--preset",
+            "seed",
+            "--plot-every",
+            "0",
+            "--device",
+            "flex",
+        ])
+        .arg("--artifact-dir")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !dir.join("model.bpk").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no model saved within a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Let it run on, so that later bests replace the first one.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child
+}
+
+fn assert_best_model_scores(dir: &std::path::Path) {
+    let device = burn::tensor::Device::flex();
+    let trained = TrainedFlow::load(dir, &device).unwrap();
+    let splits = rebuild_splits(&trained.config).unwrap();
+    assert!(mean_nll(&trained.flow, splits.test.values(), &device) < 7.0);
+}
+
+#[test]
+fn sigint_stops_cleanly_and_keeps_the_best_model() {
+    let dir = scratch("sigint");
+    let child = start_long_training(&dir);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("error: interrupted: after"), "{stderr}");
+    let summary: RunSummary =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary.stopped,
+        flow_train::monitor::StopReason::Interrupted
+    );
+    assert!(summary.test_nll.is_some());
+    assert_best_model_scores(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_killed_run_leaves_a_loadable_best_model() {
+    let dir = scratch("sigkill");
+    let mut child = start_long_training(&dir);
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    assert_best_model_scores(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}

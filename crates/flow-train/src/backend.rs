@@ -43,7 +43,37 @@ pub fn device(name: &str) -> Result<Device, FlowError> {
         // asked for by name: Burn 0.22 keeps it but marks it deprecated
         "ndarray" => Ok(Device::ndarray()),
         #[cfg(feature = "wgpu")]
-        "wgpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+        "wgpu" => open_wgpu(),
         _ => Err(unknown()),
+    }
+}
+
+/// The default wgpu device, checked to work: wgpu panics deep inside when the machine has
+/// no Vulkan, Metal or DX12 adapter, so a first tiny operation runs under `catch_unwind`
+/// with the panic report silenced, and a failure becomes one clear error.
+#[cfg(feature = "wgpu")]
+fn open_wgpu() -> Result<Device, FlowError> {
+    use burn::tensor::{DeviceKind, Tensor};
+
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let probe = std::panic::catch_unwind(|| {
+        let device = Device::wgpu(DeviceKind::DefaultDevice);
+        let sum = Tensor::<1>::ones([4], &device).sum().into_scalar::<f32>();
+        (device, sum)
+    });
+    std::panic::set_hook(previous_hook);
+    match probe {
+        Ok((device, sum)) if sum == 4.0 => Ok(device),
+        Ok((_, sum)) => Err(FlowError::invalid(
+            "--device",
+            format!("the wgpu device computed 1+1+1+1 = {sum}; use a CPU backend (--device flex)"),
+        )),
+        Err(_) => Err(FlowError::invalid(
+            "--device",
+            "wgpu found no usable GPU adapter (Vulkan, Metal or DX12); install a driver \
+             (on Debian: apt-get install mesa-vulkan-drivers) or use the CPU build: \
+             cargo run --release -p flow-train",
+        )),
     }
 }

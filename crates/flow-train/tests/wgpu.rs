@@ -4,7 +4,7 @@
 //! software Vulkan driver, lavapipe).
 #![cfg(feature = "wgpu")]
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -115,7 +115,7 @@ fn samples_round_trip_on_wgpu() {
     );
 }
 
-fn short_training(device: &str, dir: &PathBuf) -> RunSummary {
+fn short_training(device: &str, dir: &Path) -> RunSummary {
     run_ok(&[
         "train",
         "--train-size",

@@ -76,12 +76,24 @@ pub fn load_flow(
         FlowError::bad_file(
             path,
             format!(
-                "does not match config.json ({} layers, dimension {}): {e}",
-                config.model.layers, config.model.dim
+                "does not match config.json ({} layers, dimension {}): {}",
+                config.model.layers,
+                config.model.dim,
+                abbreviate(&e.to_string(), 160)
             ),
         )
     })?;
     Ok(model.flow)
+}
+
+/// The first line of `text`, cut to at most `max` characters (Burn lists every mismatched
+/// tensor, which for a record of another layer count is a screenful).
+fn abbreviate(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
 }
 
 /// `log p(x)` for row-major points of dimension `flow.dim()`, computed in chunks.

@@ -567,6 +567,45 @@ fn bad_inputs_fail_with_one_error_line() {
         &["no-such-model"],
     );
 
+    // Broken artifact directories: a truncated record, random bytes, a config of another
+    // layer count, a config that is not JSON. Each is named, in one short line.
+    let broken = work.join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    let model_bytes = std::fs::read(Path::new(&dir).join("model.bpk")).unwrap();
+    let config_text = std::fs::read_to_string(Path::new(&dir).join("config.json")).unwrap();
+    let cases: [(&[u8], String, &[&str]); 4] = [
+        (
+            &model_bytes[..model_bytes.len() / 2],
+            config_text.clone(),
+            &["model.bpk", "truncated"],
+        ),
+        (
+            &[7u8; 4000],
+            config_text.clone(),
+            &["model.bpk", "not a readable model record"],
+        ),
+        (
+            &model_bytes,
+            config_text.replace("\"layers\": 8", "\"layers\": 9"),
+            &["model.bpk", "does not match config.json (9 layers"],
+        ),
+        (
+            &model_bytes,
+            "{".to_string(),
+            &["config.json", "not a valid training config"],
+        ),
+    ];
+    for (model, config, needles) in cases {
+        std::fs::write(broken.join("model.bpk"), model).unwrap();
+        std::fs::write(broken.join("config.json"), config).unwrap();
+        let stderr = run_err(
+            &["eval", "--artifact-dir", s(&broken), "--device", "flex"],
+            1,
+            needles,
+        );
+        assert!(stderr.len() < 400, "a long error: {stderr}");
+    }
+
     let out = work.join("scores.csv");
     let score_err = |input: &Path, needles: &[&str]| {
         run_err(

@@ -104,6 +104,9 @@ impl PlanarFlow {
     /// `K` layers (rather than `K` times the same dozen small operations).
     fn step_params(&self) -> Vec<StepParams> {
         let k = self.layers.len();
+        if k == 0 {
+            return Vec::new();
+        }
         let stack = |param: fn(&PlanarLayer) -> Tensor<1>| -> Tensor<2> {
             Tensor::stack(self.layers.iter().map(param).collect(), 0)
         };
@@ -112,14 +115,12 @@ impl PlanarFlow {
         let b = Tensor::cat(self.layers.iter().map(|l| l.b.val()).collect(), 0).reshape([1, k]);
         let Reparametrised { u_hat, w_dot_u_hat } = reparametrise(u, w.clone());
         let c = w_dot_u_hat.reshape([1, k]);
-        let one_plus_c = c.clone().add_scalar(1.0);
         let w_columns = w.transpose(); // [D, K]
         (0..k)
             .map(|i| StepParams {
                 w: w_columns.clone().narrow(1, i, 1),
                 b: b.clone().narrow(1, i, 1),
                 u_hat: u_hat.clone().narrow(0, i, 1),
-                one_plus_c: one_plus_c.clone().narrow(1, i, 1),
                 c: c.clone().narrow(1, i, 1),
             })
             .collect()

@@ -55,8 +55,6 @@ pub(crate) struct StepParams {
     pub b: Tensor<2>,
     /// `û` as a row: `[1, D]`.
     pub u_hat: Tensor<2>,
-    /// `1 + wᵀû`: `[1, 1]`.
-    pub one_plus_c: Tensor<2>,
     /// `wᵀû`: `[1, 1]`.
     pub c: Tensor<2>,
 }
@@ -65,9 +63,9 @@ pub(crate) struct StepParams {
 pub(crate) fn planar_step(x: Tensor<2>, p: &StepParams) -> (Tensor<2>, Tensor<2>) {
     let h = (x.clone().matmul(p.w.clone()) + p.b.clone()).tanh(); // [N, 1]
     let y = x + h.clone() * p.u_hat.clone();
-    // det J = 1 + (1 − tanh²) · wᵀû = (1 + c) − c · tanh², never negative as c ≥ −1 (the
-    // absolute value only guards against rounding).
-    let det = p.one_plus_c.clone() - h.square() * p.c.clone();
+    // det J = 1 + (1 − tanh²) · wᵀû, never negative as c ≥ −1 (the absolute value only
+    // guards against rounding); in this form a saturated tanh gives exactly 1 for any c.
+    let det = h.square().neg().add_scalar(1.0) * p.c.clone() + 1.0;
     (y, det.abs().log())
 }
 
@@ -125,7 +123,6 @@ impl PlanarLayer {
             w: self.w.val().reshape([dim, 1]),
             b: self.b.val().reshape([1, 1]),
             u_hat,
-            one_plus_c: w_dot_u_hat.clone().add_scalar(1.0),
             c: w_dot_u_hat,
         }
     }

@@ -65,15 +65,14 @@ fn open_wgpu() -> Result<Device, FlowError> {
     std::panic::set_hook(previous_hook);
     match probe {
         Ok((device, 4.0)) => Ok(device),
-        Ok((_, sum)) => Err(FlowError::invalid(
-            "--device",
-            format!("the wgpu device computed 1+1+1+1 = {sum}; use a CPU backend (--device flex)"),
-        )),
-        Err(_) => Err(FlowError::invalid(
-            "--device",
+        Ok((_, sum)) => Err(FlowError::BackendUnavailable(format!(
+            "the wgpu device computed 1+1+1+1 = {sum}; use a CPU backend (--device flex)"
+        ))),
+        Err(_) => Err(FlowError::BackendUnavailable(
             "wgpu found no usable GPU adapter (Vulkan, Metal or DX12); install a driver \
              (on Debian: apt-get install mesa-vulkan-drivers) or use the CPU build: \
-             cargo run --release -p flow-train",
+             cargo run --release -p flow-train"
+                .into(),
         )),
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use burn::store::ModuleRecord;
 use burn::train::checkpoint::{Checkpoint, Checkpointer, CheckpointerError};
 
-use crate::fsutil::temporary_path;
+use crate::fsutil::{sync_file, temporary_path};
 use crate::monitor::RunMonitor;
 
 /// Records named `<name>-<epoch>.bpk` in one directory, each written to a temporary file
@@ -37,11 +37,26 @@ impl AtomicFileCheckpointer {
 /// Saves `record` to `path` through a temporary file and a rename.
 fn save_atomically<R: Checkpoint>(record: R, path: &Path) -> Result<(), CheckpointerError> {
     let temporary = temporary_path(path);
-    record.save(temporary.clone())?;
-    fs::rename(&temporary, path).map_err(|e| {
+    let saved = record
+        .save(temporary.clone())
+        .and_then(|()| sync_file(&temporary).map_err(CheckpointerError::IOError))
+        .and_then(|()| fs::rename(&temporary, path).map_err(CheckpointerError::IOError));
+    if saved.is_err() {
         let _ = fs::remove_file(&temporary);
-        CheckpointerError::IOError(e)
-    })
+    }
+    saved
+}
+
+/// Copies `from` to `to` through a synced temporary file and a rename.
+fn copy_atomically(from: &Path, to: &Path) -> Result<(), CheckpointerError> {
+    let temporary = temporary_path(to);
+    let copied = fs::copy(from, &temporary)
+        .and_then(|_| sync_file(&temporary))
+        .and_then(|()| fs::rename(&temporary, to));
+    if copied.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    copied.map_err(CheckpointerError::IOError)
 }
 
 impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
@@ -97,10 +112,7 @@ impl Checkpointer<ModuleRecord> for ModelCheckpointer {
         let path = self.files.path(epoch);
         save_atomically(record, &path)?;
         if self.monitor.is_best_epoch(epoch) {
-            let temporary = temporary_path(&self.best_path);
-            fs::copy(&path, &temporary)
-                .and_then(|_| fs::rename(&temporary, &self.best_path))
-                .map_err(CheckpointerError::IOError)?;
+            copy_atomically(&path, &self.best_path)?;
         }
         if let Some(hook) = &self.snapshot
             && self.monitor.is_snapshot_epoch(epoch)

@@ -41,6 +41,9 @@ pub enum FlowError {
     /// The backend failed while training, or the loss diverged.
     #[error("training failed: {0}")]
     Training(String),
+    /// The backend asked for cannot run on this machine (no GPU adapter, for instance).
+    #[error("{0}")]
+    BackendUnavailable(String),
     /// A signal stopped training early (exit code 130 in the binary).
     #[error("interrupted: {0}")]
     Interrupted(String),

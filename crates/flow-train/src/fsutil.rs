@@ -1,7 +1,6 @@
 //! Atomic file output: write beside the target, then rename over it.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::FlowError;
@@ -16,8 +15,8 @@ pub fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// Runs `write` on a temporary path and renames the result to `path`; on failure the
-/// temporary file is removed and `path` is untouched.
+/// Runs `write` on a temporary path, syncs it to disk and renames it to `path`; on failure
+/// the temporary file is removed and `path` is untouched.
 pub fn write_atomically<E>(
     path: &Path,
     write: impl FnOnce(&Path) -> Result<(), E>,
@@ -26,9 +25,12 @@ where
     E: Into<FlowError>,
 {
     let temporary = temporary_path(path);
-    if let Err(error) = write(&temporary) {
+    let written = write(&temporary)
+        .map_err(Into::into)
+        .and_then(|()| sync_file(&temporary).map_err(|e| FlowError::io(&temporary, e)));
+    if let Err(error) = written {
         let _ = fs::remove_file(&temporary);
-        return Err(error.into());
+        return Err(error);
     }
     fs::rename(&temporary, path).map_err(|e| {
         let _ = fs::remove_file(&temporary);
@@ -36,13 +38,16 @@ where
     })
 }
 
+/// Flushes a written file's contents to disk, so that a rename after it cannot expose an
+/// empty or partial file after a crash.
+pub fn sync_file(path: &Path) -> std::io::Result<()> {
+    fs::File::open(path)?.sync_all()
+}
+
 /// Writes `bytes` to `path` atomically, synced to disk before the rename.
 pub fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), FlowError> {
     write_atomically(path, |temporary| {
-        let mut file = fs::File::create(temporary).map_err(|e| FlowError::io(temporary, e))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| FlowError::io(temporary, e))
+        fs::write(temporary, bytes).map_err(|e| FlowError::io(temporary, e))
     })
 }
 

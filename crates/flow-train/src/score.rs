@@ -118,6 +118,7 @@ pub fn score_csv(
 /// CSV reader skips blank lines in its own count, and error messages must name the line
 /// an editor shows.
 struct LineCounter {
+    path: std::path::PathBuf,
     reader: BufReader<File>,
     offset: u64,
     line: usize,
@@ -127,6 +128,7 @@ impl LineCounter {
     fn new(path: &Path) -> Result<Self, FlowError> {
         let file = File::open(path).map_err(|e| FlowError::io(path, e))?;
         Ok(Self {
+            path: path.to_path_buf(),
             reader: BufReader::new(file),
             offset: 0,
             line: 1,
@@ -141,7 +143,7 @@ impl LineCounter {
             let buffer = self
                 .reader
                 .fill_buf()
-                .map_err(|e| FlowError::Training(format!("cannot re-read the input: {e}")))?;
+                .map_err(|e| FlowError::io(&self.path, e))?;
             if buffer.is_empty() {
                 return Ok(self.line);
             }

@@ -86,6 +86,7 @@ pub fn train(
     config.validate()?;
     let paths = ArtifactPaths::new(dir);
     create_dir(dir)?;
+    remove_previous_run(&paths)?;
     create_dir(&paths.snapshots())?;
     write_atomically(&paths.config(), |tmp| {
         config.save(tmp).map_err(|e| FlowError::io(tmp, e))
@@ -166,6 +167,7 @@ pub fn train(
             StopReason::MaxEpochs
         });
     let best = monitor.best();
+    keep_only_best_checkpoint(&paths, best.map(|b| b.epoch));
 
     let train_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.train_nll)).collect();
     let valid_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.valid_nll)).collect();
@@ -216,6 +218,53 @@ pub fn train(
     };
     write_json_atomically(&paths.summary(), &summary)?;
     Ok(summary)
+}
+
+/// Removes what an earlier run left in the directory, so that no model, summary or checkpoint
+/// of it can be mistaken for this run's (for instance if this one stops before its first
+/// best epoch).
+fn remove_previous_run(paths: &ArtifactPaths) -> Result<(), FlowError> {
+    for file in [
+        paths.model(),
+        paths.summary(),
+        paths.metrics(),
+        paths.loss_plot(),
+        paths.density_plot(),
+    ] {
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(FlowError::io(file, e));
+            }
+            _ => {}
+        }
+    }
+    for dir in [paths.checkpoints(), paths.snapshots()] {
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(FlowError::io(dir, e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the epoch records that are not the best one (the monitor deletes superseded
+/// records one epoch late, so the last epoch's leftovers remain when training ends).
+fn keep_only_best_checkpoint(paths: &ArtifactPaths, best_epoch: Option<usize>) {
+    let Ok(entries) = std::fs::read_dir(paths.checkpoints()) else {
+        return;
+    };
+    let keep = best_epoch.map(|e| format!("-{e}.bpk"));
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if keep
+            .as_ref()
+            .is_none_or(|suffix| !name.ends_with(suffix.as_str()))
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).

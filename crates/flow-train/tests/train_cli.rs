@@ -111,13 +111,14 @@ fn invalid_arguments_exit_with_2_and_write_nothing() {
 #[test]
 fn divergence_stops_with_one_line_and_keeps_the_best_model() {
     let dir = scratch("diverge");
-    // A learning rate this large sends the seed preset's loss to NaN after a few epochs.
+    // The flow stays finite for remarkably large steps; this absurd learning rate sends the
+    // seed preset's parameters to overflow after a few epochs (deterministic on flex).
     let output = flow_train(&[
         "train",
         "--preset",
         "seed",
         "--lr",
-        "1000",
+        "1e17",
         "--max-epochs",
         "200",
         "--plot-every",
@@ -149,7 +150,12 @@ fn divergence_stops_with_one_line_and_keeps_the_best_model() {
     let splits = rebuild_splits(&trained.config).unwrap();
     let nll = mean_nll(&trained.flow, splits.test.values(), &device);
     assert!(nll.is_finite());
-    assert_eq!(Some(nll), summary.test_nll);
+    let recorded = summary.test_nll.unwrap();
+    // The huge values of an exploded model leave room for a last-bit difference in the sum.
+    assert!(
+        (nll - recorded).abs() <= 1e-12 * recorded.abs(),
+        "{nll} vs {recorded}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

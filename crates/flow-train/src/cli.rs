@@ -53,9 +53,9 @@ pub struct BenchArgs {
     /// Timed calls per configuration.
     #[arg(long)]
     pub repeats: Option<usize>,
-    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
-    #[arg(long)]
-    pub device: Option<String>,
+    /// The compute backend.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// The artifact directory and backend shared by the inference commands.
@@ -64,16 +64,9 @@ pub struct ModelArgs {
     /// The directory `flow-train train` wrote.
     #[arg(long)]
     pub artifact_dir: PathBuf,
-    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
-    #[arg(long)]
-    pub device: Option<String>,
-}
-
-impl ModelArgs {
-    /// The backend name: the flag or the build's default.
-    pub fn backend(&self) -> String {
-        backend_or_default(self.device.as_ref())
-    }
+    /// The compute backend.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// Options of `flow-train eval`.
@@ -155,17 +148,21 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
-impl BenchArgs {
-    /// The backend name: the flag or the build's default.
-    pub fn backend(&self) -> String {
-        backend_or_default(self.device.as_ref())
-    }
+/// `--device`, shared by every subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DeviceArg {
+    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
+    #[arg(long = "device")]
+    pub name: Option<String>,
 }
 
-fn backend_or_default(device: Option<&String>) -> String {
-    device
-        .cloned()
-        .unwrap_or_else(|| backend::default_name().to_string())
+impl DeviceArg {
+    /// The backend name: the flag or the build's default.
+    pub fn backend(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| backend::default_name().to_string())
+    }
 }
 
 /// The learning-rate schedules selectable on the command line.
@@ -223,9 +220,9 @@ pub struct TrainArgs {
     /// Save a density snapshot every this many epochs (0: none).
     #[arg(long)]
     pub plot_every: Option<usize>,
-    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
-    #[arg(long)]
-    pub device: Option<String>,
+    /// The compute backend.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `--preset` values (clap's mirror of [`Preset`]).
@@ -307,10 +304,5 @@ impl TrainArgs {
         self.artifact_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("artifacts").join(config.dataset.to_string()))
-    }
-
-    /// The backend name: the flag or the build's default.
-    pub fn backend(&self) -> String {
-        backend_or_default(self.device.as_ref())
     }
 }

@@ -26,7 +26,7 @@ const MAX_GRID: usize = 5000;
 /// `flow-train train`.
 pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
     let config = args.config()?;
-    let backend = args.backend();
+    let backend = args.device.backend();
     let device = backend::device(&backend)?;
     let dir = args.artifact_dir(&config);
     println!(
@@ -100,7 +100,7 @@ fn bits_per_dim(nats: f64, dim: usize) -> f64 {
 
 /// Loads the model named by `args` on its backend.
 fn load(args: &ModelArgs) -> Result<(TrainedFlow, burn::tensor::Device, String), FlowError> {
-    let backend = args.backend();
+    let backend = args.device.backend();
     let device = backend::device(&backend)?;
     let trained = TrainedFlow::load(&args.artifact_dir, &device)?;
     Ok((trained, device, backend))
@@ -283,7 +283,7 @@ pub fn export_params(args: &ExportArgs) -> Result<(), FlowError> {
 
 /// `flow-train bench`.
 pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
-    let backend = args.backend();
+    let backend = args.device.backend();
     let device = backend::device(&backend)?;
     let mut plan = if args.quick {
         BenchPlan::quick()

@@ -15,7 +15,7 @@ use crate::cli::{
 use crate::error::FlowError;
 use crate::export::export;
 use crate::fsutil::{write_atomically, write_json_atomically};
-use crate::inference::{TrainedFlow, fill_density, mean_nll};
+use crate::inference::{SCORE_CHUNK, TrainedFlow, fill_density, mean_nll};
 use crate::monitor::StopReason;
 use crate::plot::{self, Grid2d};
 use crate::training::{self, PLOT_RANGE, plotted_points, rebuild_splits};
@@ -221,13 +221,9 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     }
     let dim = trained.flow.dim();
     let started = Instant::now();
-    let samples: Vec<f32> = trained
-        .flow
-        .sample(args.n, args.seed, &device)
-        .into_data()
-        .iter::<f32>()
-        .collect();
-    let seconds = started.elapsed().as_secs_f64();
+    // Drawn and written chunk by chunk, so any -n fits in bounded memory; the plot keeps the
+    // first chunk only.
+    let mut plotted: Vec<f32> = Vec::new();
     write_atomically(&args.out, |tmp| {
         let file = File::create(tmp).map_err(|e| FlowError::io(tmp, e))?;
         let mut writer = csv::Writer::from_writer(BufWriter::new(file));
@@ -235,15 +231,28 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         writer
             .write_record((1..=dim).map(|d| format!("x{d}")))
             .map_err(bad)?;
-        for row in samples.chunks(dim) {
-            writer.serialize(row).map_err(bad)?;
+        for (index, start) in (0..args.n).step_by(SCORE_CHUNK).enumerate() {
+            let count = SCORE_CHUNK.min(args.n - start);
+            let samples: Vec<f32> = trained
+                .flow
+                .sample(count, chunk_seed(args.seed, index), &device)
+                .into_data()
+                .iter::<f32>()
+                .collect();
+            for row in samples.chunks(dim) {
+                writer.serialize(row).map_err(bad)?;
+            }
+            if index == 0 {
+                plotted = samples;
+            }
         }
         writer.flush().map_err(|e| FlowError::io(&args.out, e))
     })?;
+    let seconds = started.elapsed().as_secs_f64();
     if let Some(plot_path) = &args.plot {
-        let points: Vec<[f32; 2]> = samples.chunks(2).map(|p| [p[0], p[1]]).collect();
+        let points: Vec<[f32; 2]> = plotted.chunks(2).map(|p| [p[0], p[1]]).collect();
         let data = plotted_points(&rebuild_splits(&trained.config)?.train);
-        let title = format!("{} exact samples", args.n);
+        let title = format!("{} exact samples", points.len());
         write_atomically(plot_path, |tmp| {
             plot::samples_png(tmp, &points, Some(&data), (PLOT_RANGE, PLOT_RANGE), &title)
         })?;
@@ -254,6 +263,12 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The seed of the base draws of sampling chunk `index`: the user's seed for the first chunk
+/// (so `-n` up to one chunk is exactly `PlanarFlow::sample(n, seed)`), then distinct mixes.
+fn chunk_seed(seed: u64, index: usize) -> u64 {
+    seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// `flow-train score`.

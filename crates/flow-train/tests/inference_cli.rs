@@ -381,6 +381,35 @@ fn sample_is_seeded_and_inverts_the_flow_exactly() {
     assert!(first != other, "seeds 9 and 10 gave the same samples");
     assert_png(&work.join("a.png"));
 
+    // More samples than one chunk: the first rows are the same draws, the second chunk
+    // is new draws rather than a repeat of the first.
+    let many = work.join("many.csv");
+    run_ok(&[
+        "sample",
+        "--artifact-dir",
+        s(dir),
+        "--device",
+        "flex",
+        "-n",
+        "70000",
+        "--seed",
+        "9",
+        "--out",
+        s(&many),
+    ]);
+    let many_text = std::fs::read_to_string(&many).unwrap();
+    let many_lines: Vec<&str> = many_text.lines().collect();
+    assert_eq!(many_lines.len(), 70_001);
+    let few_text = String::from_utf8(first.clone()).unwrap();
+    assert!(
+        many_text.starts_with(few_text.as_str()),
+        "-n 70000 does not extend -n 3000"
+    );
+    assert_ne!(
+        many_lines[1], many_lines[65_537],
+        "the second chunk repeats the first"
+    );
+
     let rows = read_numeric_csv(&work.join("a.csv"), "x1,x2");
     assert_eq!(rows.len(), 3000);
     assert!(

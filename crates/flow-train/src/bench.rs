@@ -9,6 +9,7 @@ use flow_model::PlanarFlowConfig;
 use serde::Serialize;
 
 use crate::error::FlowError;
+use crate::inference::grid_points;
 use crate::model::DensityModel;
 use crate::plot::Grid2d;
 use crate::training::PLOT_RANGE;
@@ -154,11 +155,7 @@ pub fn run(
     }
 
     let flow = PlanarFlowConfig::new(2, plan.inference_layers).init(device)?;
-    let centres: Vec<f32> = Grid2d::new(PLOT_RANGE, PLOT_RANGE, plan.grid, plan.grid)
-        .centres()
-        .into_iter()
-        .flat_map(|[x, y]| [x as f32, y as f32])
-        .collect();
+    let centres = grid_points(&Grid2d::new(PLOT_RANGE, PLOT_RANGE, plan.grid, plan.grid));
     let n = plan.grid * plan.grid;
     let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
     let timing = time(plan.warmup, plan.repeats, || {

@@ -116,6 +116,12 @@ struct EvalReport {
     backend: String,
 }
 
+/// Prints `value` as one line of JSON (for `--json`).
+fn print_json_line<T: Serialize>(value: &T) {
+    let line = serde_json::to_string(value).expect("plain structs of numbers and strings encode");
+    println!("{line}");
+}
+
 /// `flow-train eval`.
 pub fn eval(args: &EvalArgs) -> Result<(), FlowError> {
     let (trained, device, backend) = load(&args.model)?;
@@ -130,9 +136,7 @@ pub fn eval(args: &EvalArgs) -> Result<(), FlowError> {
         backend,
     };
     if args.json {
-        let line = serde_json::to_string(&report)
-            .map_err(|e| FlowError::Training(format!("cannot encode the report: {e}")))?;
-        println!("{line}");
+        print_json_line(&report);
     } else {
         println!(
             "test NLL {:.6} nats ({:.6} bits/dim) on {} points in {:.3} s ({})",
@@ -322,9 +326,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
     }
     for result in bench::run(&plan, &device, &backend)? {
         if args.json {
-            let line = serde_json::to_string(&result)
-                .map_err(|e| FlowError::Training(format!("cannot encode the result: {e}")))?;
-            println!("{line}");
+            print_json_line(&result);
         } else {
             let rate = result
                 .points_per_s

@@ -115,13 +115,17 @@ pub fn mean_nll(flow: &PlanarFlow, values: &[f32], device: &Device) -> f64 {
     -log_p.iter().map(|&v| f64::from(v)).sum::<f64>() / log_p.len().max(1) as f64
 }
 
-/// Evaluates `log p` (or `p` when `log` is false) on the cell centres of `grid`.
-pub fn fill_density(flow: &PlanarFlow, mut grid: Grid2d, log: bool, device: &Device) -> Grid2d {
-    let points: Vec<f32> = grid
-        .centres()
+/// The cell centres of `grid` as row-major f32 points (`[nx·ny, 2]` flattened).
+pub fn grid_points(grid: &Grid2d) -> Vec<f32> {
+    grid.centres()
         .into_iter()
         .flat_map(|[x, y]| [x as f32, y as f32])
-        .collect();
+        .collect()
+}
+
+/// Evaluates `log p` (or `p` when `log` is false) on the cell centres of `grid`.
+pub fn fill_density(flow: &PlanarFlow, mut grid: Grid2d, log: bool, device: &Device) -> Grid2d {
+    let points = grid_points(&grid);
     grid.values = log_prob_points(flow, &points, device)
         .into_iter()
         .map(|v| {

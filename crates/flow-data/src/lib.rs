@@ -17,6 +17,6 @@ pub use batcher::{PointBatch, PointBatcher};
 pub use checkerboard::{CHECKERBOARD_DIM, checkerboard};
 pub use error::DataError;
 pub use kind::DatasetKind;
-pub use loader::dataloader;
+pub use loader::{ResumedLoader, dataloader};
 pub use points::Points;
 pub use split::{SPLIT_SEED_MIX, Splits, make_splits, split};

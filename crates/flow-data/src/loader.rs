@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder, DataLoaderIterator};
 use burn::tensor::Device;
 
 use crate::batcher::{PointBatch, PointBatcher};
@@ -31,4 +31,48 @@ pub fn dataloader(
         builder = builder.shuffle(seed);
     }
     builder.build(points)
+}
+
+/// A shuffling loader that resumes its sequence of passes after `passes_done` passes.
+///
+/// Burn's Learner moves the training loader to its device with [`DataLoader::to_device`],
+/// which forks the loader's RNG; the fork must then be advanced past the passes that an
+/// interrupted run already made, so that a resumed run sees the orders the uninterrupted
+/// run would have seen. Every derived loader (`to_device`, `slice`) is advanced that way;
+/// this one itself iterates from where it was built.
+pub struct ResumedLoader<O> {
+    inner: Arc<dyn DataLoader<O>>,
+    passes_done: usize,
+}
+
+impl<O> ResumedLoader<O> {
+    /// Wraps `inner`, a loader that has not iterated yet.
+    pub fn new(inner: Arc<dyn DataLoader<O>>, passes_done: usize) -> Self {
+        Self { inner, passes_done }
+    }
+
+    fn advanced(&self, loader: Arc<dyn DataLoader<O>>) -> Arc<dyn DataLoader<O>> {
+        for _ in 0..self.passes_done {
+            drop(loader.iter());
+        }
+        loader
+    }
+}
+
+impl<O: 'static> DataLoader<O> for ResumedLoader<O> {
+    fn iter<'a>(&'a self) -> Box<dyn DataLoaderIterator<O> + 'a> {
+        self.inner.iter()
+    }
+
+    fn num_items(&self) -> usize {
+        self.inner.num_items()
+    }
+
+    fn to_device(&self, device: &Device) -> Arc<dyn DataLoader<O>> {
+        self.advanced(self.inner.to_device(device))
+    }
+
+    fn slice(&self, start: usize, end: usize) -> Arc<dyn DataLoader<O>> {
+        self.advanced(self.inner.slice(start, end))
+    }
 }

@@ -1,5 +1,6 @@
 //! Batcher and data loader tests on the flex backend.
 
+use burn::data::dataloader::DataLoader;
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::Device;
 use flow_data::{PointBatcher, Points, checkerboard, dataloader};
@@ -73,4 +74,19 @@ fn dataloader_covers_all_points() {
     let small = Points::new(2, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]).unwrap();
     let (sizes, _) = one_pass(dataloader(small, 2, None, &dev).as_ref());
     assert_eq!(sizes, vec![2, 2]);
+}
+
+#[test]
+fn a_resumed_loader_continues_the_sequence_of_shuffles() {
+    let dev = device();
+    let points = checkerboard(64, 5);
+    // The Learner moves the loader to its device once, then makes one pass per epoch.
+    let fresh = dataloader(points.clone(), 16, Some(9), &dev).to_device(&dev);
+    let passes: Vec<_> = (0..4).map(|_| one_pass(fresh.as_ref()).1).collect();
+    assert_ne!(passes[2], passes[3], "each pass must reshuffle");
+
+    let inner = dataloader(points, 16, Some(9), &dev);
+    let resumed = flow_data::ResumedLoader::new(inner, 2).to_device(&dev);
+    assert_eq!(one_pass(resumed.as_ref()).1, passes[2]);
+    assert_eq!(one_pass(resumed.as_ref()).1, passes[3]);
 }

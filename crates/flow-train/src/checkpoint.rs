@@ -1,5 +1,6 @@
 //! Checkpointers that never leave a half-written record behind.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,6 +10,52 @@ use burn::train::checkpoint::{Checkpoint, Checkpointer, CheckpointerError};
 
 use crate::fsutil::{sync_file, temporary_path};
 use crate::monitor::RunMonitor;
+
+/// The names of the three records the Learner saves per checkpointed epoch.
+pub const RECORD_NAMES: [&str; 3] = ["model", "optim", "scheduler"];
+
+/// The epochs of `directory` for which all of [`RECORD_NAMES`] are on disk (complete
+/// checkpoints a run can resume from), in increasing order.
+pub fn complete_epochs(directory: &Path) -> BTreeSet<usize> {
+    let Ok(entries) = fs::read_dir(directory) else {
+        return BTreeSet::new();
+    };
+    let names: BTreeSet<String> = entries
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names
+        .iter()
+        .filter_map(|name| {
+            name.strip_prefix("model-")?
+                .strip_suffix(".bpk")?
+                .parse()
+                .ok()
+        })
+        .filter(|epoch: &usize| {
+            RECORD_NAMES
+                .iter()
+                .all(|record| names.contains(&format!("{record}-{epoch}.bpk")))
+        })
+        .collect()
+}
+
+/// Removes every file of `directory` except the records of the epochs in `keep` (stale
+/// records, partial checkpoints and temporary files of an interrupted write).
+pub fn prune_checkpoints(directory: &Path, keep: &BTreeSet<usize>) {
+    let Ok(entries) = fs::read_dir(directory) else {
+        return;
+    };
+    let kept: BTreeSet<String> = keep
+        .iter()
+        .flat_map(|epoch| RECORD_NAMES.map(|record| format!("{record}-{epoch}.bpk")))
+        .collect();
+    for entry in entries.flatten() {
+        if !kept.contains(entry.file_name().to_string_lossy().as_ref()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
 
 /// Records named `<name>-<epoch>.bpk` in one directory, each written to a temporary file
 /// and renamed into place, so a crash leaves either the old state or the new one.

@@ -178,9 +178,13 @@ pub enum ScheduleArg {
 /// Options of `flow-train train`; each given flag overrides the preset.
 #[derive(Debug, Clone, Default, Args)]
 pub struct TrainArgs {
-    /// Starting configuration.
-    #[arg(long, value_enum, default_value = "default")]
-    pub preset: PresetArg,
+    /// Starting configuration [default: default].
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
+    /// Continue the interrupted run in `--artifact-dir` from its last checkpoint (model,
+    /// optimizer, schedule and epoch); other flags, if given, must match its config.json.
+    #[arg(long, requires = "artifact_dir")]
+    pub resume: bool,
     /// The data set.
     #[arg(long)]
     pub dataset: Option<DatasetKind>,
@@ -247,7 +251,35 @@ impl From<PresetArg> for Preset {
 impl TrainArgs {
     /// The preset with every given flag applied.
     pub fn config(&self) -> Result<TrainingConfig, FlowError> {
-        let mut config = Preset::from(self.preset).config();
+        self.applied_to(Preset::from(self.preset.unwrap_or_default()).config())
+    }
+
+    /// The configuration of a resumed run, whose `config.json` held `recorded`: the given
+    /// flags (and preset) applied to it must leave it unchanged.
+    pub fn resumed_config(&self, recorded: TrainingConfig) -> Result<TrainingConfig, FlowError> {
+        let base = match self.preset {
+            Some(preset) => Preset::from(preset).config(),
+            None => recorded.clone(),
+        };
+        let given = self.applied_to(base)?;
+        let differences = recorded.differences(&given);
+        if differences.is_empty() {
+            Ok(recorded)
+        } else {
+            Err(FlowError::invalid(
+                "--resume",
+                format!(
+                    "the flags given differ from the recorded config.json (recorded → given: {}); \
+                     resume without them, or train afresh in another --artifact-dir",
+                    differences.join(", ")
+                ),
+            ))
+        }
+    }
+
+    /// `base` with every given flag applied, validated.
+    fn applied_to(&self, base: TrainingConfig) -> Result<TrainingConfig, FlowError> {
+        let mut config = base;
         if let Some(dataset) = self.dataset {
             config.dataset = dataset;
             config.model.dim = dataset.dim();

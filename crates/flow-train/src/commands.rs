@@ -7,6 +7,7 @@ use std::time::Instant;
 use burn::train::Interrupter;
 use serde::Serialize;
 
+use crate::artifacts::ArtifactPaths;
 use crate::backend;
 use crate::bench::{self, BenchPlan};
 use crate::cli::{
@@ -15,22 +16,35 @@ use crate::cli::{
 use crate::error::FlowError;
 use crate::export::export;
 use crate::fsutil::{write_atomically, write_json_atomically};
-use crate::inference::{SCORE_CHUNK, TrainedFlow, fill_density, mean_nll};
+use crate::inference::{SCORE_CHUNK, TrainedFlow, fill_density, load_config, mean_nll};
 use crate::monitor::StopReason;
 use crate::plot::{self, Grid2d};
-use crate::training::{self, PLOT_RANGE, plotted_points, rebuild_splits};
+use crate::training::{self, PLOT_RANGE, Start, plotted_points, rebuild_splits};
 
 /// Largest `--grid` accepted by `density`.
 const MAX_GRID: usize = 5000;
 
 /// `flow-train train`.
 pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
-    let config = args.config()?;
+    let (config, dir, start) = match &args.artifact_dir {
+        Some(dir) if args.resume => {
+            let recorded = load_config(&ArtifactPaths::new(dir).config())?;
+            (args.resumed_config(recorded)?, dir.clone(), Start::Resume)
+        }
+        _ => {
+            let config = args.config()?;
+            let dir = args.artifact_dir(&config);
+            (config, dir, Start::Fresh)
+        }
+    };
     let backend = args.device.backend();
     let device = backend::device(&backend)?;
-    let dir = args.artifact_dir(&config);
     println!(
-        "training {} planar layers on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
+        "{} {} planar layers on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
+        match start {
+            Start::Fresh => "training",
+            Start::Resume => "resuming the training of",
+        },
         config.model.layers,
         config.dataset,
         config.n_train,
@@ -40,7 +54,7 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(&config, &dir, &device, &backend, &interrupter)?;
+    let summary = training::train(&config, &dir, &device, &backend, &interrupter, start)?;
     match (summary.test_nll, summary.best_epoch) {
         (Some(test_nll), Some(best_epoch)) => println!(
             "stopped ({}) after {} epochs in {:.1} s; best epoch {best_epoch} (valid NLL {:.4}); test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",

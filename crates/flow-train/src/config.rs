@@ -150,6 +150,46 @@ impl TrainingConfig {
     }
 }
 
+impl TrainingConfig {
+    /// The fields in which `other` differs from `self`, as `path: ours → theirs` lines
+    /// (for instance `model.layers: 8 → 32`).
+    pub fn differences(&self, other: &TrainingConfig) -> Vec<String> {
+        let mut found = Vec::new();
+        match (serde_json::to_value(self), serde_json::to_value(other)) {
+            (Ok(ours), Ok(theirs)) => compare_json("", &ours, &theirs, &mut found),
+            _ => found.push("the configurations cannot be compared".into()),
+        }
+        found
+    }
+}
+
+/// Appends to `found` the leaves in which `a` and `b` differ, with their dotted paths.
+fn compare_json(path: &str, a: &serde_json::Value, b: &serde_json::Value, found: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(a_fields), Value::Object(b_fields)) => {
+            let keys: std::collections::BTreeSet<&String> =
+                a_fields.keys().chain(b_fields.keys()).collect();
+            for key in keys {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                let missing = Value::Null;
+                compare_json(
+                    &child,
+                    a_fields.get(key).unwrap_or(&missing),
+                    b_fields.get(key).unwrap_or(&missing),
+                    found,
+                );
+            }
+        }
+        _ if a != b => found.push(format!("{path}: {a} → {b}")),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +215,16 @@ mod tests {
         let mut config = Preset::Seed.config();
         config.schedule = LrSchedule::Constant { lr: f64::NAN };
         assert!(config.validate().unwrap_err().to_string().contains("--lr"));
+    }
+
+    #[test]
+    fn differences_name_each_changed_field() {
+        let recorded = Preset::Seed.config();
+        assert!(recorded.differences(&recorded.clone()).is_empty());
+        let mut given = recorded.clone();
+        given.model.layers = 32;
+        given.batch_size = 400;
+        let found = recorded.differences(&given);
+        assert_eq!(found, ["batch_size: 800 → 400", "model.layers: 8 → 32"]);
     }
 }

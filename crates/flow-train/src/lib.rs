@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod inference;
+pub mod logger;
 pub mod model;
 pub mod monitor;
 pub mod plot;

@@ -1,22 +1,29 @@
 //! Watches the validation NLL after every epoch: picks the checkpoints to keep, decides when
 //! to stop (patience, divergence), records the per-epoch metrics and reports progress.
 
-use std::collections::HashSet;
-use std::fs::File;
-use std::path::Path;
+use std::collections::{BTreeSet, HashSet};
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::train::EarlyStoppingStrategy;
 use burn::train::checkpoint::{CheckpointingAction, CheckpointingStrategy};
 use burn::train::metric::store::{Aggregate, EventStoreClient, Split};
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::complete_epochs;
 use crate::error::FlowError;
+use crate::fsutil::write_atomically;
 use crate::progress::Progress;
 
 /// The Learner's name of the loss metric.
 const LOSS: &str = "Loss";
+/// An epoch is checkpointed (for `--resume`) when this much time has passed since the last
+/// checkpoint, even if it is not the best.
+const RESUME_POINT_EVERY: Duration = Duration::from_secs(10);
+/// The header of `metrics.csv`.
+const METRICS_HEADER: [&str; 4] = ["epoch", "train_nll", "valid_nll", "seconds"];
 
 /// Why a training run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -60,20 +67,23 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     best: Option<EpochRecord>,
     best_epochs: HashSet<usize>,
     snapshot_epochs: HashSet<usize>,
-    /// Epochs saved only for a snapshot, to delete at the next checkpoint.
-    to_delete: Vec<usize>,
+    /// Epochs whose records were saved and not deleted yet.
+    saved: BTreeSet<usize>,
+    last_save: Instant,
     history: Vec<EpochRecord>,
     stop: Option<StopReason>,
 }
 
 /// Settings of a [`RunMonitor`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MonitorSettings {
+    /// Where the checkpointers write their epoch records.
+    pub checkpoint_dir: PathBuf,
     /// Epochs without improvement before stopping.
     pub patience: usize,
     /// Save a snapshot every this many epochs (0: never).
@@ -93,22 +103,100 @@ pub struct RunMonitor {
 }
 
 impl RunMonitor {
-    /// A monitor that appends one row per epoch to `metrics_csv` (flushed every epoch, so a
-    /// killed run leaves a readable file).
+    /// A monitor for a fresh run, which writes `metrics_csv` anew and appends one row per
+    /// epoch (flushed every epoch, so a killed run leaves a readable file).
     pub fn new(settings: MonitorSettings, metrics_csv: &Path) -> Result<Self, FlowError> {
         let file = File::create(metrics_csv).map_err(|e| FlowError::io(metrics_csv, e))?;
         let mut writer = csv::Writer::from_writer(file);
         writer
-            .write_record(["epoch", "train_nll", "valid_nll", "seconds"])
+            .write_record(METRICS_HEADER)
             .and_then(|()| writer.flush().map_err(Into::into))
             .map_err(|e| FlowError::bad_file(metrics_csv, e.to_string()))?;
-        Ok(Self {
+        Ok(Self::with_history(settings, writer, Vec::new()))
+    }
+
+    /// A monitor that continues a run after its checkpointed `epoch`: it reads the rows of
+    /// `metrics_csv` up to `epoch` (dropping those of epochs run after the checkpoint), and
+    /// takes the best epoch, the patience count and the clock from them.
+    pub fn resumed(
+        settings: MonitorSettings,
+        metrics_csv: &Path,
+        epoch: usize,
+    ) -> Result<Self, FlowError> {
+        let bad = |reason: String| FlowError::bad_file(metrics_csv, reason);
+        let mut reader = csv::Reader::from_path(metrics_csv).map_err(|e| bad(e.to_string()))?;
+        let mut history = Vec::new();
+        for row in reader.deserialize::<EpochRecord>() {
+            let row = row.map_err(|e| bad(e.to_string()))?;
+            if row.epoch <= epoch {
+                history.push(row);
+            }
+        }
+        let epochs: Vec<usize> = history.iter().map(|row| row.epoch).collect();
+        if epochs != (1..=epoch).collect::<Vec<_>>() {
+            return Err(bad(format!(
+                "does not hold one row for each of epochs 1 to {epoch}, the checkpoint to resume from"
+            )));
+        }
+        write_atomically(metrics_csv, |tmp| {
+            let mut writer = csv::Writer::from_path(tmp).map_err(|e| bad(e.to_string()))?;
+            writer
+                .write_record(METRICS_HEADER)
+                .map_err(|e| bad(e.to_string()))?;
+            for row in &history {
+                writer
+                    .serialize(Self::csv_row(row))
+                    .map_err(|e| bad(e.to_string()))?;
+            }
+            writer.flush().map_err(|e| FlowError::io(tmp, e))
+        })?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(metrics_csv)
+            .map_err(|e| FlowError::io(metrics_csv, e))?;
+        Ok(Self::with_history(
             settings,
-            state: Arc::default(),
-            csv: Arc::new(Mutex::new(writer)),
+            csv::Writer::from_writer(file),
+            history,
+        ))
+    }
+
+    fn with_history(
+        settings: MonitorSettings,
+        csv: csv::Writer<File>,
+        history: Vec<EpochRecord>,
+    ) -> Self {
+        let mut best: Option<EpochRecord> = None;
+        for row in &history {
+            if best.is_none_or(|b| row.valid_nll < b.valid_nll) {
+                best = Some(*row);
+            }
+        }
+        let elapsed = history.last().map_or(0.0, |row| row.seconds);
+        let started = Instant::now()
+            .checked_sub(Duration::from_secs_f64(elapsed))
+            .unwrap_or_else(Instant::now);
+        let state = State {
+            best,
+            best_epochs: HashSet::new(),
+            snapshot_epochs: HashSet::new(),
+            saved: complete_epochs(&settings.checkpoint_dir),
+            last_save: Instant::now(),
+            history,
+            stop: None,
+        };
+        Self {
             progress: Arc::new(Mutex::new(Progress::new(settings.max_epochs))),
-            started: Instant::now(),
-        })
+            settings,
+            state: Arc::new(Mutex::new(state)),
+            csv: Arc::new(Mutex::new(csv)),
+            started,
+        }
+    }
+
+    /// The `metrics.csv` columns of `row`.
+    fn csv_row(row: &EpochRecord) -> (usize, f64, f64, f64) {
+        (row.epoch, row.train_nll, row.valid_nll, row.seconds)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -156,7 +244,7 @@ impl RunMonitor {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let written = csv
-            .serialize((row.epoch, row.train_nll, row.valid_nll, row.seconds))
+            .serialize(Self::csv_row(row))
             .and_then(|()| csv.flush().map_err(Into::into));
         if let Err(e) = written {
             eprintln!("warning: cannot append to metrics.csv: {e}");
@@ -182,28 +270,24 @@ impl CheckpointingStrategy for RunMonitor {
         let mut actions = Vec::new();
         let mut state = self.state();
         state.history.push(row);
-        // Saves come first: the record of a previous best is deleted only once the new one
-        // is on disk.
-        let deletions: Vec<usize> = state.to_delete.drain(..).collect();
         if !(row.train_nll.is_finite() && row.valid_nll.is_finite()) {
             state.stop = Some(StopReason::Diverged { epoch });
         } else {
             let improved = state.best.is_none_or(|best| row.valid_nll < best.valid_nll);
             let snapshot = self.settings.snapshot_every > 0
                 && epoch.is_multiple_of(self.settings.snapshot_every);
+            let resume_point = state.last_save.elapsed() >= RESUME_POINT_EVERY;
             if improved {
                 state.best_epochs.insert(epoch);
-                if let Some(previous) = state.best.replace(row) {
-                    state.to_delete.push(previous.epoch);
-                }
-            } else if snapshot {
-                state.to_delete.push(epoch);
+                state.best = Some(row);
             }
             if snapshot {
                 state.snapshot_epochs.insert(epoch);
             }
-            if improved || snapshot {
+            if improved || snapshot || resume_point {
                 actions.push(CheckpointingAction::Save);
+                state.saved.insert(epoch);
+                state.last_save = Instant::now();
             }
             if !improved
                 && let Some(best) = state.best
@@ -212,7 +296,18 @@ impl CheckpointingStrategy for RunMonitor {
                 state.stop = Some(StopReason::EarlyStopped);
             }
         }
-        actions.extend(deletions.into_iter().map(CheckpointingAction::Delete));
+        // Records are deleted only once a newer complete checkpoint is on disk, and the
+        // best one is kept: a crash at any moment leaves the best model and a checkpoint
+        // to resume from.
+        let obsolete = obsolete_epochs(
+            &state.saved,
+            &complete_epochs(&self.settings.checkpoint_dir),
+            state.best.map(|b| b.epoch),
+        );
+        for epoch in obsolete {
+            state.saved.remove(&epoch);
+            actions.push(CheckpointingAction::Delete(epoch));
+        }
         let best = state.best;
         drop(state);
         self.progress
@@ -223,8 +318,49 @@ impl CheckpointingStrategy for RunMonitor {
     }
 }
 
+/// The saved epochs that can go: neither the best one, nor the newest complete checkpoint,
+/// nor anything newer (whose records may still be being written).
+pub fn obsolete_epochs(
+    saved: &BTreeSet<usize>,
+    complete: &BTreeSet<usize>,
+    best: Option<usize>,
+) -> Vec<usize> {
+    let Some(&newest_complete) = complete.last() else {
+        return Vec::new();
+    };
+    saved
+        .iter()
+        .copied()
+        .filter(|&epoch| epoch < newest_complete && Some(epoch) != best)
+        .collect()
+}
+
 impl EarlyStoppingStrategy for RunMonitor {
     fn should_stop(&mut self, _epoch: usize, _store: &EventStoreClient) -> bool {
         self.state().stop.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(epochs: &[usize]) -> BTreeSet<usize> {
+        epochs.iter().copied().collect()
+    }
+
+    #[test]
+    fn records_go_only_once_a_newer_checkpoint_is_complete() {
+        // Nothing complete yet: nothing may go.
+        assert!(obsolete_epochs(&set(&[1, 2]), &set(&[]), Some(2)).is_empty());
+        // Epoch 3 is being written: 2 (the newest complete) stays, and so does the best.
+        assert_eq!(
+            obsolete_epochs(&set(&[1, 2, 3]), &set(&[1, 2]), Some(1)),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            obsolete_epochs(&set(&[1, 4, 6, 7, 9]), &set(&[1, 4, 6, 7]), Some(4)),
+            vec![1, 6]
+        );
     }
 }

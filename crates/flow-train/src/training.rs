@@ -5,20 +5,26 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use burn::config::Config;
+use burn::lr_scheduler::LrSchedulerRecord;
 use burn::optim::AdamConfig;
+use burn::optim::OptimizerRecord;
 use burn::tensor::Device;
-use burn::train::logger::InMemoryMetricLogger;
+use burn::train::checkpoint::Checkpointer;
 use burn::train::metric::LossMetric;
 use burn::train::{Interrupter, Learner, SupervisedTraining};
-use flow_data::{Points, Splits, dataloader, make_splits};
+use flow_data::{Points, ResumedLoader, Splits, dataloader, make_splits};
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::ArtifactPaths;
-use crate::checkpoint::{AtomicFileCheckpointer, ModelCheckpointer, SnapshotHook};
+use crate::checkpoint::{
+    AtomicFileCheckpointer, ModelCheckpointer, RECORD_NAMES, SnapshotHook, complete_epochs,
+    prune_checkpoints,
+};
 use crate::config::TrainingConfig;
 use crate::error::FlowError;
 use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
 use crate::inference::{fill_density, load_flow, mean_nll};
+use crate::logger::ResumableMetricLogger;
 use crate::model::DensityModel;
 use crate::monitor::{MonitorSettings, RunMonitor, StopReason};
 use crate::plot::{self, Grid2d};
@@ -35,6 +41,16 @@ const SNAPSHOT_GRID: usize = 160;
 const MAX_PLOTTED_POINTS: usize = 20_000;
 /// Largest validation batch (the NLL metric is weighted by batch size, so any size is exact).
 const MAX_VALID_BATCH: usize = 8192;
+
+/// How a run begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// From freshly initialised weights, replacing whatever the directory held.
+    Fresh,
+    /// From the newest complete checkpoint of an interrupted run in the directory, whose
+    /// `config.json` the given configuration must equal.
+    Resume,
+}
 
 /// The outcome of a run, saved as `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,21 +92,32 @@ pub struct RunSummary {
 ///
 /// Returns the summary also when training diverged or `interrupter` stopped it (then
 /// `stopped` says so, and the best model saved before is the one scored).
+///
+/// A resumed run continues exactly where its checkpoint left off: the weights, Adam's
+/// moments, the learning-rate step, the epoch count, the shuffling of the data and the
+/// early-stopping state are restored, so it ends as the uninterrupted run would have.
 pub fn train(
     config: &TrainingConfig,
     dir: &Path,
     device: &Device,
     backend: &str,
     interrupter: &Interrupter,
+    start: Start,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
     let paths = ArtifactPaths::new(dir);
-    create_dir(dir)?;
-    remove_previous_run(&paths)?;
+    let resume_epoch = match start {
+        Start::Fresh => {
+            create_dir(dir)?;
+            remove_previous_run(&paths)?;
+            write_atomically(&paths.config(), |tmp| {
+                config.save(tmp).map_err(|e| FlowError::io(tmp, e))
+            })?;
+            None
+        }
+        Start::Resume => Some(resume_point(config, &paths, device)?),
+    };
     create_dir(&paths.snapshots())?;
-    write_atomically(&paths.config(), |tmp| {
-        config.save(tmp).map_err(|e| FlowError::io(tmp, e))
-    })?;
 
     let splits = rebuild_splits(config)?;
     let training_device = device.clone().autodiff();
@@ -103,6 +130,8 @@ pub fn train(
         Some(config.seed),
         &training_device,
     );
+    // The loader reshuffles at each pass: a resumed run skips the passes already made.
+    let train_loader = Arc::new(ResumedLoader::new(train_loader, resume_epoch.unwrap_or(0)));
     let valid_loader = dataloader(
         splits.valid.clone(),
         config.n_valid.min(MAX_VALID_BATCH),
@@ -110,21 +139,22 @@ pub fn train(
         &training_device,
     );
 
-    let monitor = RunMonitor::new(
-        MonitorSettings {
-            patience: config.patience,
-            snapshot_every: config.plot_every,
-            max_epochs: config.max_epochs,
-        },
-        &paths.metrics(),
-    )?;
-    let checkpoint_dir = paths.checkpoints();
-    let files = |name: &str| {
-        AtomicFileCheckpointer::new(&checkpoint_dir, name)
-            .map_err(|e| FlowError::io(&checkpoint_dir, e))
+    let settings = MonitorSettings {
+        checkpoint_dir: paths.checkpoints(),
+        patience: config.patience,
+        snapshot_every: config.plot_every,
+        max_epochs: config.max_epochs,
     };
+    let monitor = match resume_epoch {
+        None => RunMonitor::new(settings, &paths.metrics())?,
+        Some(epoch) => RunMonitor::resumed(settings, &paths.metrics(), epoch)?,
+    };
+    let seconds_before = monitor.history().last().map_or(0.0, |row| row.seconds);
+    let checkpoint_dir = paths.checkpoints();
+    let [model_name, optim_name, scheduler_name] = RECORD_NAMES;
+    let files = |name: &str| record_files(&checkpoint_dir, name);
     let model_checkpointer = ModelCheckpointer::new(
-        files("model")?,
+        files(model_name)?,
         paths.model(),
         monitor.clone(),
         Some(snapshot_hook(config, &paths, device, &splits.train)),
@@ -138,21 +168,30 @@ pub fn train(
         .resolved(config.max_epochs * steps_per_epoch);
     let learner = Learner::new(model, optimizer, ScheduledLr::new(schedule));
 
-    let training = SupervisedTraining::new(dir, train_loader, valid_loader)
+    let mut training = SupervisedTraining::new(dir, train_loader, valid_loader)
         .metric_train_numeric(LossMetric::new())
         .metric_valid_numeric(LossMetric::new())
-        .with_metric_logger(InMemoryMetricLogger::new())
-        .with_custom_checkpointers(model_checkpointer, files("optim")?, files("scheduler")?)
+        .with_metric_logger(ResumableMetricLogger::new(
+            resume_epoch.map_or(1, |e| e + 1),
+        ))
+        .with_custom_checkpointers(
+            model_checkpointer,
+            files(optim_name)?,
+            files(scheduler_name)?,
+        )
         .with_checkpointing_strategy(monitor.clone())
         .early_stopping(monitor.clone())
         .with_application_logger(None)
         .renderer(Box::new(SilentRenderer))
         .with_interrupter(interrupter.clone())
         .num_epochs(config.max_epochs);
+    if let Some(epoch) = resume_epoch {
+        training = training.checkpoint(epoch);
+    }
 
     let started = Instant::now();
     let result = training.launch(learner);
-    let train_seconds = started.elapsed().as_secs_f64();
+    let train_seconds = seconds_before + started.elapsed().as_secs_f64();
     monitor.finish();
     if let Some(error) = result.error {
         return Err(FlowError::Training(error.to_string()));
@@ -167,7 +206,12 @@ pub fn train(
             StopReason::MaxEpochs
         });
     let best = monitor.best();
-    keep_only_best_checkpoint(&paths, best.map(|b| b.epoch));
+    // The best epoch's records, and the newest complete checkpoint for a later --resume.
+    let newest = complete_epochs(&paths.checkpoints()).last().copied();
+    prune_checkpoints(
+        &paths.checkpoints(),
+        &best.map(|b| b.epoch).into_iter().chain(newest).collect(),
+    );
 
     let train_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.train_nll)).collect();
     let valid_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.valid_nll)).collect();
@@ -249,22 +293,74 @@ fn remove_previous_run(paths: &ArtifactPaths) -> Result<(), FlowError> {
     Ok(())
 }
 
-/// Deletes the epoch records that are not the best one (the monitor deletes superseded
-/// records one epoch late, so the last epoch's leftovers remain when training ends).
-fn keep_only_best_checkpoint(paths: &ArtifactPaths, best_epoch: Option<usize>) {
-    let Ok(entries) = std::fs::read_dir(paths.checkpoints()) else {
-        return;
-    };
-    let keep = best_epoch.map(|e| format!("-{e}.bpk"));
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if keep
-            .as_ref()
-            .is_none_or(|suffix| !name.ends_with(suffix.as_str()))
-        {
-            let _ = std::fs::remove_file(entry.path());
+/// The checkpointer of the records called `name` in `directory`.
+fn record_files(directory: &Path, name: &str) -> Result<AtomicFileCheckpointer, FlowError> {
+    AtomicFileCheckpointer::new(directory, name).map_err(|e| FlowError::io(directory, e))
+}
+
+/// Checks that the run in `paths` can be resumed with `config` and returns the epoch of its
+/// newest complete checkpoint, after removing any later, partial records.
+fn resume_point(
+    config: &TrainingConfig,
+    paths: &ArtifactPaths,
+    device: &Device,
+) -> Result<usize, FlowError> {
+    if paths.summary().is_file() {
+        let text = std::fs::read_to_string(paths.summary())
+            .map_err(|e| FlowError::io(paths.summary(), e))?;
+        let summary: RunSummary = serde_json::from_str(&text)
+            .map_err(|e| FlowError::bad_file(paths.summary(), format!("not a run summary: {e}")))?;
+        let refusal = match summary.stopped {
+            StopReason::Interrupted => None,
+            StopReason::Diverged { epoch } => Some(format!(
+                "the run diverged at epoch {epoch} and would diverge again; train afresh with a lower --lr"
+            )),
+            StopReason::MaxEpochs | StopReason::EarlyStopped => Some(format!(
+                "the run is finished ({}); train afresh to change it",
+                summary.stopped.describe()
+            )),
+        };
+        if let Some(reason) = refusal {
+            return Err(FlowError::invalid("--resume", reason));
         }
     }
+    let checkpoints = paths.checkpoints();
+    let Some(&epoch) = complete_epochs(&checkpoints).last() else {
+        return Err(FlowError::bad_file(
+            checkpoints,
+            "no complete checkpoint (model, optimizer and scheduler records of one epoch) to resume from",
+        ));
+    };
+    if epoch >= config.max_epochs {
+        return Err(FlowError::invalid(
+            "--resume",
+            format!("the run already reached its last epoch ({epoch})"),
+        ));
+    }
+    let files = |name: &str| record_files(&checkpoints, name);
+    let [model_name, optim_name, scheduler_name] = RECORD_NAMES;
+    let model = files(model_name)?;
+    load_flow(config, &model.path(epoch), device)?;
+    let optim = files(optim_name)?;
+    Checkpointer::<OptimizerRecord>::restore(&optim, epoch).map_err(|e| {
+        FlowError::bad_file(
+            optim.path(epoch),
+            format!("not a readable optimizer record: {e}"),
+        )
+    })?;
+    let scheduler = files(scheduler_name)?;
+    Checkpointer::<LrSchedulerRecord>::restore(&scheduler, epoch).map_err(|e| {
+        FlowError::bad_file(
+            scheduler.path(epoch),
+            format!("not a readable schedule record: {e}"),
+        )
+    })?;
+    let kept = complete_epochs(&checkpoints)
+        .into_iter()
+        .filter(|&e| e <= epoch)
+        .collect();
+    prune_checkpoints(&checkpoints, &kept);
+    Ok(epoch)
 }
 
 /// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).

@@ -1,0 +1,168 @@
+//! `flow-train train --resume`: an interrupted run continues exactly, and bad resumes are
+//! refused with one line.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use burn::config::Config;
+use flow_train::config::Preset;
+use flow_train::training::RunSummary;
+
+mod common;
+use common::{fresh_path, run_err, run_ok, s, scratch_dir};
+
+/// A small run of about 120 short epochs.
+const RUN: [&str; 18] = [
+    "--train-size",
+    "4096",
+    "--valid-size",
+    "1024",
+    "--test-size",
+    "1024",
+    "--layers",
+    "8",
+    "--batch-size",
+    "256",
+    "--max-epochs",
+    "120",
+    "--patience",
+    "1000",
+    "--plot-every",
+    "0",
+    "--lr",
+    "0.01",
+];
+
+fn train_args(dir: &Path) -> Vec<&str> {
+    let mut args = vec!["train", "--device", "flex", "--artifact-dir", s(dir)];
+    args.extend(RUN);
+    args
+}
+
+fn summary(dir: &Path) -> RunSummary {
+    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The epoch, train NLL and valid NLL columns of `metrics.csv` (the time column differs).
+fn metric_rows(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0.to_string())
+        .collect()
+}
+
+/// Starts the run in `dir`, lets it record ten epochs, then sends it `signal`.
+fn interrupt_after_ten_epochs(dir: &Path, signal: &str) -> std::process::Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(train_args(dir))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let epochs =
+        || std::fs::read_to_string(dir.join("metrics.csv")).map_or(0, |t| t.lines().count());
+    while epochs() < 11 {
+        assert!(Instant::now() < deadline, "ten epochs took over a minute");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_interrupted_run_resumes_exactly_where_it_stopped() {
+    let reference = fresh_path("resume-reference");
+    run_ok(&train_args(&reference));
+    let expected = summary(&reference);
+    assert_eq!(expected.epochs, 120);
+
+    for signal in ["-INT", "-KILL"] {
+        let dir = fresh_path(&format!("resume{signal}"));
+        let output = interrupt_after_ten_epochs(&dir, signal);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if signal == "-INT" {
+            assert_eq!(output.status.code(), Some(130), "{stderr}");
+        }
+        let recorded = metric_rows(&dir).len() - 1;
+        assert!(recorded < 120, "the run ended before the {signal}");
+
+        run_err(
+            &[
+                "train",
+                "--resume",
+                "--artifact-dir",
+                s(&dir),
+                "--layers",
+                "9",
+            ],
+            2,
+            &["--resume", "model.layers: 8 → 9", "config.json"],
+        );
+        let stdout = run_ok(&["train", "--resume", "--artifact-dir", s(&dir)]);
+        assert!(stdout.contains("resuming"), "{stdout}");
+
+        let resumed = summary(&dir);
+        assert_eq!(resumed.epochs, 120, "after {signal}");
+        assert_eq!(
+            resumed.test_nll.map(f64::to_bits),
+            expected.test_nll.map(f64::to_bits),
+            "after {signal}: {resumed:?} vs {expected:?}"
+        );
+        assert_eq!(resumed.best_epoch, expected.best_epoch);
+        assert_eq!(metric_rows(&dir), metric_rows(&reference), "after {signal}");
+
+        run_err(
+            &["train", "--resume", "--artifact-dir", s(&dir)],
+            2,
+            &["--resume", "finished"],
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_dir_all(&reference);
+}
+
+#[test]
+fn resume_needs_an_interrupted_run() {
+    let missing = fresh_path("resume-missing");
+    run_err(
+        &["train", "--resume", "--artifact-dir", s(&missing)],
+        1,
+        &["config.json", "missing"],
+    );
+    assert!(!missing.exists());
+
+    let bare = scratch_dir("resume-bare");
+    Preset::Seed
+        .config()
+        .save(bare.join("config.json"))
+        .unwrap();
+    run_err(
+        &["train", "--resume", "--artifact-dir", s(&bare)],
+        1,
+        &["checkpoint", "no complete checkpoint"],
+    );
+    run_err(
+        &[
+            "train",
+            "--resume",
+            "--artifact-dir",
+            s(&bare),
+            "--preset",
+            "default",
+        ],
+        2,
+        &["--resume", "model.layers: 8 → 32"],
+    );
+    let _ = std::fs::remove_dir_all(&bare);
+
+    let output = common::flow_train(&["train", "--resume"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--artifact-dir"));
+}

@@ -683,3 +683,64 @@ fn bad_inputs_fail_with_one_error_line() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn extreme_but_valid_input_gives_finite_results() {
+    let work = scratch("extreme");
+    // Points at ±1e6 (log densities near −1e12) and at the edge of what f32 holds squared.
+    let rows: Vec<[String; 2]> = [
+        ["1e6", "1e6"],
+        ["-1e6", "3"],
+        ["0", "-1e6"],
+        ["1e18", "-1e18"],
+        ["1e-30", "-1e-30"],
+    ]
+    .iter()
+    .map(|[x, y]| [x.to_string(), y.to_string()])
+    .collect();
+    let scores = score(&work.join("in.csv"), &work.join("out.csv"), None, &rows);
+    assert_eq!(scores.len(), rows.len());
+    for (row, value) in rows.iter().zip(&scores) {
+        assert!(value.is_finite(), "{row:?} scored {value}");
+    }
+    // Far out, the flow is the identity plus bounded shifts: log p ≈ −‖x‖²/2.
+    assert!(
+        close(f64::from(scores[0]), -1e12, 1e-3, 0.0),
+        "{}",
+        scores[0]
+    );
+    assert!(scores[3] < -1e35, "{}", scores[3]);
+
+    // A density grid a million units away from the data, as a picture and as numbers.
+    let csv = work.join("far.csv");
+    for log in [false, true] {
+        let png = work.join(format!("far-{log}.png"));
+        let mut args = vec![
+            "density",
+            "--artifact-dir",
+            s(model_dir()),
+            "--device",
+            "flex",
+            "--grid",
+            "20",
+            "--range",
+            "1e6",
+            "1.001e6",
+            "-1e6",
+            "-0.999e6",
+            "--csv",
+            s(&csv),
+            "--out",
+            s(&png),
+        ];
+        if log {
+            args.push("--log");
+        }
+        run_ok(&args);
+        assert_png(&png);
+        let grid = read_numeric_csv(&csv, "x,y,log_prob");
+        assert_eq!(grid.len(), 400);
+        assert!(grid.iter().all(|r| r[2].is_finite() && r[2] < -9e11));
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

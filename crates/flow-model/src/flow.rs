@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 
 use crate::base::{standard_normal_log_prob, standard_normal_sample};
 use crate::error::ModelError;
+use crate::fused;
 use crate::inverse::InverseSolver;
 use crate::planar::{
     PlanarLayer, Reparametrised, StepParams, invert_step, planar_step, reparametrise,
@@ -73,6 +74,18 @@ impl PlanarFlowConfig {
     }
 }
 
+/// All layers' parameters as tensors, reparametrised.
+struct StackedParams {
+    /// `[K, D]`.
+    w: Tensor<2>,
+    /// `[K, D]`.
+    u_hat: Tensor<2>,
+    /// `[K]`.
+    b: Tensor<1>,
+    /// `wᵀû` per layer, `[K]`.
+    c: Tensor<1>,
+}
+
 /// The result of mapping data to the latent space.
 #[derive(Debug, Clone)]
 pub struct FlowOutput {
@@ -100,21 +113,36 @@ impl PlanarFlow {
         self.layers.len()
     }
 
-    /// Every layer's parameters, reparametrised in one batch of tensor operations for all
-    /// `K` layers (rather than `K` times the same dozen small operations).
-    fn step_params(&self) -> Vec<StepParams> {
+    /// Every layer's parameters stacked and reparametrised in one batch of tensor operations
+    /// for all `K` layers (rather than `K` times the same dozen small operations); `None`
+    /// without layers.
+    fn stacked_params(&self) -> Option<StackedParams> {
         let k = self.layers.len();
         if k == 0 {
-            return Vec::new();
+            return None;
         }
         let stack = |param: fn(&PlanarLayer) -> Tensor<1>| -> Tensor<2> {
             Tensor::stack(self.layers.iter().map(param).collect(), 0)
         };
-        let u = stack(|l| l.u.val()); // [K, D]
-        let w = stack(|l| l.w.val()); // [K, D]
-        let b = Tensor::cat(self.layers.iter().map(|l| l.b.val()).collect(), 0).reshape([1, k]);
+        let u = stack(|l| l.u.val());
+        let w = stack(|l| l.w.val());
+        let b = Tensor::cat(self.layers.iter().map(|l| l.b.val()).collect(), 0);
         let Reparametrised { u_hat, w_dot_u_hat } = reparametrise(u, w.clone());
-        let c = w_dot_u_hat.reshape([1, k]);
+        Some(StackedParams {
+            w,
+            u_hat,
+            b,
+            c: w_dot_u_hat.reshape([k]),
+        })
+    }
+
+    /// Every layer's parameters in the form [`planar_step`] takes.
+    fn step_params(&self) -> Vec<StepParams> {
+        let Some(StackedParams { w, u_hat, b, c }) = self.stacked_params() else {
+            return Vec::new();
+        };
+        let k = self.layers.len();
+        let (b, c) = (b.reshape([1, k]), c.reshape([1, k]));
         let w_columns = w.transpose(); // [D, K]
         (0..k)
             .map(|i| StepParams {
@@ -160,7 +188,23 @@ impl PlanarFlow {
     }
 
     /// The exact log-density `log p(x)` per point: `x` is `[N, D]`, the result `[N]`.
+    ///
+    /// On the CPU backends this is one fused operation with a hand-derived gradient
+    /// ([`crate::fused`]), several times faster than the tensor operations of
+    /// [`PlanarFlow::log_prob_tensor_ops`], which other backends use and which it is tested
+    /// against.
     pub fn log_prob(&self, x: Tensor<2>) -> Tensor<1> {
+        match self.stacked_params() {
+            Some(StackedParams { w, u_hat, b, c }) if fused::supports(&x.device()) => {
+                fused::log_prob(x, w, u_hat, b, c)
+            }
+            _ => self.log_prob_tensor_ops(x),
+        }
+    }
+
+    /// [`PlanarFlow::log_prob`] from [`PlanarFlow::forward`]'s tensor operations, on every
+    /// backend.
+    pub fn log_prob_tensor_ops(&self, x: Tensor<2>) -> Tensor<1> {
         let FlowOutput { z, sum_log_det } = self.forward(x);
         standard_normal_log_prob(z) + sum_log_det
     }

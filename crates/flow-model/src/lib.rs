@@ -20,8 +20,11 @@
 
 mod base;
 mod error;
+mod fastmath;
 mod flow;
+pub mod fused;
 mod inverse;
+pub mod kernel;
 mod numerics;
 mod planar;
 

@@ -1,0 +1,205 @@
+//! The fused log-density of the CPU backends against the plain tensor operations: same
+//! values and same gradients, for the parameters and for the points.
+#![cfg(feature = "flex")]
+
+use burn::tensor::{Device, Tensor, TensorData};
+use flow_model::{PlanarFlow, PlanarFlowConfig, fused};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+fn floats<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data().iter::<f32>().map(f64::from).collect()
+}
+
+/// Fails unless every entry of `a` is within `rel` of the entry of `b`, relative to that
+/// entry, or to the largest entry of `b` when `normwise` (as for gradients, whose entries are
+/// sums over many points that may cancel; a sum of N terms in f32 is only exact to about
+/// `√N` roundings of its largest terms, in both paths).
+fn assert_all_close(what: &str, a: &[f64], b: &[f64], rel: f64, normwise: bool) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let largest = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let scale = if normwise { largest } else { y.abs() }.max(1e-6);
+        assert!(
+            (x - y).abs() <= rel * scale,
+            "{what}[{i}]: {x} vs {y} (largest {largest})"
+        );
+    }
+}
+
+/// The log-densities and the gradients of `Σ g log p(x)` with respect to every parameter
+/// and to `x`.
+fn values_and_gradients(
+    flow: &PlanarFlow,
+    x: Tensor<2>,
+    g: Tensor<1>,
+    fused: bool,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let x = x.require_grad();
+    let log_p = if fused {
+        flow.log_prob(x.clone())
+    } else {
+        flow.log_prob_tensor_ops(x.clone())
+    };
+    let values = floats(log_p.clone().detach());
+    let grads = (log_p * g).sum().backward();
+    let params = flow
+        .layers
+        .iter()
+        .flat_map(|l| [&l.u, &l.w, &l.b])
+        .flat_map(|p| floats(p.val().grad(&grads).expect("a parameter gradient")))
+        .collect();
+    let points = floats(x.grad(&grads).expect("a gradient for the points"));
+    (values, params, points)
+}
+
+#[test]
+fn fused_log_prob_matches_the_tensor_operations() {
+    let device = Device::flex().autodiff();
+    assert!(fused::supports(&device));
+    // The sizes cross the kernel's chunk (256 points) and thread (16 384 points) boundaries.
+    for (dim, layers, n, seed) in [
+        (2, 8, 300, 1),
+        (2, 32, 1024, 2),
+        (3, 5, 257, 3),
+        (1, 4, 40, 4),
+        (2, 16, 40_000, 5),
+    ] {
+        let flow = PlanarFlowConfig::new(dim, layers)
+            .with_init_bound(Some(1.5))
+            .with_seed(seed)
+            .init(&device)
+            .unwrap();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut draw = |count: usize, bound: f32| -> Vec<f32> {
+            (0..count)
+                .map(|_| rng.random_range(-bound..bound))
+                .collect()
+        };
+        let points = draw(n * dim, 5.0);
+        let weights = draw(n, 1.0);
+        let x = || Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
+        let g = || Tensor::<1>::from_data(TensorData::new(weights.clone(), [n]), &device);
+
+        let (fast, fast_params, fast_points) = values_and_gradients(&flow, x(), g(), true);
+        let (reference, ref_params, ref_points) = values_and_gradients(&flow, x(), g(), false);
+        let case = format!("D={dim} K={layers} N={n}");
+        assert_all_close(&format!("log p, {case}"), &fast, &reference, 1e-5, false);
+        assert_all_close(
+            &format!("∂/∂θ, {case}"),
+            &fast_params,
+            &ref_params,
+            1e-5,
+            true,
+        );
+        assert_all_close(
+            &format!("∂/∂x, {case}"),
+            &fast_points,
+            &ref_points,
+            1e-5,
+            true,
+        );
+    }
+}
+
+#[test]
+fn fused_log_prob_runs_without_autodiff_and_keeps_nan() {
+    let device = Device::flex();
+    let flow = PlanarFlowConfig::new(2, 4).init(&device).unwrap();
+    let x = Tensor::<2>::from_floats([[0.5, -1.0], [f32::NAN, 0.0], [1e6, 1e6]], &device);
+    let fast = floats(flow.log_prob(x.clone()));
+    let reference = floats(flow.log_prob_tensor_ops(x));
+    assert!(fast[1].is_nan() && reference[1].is_nan());
+    assert_all_close(
+        "log p",
+        &[fast[0], fast[2]],
+        &[reference[0], reference[2]],
+        1e-5,
+        false,
+    );
+}
+
+/// `log p(x)` in f64, straight from the definitions, for one point.
+fn log_prob_f64(flow: &PlanarFlow, x: &[f64]) -> f64 {
+    let values = |t: Tensor<1>| -> Vec<f64> { floats(t) };
+    let mut z = x.to_vec();
+    let mut log_det = 0.0;
+    for layer in &flow.layers {
+        let (u, w, b) = (
+            values(layer.u.val()),
+            values(layer.w.val()),
+            values(layer.b.val())[0],
+        );
+        let dot = |p: &[f64], q: &[f64]| p.iter().zip(q).map(|(p, q)| p * q).sum::<f64>();
+        let wu = dot(&w, &u);
+        let m = -1.0 + wu.max(0.0) + (-wu.abs()).exp().ln_1p();
+        let ww = dot(&w, &w);
+        let u_hat: Vec<f64> = u
+            .iter()
+            .zip(&w)
+            .map(|(u, wi)| u + (m - wu) * wi / ww)
+            .collect();
+        let h = (dot(&w, &z) + b).tanh();
+        log_det += (1.0 + (1.0 - h * h) * m).abs().ln();
+        for (z, u) in z.iter_mut().zip(&u_hat) {
+            *z += u * h;
+        }
+    }
+    log_det
+        - 0.5 * z.iter().map(|z| z * z).sum::<f64>()
+        - 0.5 * z.len() as f64 * (2.0 * std::f64::consts::PI).ln()
+}
+
+#[test]
+fn fused_and_tensor_ops_are_equally_close_to_f64() {
+    let device = Device::flex().autodiff();
+    let (dim, layers, n, seed) = (2, 32, 1024, 2);
+    let flow = PlanarFlowConfig::new(dim, layers)
+        .with_init_bound(Some(1.5))
+        .with_seed(seed)
+        .init(&device)
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let points: Vec<f32> = (0..n * dim)
+        .map(|_| rng.random_range(-5.0f32..5.0))
+        .collect();
+    let x = || Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
+    let g = || Tensor::<1>::ones([n], &device);
+    let paths = [true, false].map(|fused| values_and_gradients(&flow, x(), g(), fused));
+    // Worst errors of [fused, tensor ops]: of log p, relative; of ∂ log p/∂x against central
+    // differences of the f64 log-density, relative to max(|∂|, 1e-3).
+    let mut log_p_error = [0.0f64; 2];
+    let mut grad_error = [0.0f64; 2];
+    for i in 0..n {
+        let p: Vec<f64> = points[i * dim..(i + 1) * dim]
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect();
+        let truth = log_prob_f64(&flow, &p);
+        for (error, (values, _, _)) in log_p_error.iter_mut().zip(&paths) {
+            *error = error.max((values[i] - truth).abs() / truth.abs().max(1.0));
+        }
+        for d in 0..dim {
+            let step = 1e-6;
+            let shifted = |by: f64| {
+                let mut q = p.clone();
+                q[d] += by;
+                log_prob_f64(&flow, &q)
+            };
+            let truth = (shifted(step) - shifted(-step)) / (2.0 * step);
+            for (error, (_, _, grads)) in grad_error.iter_mut().zip(&paths) {
+                *error = error.max((grads[i * dim + d] - truth).abs() / truth.abs().max(1e-3));
+            }
+        }
+    }
+    let [fused_log_p, ops_log_p] = log_p_error;
+    let [fused_grad, ops_grad] = grad_error;
+    assert!(
+        fused_log_p < 5e-6 && fused_log_p <= 2.0 * ops_log_p,
+        "log p: fused {fused_log_p:e}, tensor ops {ops_log_p:e}"
+    );
+    assert!(
+        fused_grad <= 2.0 * ops_grad,
+        "∂/∂x: fused {fused_grad:e}, tensor ops {ops_grad:e}"
+    );
+}

@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use multiversion::multiversion;
+
 use crate::fastmath::{ln, tanh};
 
 /// Points per chunk: a chunk's layer activations fit in the L2 cache.
@@ -68,21 +70,15 @@ pub struct LogProbGrads {
 /// `log p(x)` per point: `x` is `[N, D]` row-major, the result `[N]`.
 pub fn log_prob(params: &PlanarParams, x: &[f32]) -> Vec<f32> {
     let n = params.check(x);
+    let d = params.dim;
     let mut out = vec![0.0; n];
-    let parts = split_points(n);
-    std::thread::scope(|scope| {
-        let mut rest = out.as_mut_slice();
-        for range in parts {
-            let (mine, later) = std::mem::take(&mut rest).split_at_mut(range.len());
-            rest = later;
-            scope.spawn(move || {
-                let mut chunk = Chunk::new(params.dim, params.layers(), false);
-                for start in range.clone().step_by(CHUNK) {
-                    let end = (start + CHUNK).min(range.end);
-                    chunk.forward(params, &x[start * params.dim..end * params.dim]);
-                    chunk.write_log_prob(&mut mine[start - range.start..end - range.start]);
-                }
-            });
+    let jobs = split_points(n, &mut out, 1);
+    run_parts(jobs, |(range, mine)| {
+        let mut chunk = Chunk::new(d, params.layers(), false);
+        for start in range.clone().step_by(CHUNK) {
+            let end = (start + CHUNK).min(range.end);
+            chunk.forward(params, &x[start * d..end * d]);
+            chunk.write_log_prob(&mut mine[start - range.start..end - range.start]);
         }
     });
     out
@@ -95,30 +91,18 @@ pub fn log_prob_grads(params: &PlanarParams, x: &[f32], g: &[f32]) -> LogProbGra
     assert_eq!(g.len(), n, "g must be [N]");
     let (d, k) = (params.dim, params.layers());
     let mut grad_x = vec![0.0; n * d];
-    let parts = split_points(n);
-    // Per thread: the parameter gradients, as [w | û | b | c], in f64.
-    let partials: Vec<Vec<f64>> = std::thread::scope(|scope| {
-        let mut rest = grad_x.as_mut_slice();
-        let mut handles = Vec::new();
-        for range in parts {
-            let (mine, later) = std::mem::take(&mut rest).split_at_mut(range.len() * d);
-            rest = later;
-            handles.push(scope.spawn(move || {
-                let mut chunk = Chunk::new(d, k, true);
-                let mut sums = vec![0.0f64; 2 * k * d + 2 * k];
-                for start in range.clone().step_by(CHUNK) {
-                    let end = (start + CHUNK).min(range.end);
-                    chunk.forward(params, &x[start * d..end * d]);
-                    let local = (start - range.start) * d..(end - range.start) * d;
-                    chunk.backward(params, &g[start..end], &mut mine[local], &mut sums);
-                }
-                sums
-            }));
+    let jobs = split_points(n, &mut grad_x, d);
+    // Per part: the parameter gradients, as [w | û | b | c], in f64.
+    let partials = run_parts(jobs, |(range, mine)| {
+        let mut chunk = Chunk::new(d, k, true);
+        let mut sums = vec![0.0f64; 2 * k * d + 2 * k];
+        for start in range.clone().step_by(CHUNK) {
+            let end = (start + CHUNK).min(range.end);
+            chunk.forward(params, &x[start * d..end * d]);
+            let local = (start - range.start) * d..(end - range.start) * d;
+            chunk.backward(params, &g[start..end], &mut mine[local], &mut sums);
         }
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a gradient thread panicked"))
-            .collect()
+        sums
     });
     let mut total = vec![0.0f64; 2 * k * d + 2 * k];
     for part in &partials {
@@ -139,15 +123,38 @@ pub fn log_prob_grads(params: &PlanarParams, x: &[f32], g: &[f32]) -> LogProbGra
     }
 }
 
-/// Contiguous ranges of points, one per thread.
-fn split_points(n: usize) -> Vec<Range<usize>> {
+/// Contiguous ranges of points, one per thread, each with its rows of `out` (`[N, width]`).
+fn split_points(n: usize, out: &mut [f32], width: usize) -> Vec<(Range<usize>, &mut [f32])> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = (n / POINTS_PER_THREAD).clamp(1, cores);
     let per = n.div_ceil(threads).div_ceil(CHUNK).max(1) * CHUNK;
-    (0..threads)
-        .map(|t| (t * per).min(n)..((t + 1) * per).min(n))
-        .filter(|r| !r.is_empty())
-        .collect()
+    let ranges = (0..threads).map(|t| (t * per).min(n)..((t + 1) * per).min(n));
+    let mut rest = out;
+    let mut parts = Vec::with_capacity(threads);
+    for range in ranges.filter(|r| !r.is_empty()) {
+        let (mine, later) = std::mem::take(&mut rest).split_at_mut(range.len() * width);
+        rest = later;
+        parts.push((range, mine));
+    }
+    parts
+}
+
+/// Runs `work` on every job, on threads of their own when there are several.
+fn run_parts<T: Send, R: Send>(jobs: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if jobs.len() <= 1 {
+        return jobs.into_iter().map(work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|job| scope.spawn(move || work(job)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a kernel thread panicked"))
+            .collect()
+    })
 }
 
 /// Working memory for one chunk of at most [`CHUNK`] points, dimension-major.
@@ -182,48 +189,7 @@ impl Chunk {
 
     /// Runs the points `x` (`[m, D]`, `m ≤ CHUNK`) through every layer.
     fn forward(&mut self, params: &PlanarParams, x: &[f32]) {
-        let dim = self.dim;
-        self.len = x.len() / dim;
-        let m = self.len;
-        for d in 0..dim {
-            for (z, row) in self.z[d * CHUNK..d * CHUNK + m]
-                .iter_mut()
-                .zip(x.chunks_exact(dim))
-            {
-                *z = row[d];
-            }
-        }
-        self.log_det[..m].fill(0.0);
-        for layer in 0..params.layers() {
-            let w = &params.w[layer * dim..(layer + 1) * dim];
-            let u = &params.u_hat[layer * dim..(layer + 1) * dim];
-            let a = &mut self.a[..m];
-            a.fill(params.b[layer]);
-            for (d, &w_d) in w.iter().enumerate() {
-                for (a, &z) in a.iter_mut().zip(&self.z[d * CHUNK..d * CHUNK + m]) {
-                    *a += w_d * z;
-                }
-            }
-            if let Some((inputs, _)) = &mut self.inputs {
-                let base = layer * dim * CHUNK;
-                inputs[base..base + dim * CHUNK].copy_from_slice(&self.z);
-            }
-            for h in a.iter_mut() {
-                *h = tanh(*h);
-            }
-            if let Some((_, hs)) = &mut self.inputs {
-                hs[layer * CHUNK..layer * CHUNK + m].copy_from_slice(a);
-            }
-            let c_k = params.c[layer];
-            for (ld, &h) in self.log_det[..m].iter_mut().zip(a.iter()) {
-                *ld += ln((1.0 + (1.0 - h * h) * c_k).abs());
-            }
-            for (d, &u_d) in u.iter().enumerate() {
-                for (z, &h) in self.z[d * CHUNK..d * CHUNK + m].iter_mut().zip(a.iter()) {
-                    *z += u_d * h;
-                }
-            }
-        }
+        forward_chunk(self, params, x);
     }
 
     /// Writes `log N(z; 0, I) + Σ log|det J|` of the chunk's points.
@@ -244,72 +210,145 @@ impl Chunk {
     /// After [`Chunk::forward`]: writes `∂/∂x` of `Σ g log p` into `grad_x` (`[m, D]`) and adds
     /// the parameter gradients into `sums` (`[w | û | b | c]`).
     fn backward(&mut self, params: &PlanarParams, g: &[f32], grad_x: &mut [f32], sums: &mut [f64]) {
-        let (dim, m, k) = (self.dim, self.len, params.layers());
-        let (inputs, hs) = self.inputs.take().expect("forward kept the activations");
-        // ∂/∂z of g · log N(z) is −g z; the log-det term receives g directly. The gradient
-        // with respect to the current layer's output is kept in `self.z`.
-        for d in 0..dim {
-            for (z, &g) in self.column(d).iter_mut().zip(g) {
-                *z *= -g;
-            }
-        }
-        let mut grad_a = vec![0.0f32; m];
-        let (sum_w, rest) = sums.split_at_mut(k * dim);
-        let (sum_u, rest) = rest.split_at_mut(k * dim);
-        let (sum_b, sum_c) = rest.split_at_mut(k);
-        for layer in (0..k).rev() {
-            let h = &hs[layer * CHUNK..layer * CHUNK + m];
-            let c_k = params.c[layer];
-            let w = &params.w[layer * dim..(layer + 1) * dim];
-            let u = &params.u_hat[layer * dim..(layer + 1) * dim];
-            // ∂L/∂h = Σ_d û_d ∂L/∂z_d + g ∂log|det|/∂h, with det = 1 + (1 − h²) c.
-            let mut dc = 0.0f32;
-            for ((ga, &h), &g) in grad_a.iter_mut().zip(h).zip(g) {
-                let s = 1.0 - h * h;
-                let inv_det = 1.0 / (1.0 + s * c_k);
-                *ga = -2.0 * h * c_k * inv_det * g;
-                dc += g * s * inv_det;
-            }
-            sum_c[layer] += f64::from(dc);
-            for (d, &u_d) in u.iter().enumerate() {
-                let mut du = 0.0f32;
-                for ((ga, &gz), &h) in grad_a
-                    .iter_mut()
-                    .zip(&self.z[d * CHUNK..d * CHUNK + m])
-                    .zip(h)
-                {
-                    *ga += u_d * gz;
-                    du += gz * h;
-                }
-                sum_u[layer * dim + d] += f64::from(du);
-            }
-            // ∂L/∂a = ∂L/∂h (1 − h²).
-            let mut db = 0.0f32;
-            for (ga, &h) in grad_a.iter_mut().zip(h) {
-                *ga *= 1.0 - h * h;
-                db += *ga;
-            }
-            sum_b[layer] += f64::from(db);
-            // ∂L/∂w_d = Σ ∂L/∂a x_d, and ∂L/∂x_d = ∂L/∂z_d + w_d ∂L/∂a.
-            let input = &inputs[layer * dim * CHUNK..(layer + 1) * dim * CHUNK];
-            for (d, &w_d) in w.iter().enumerate() {
-                let mut dw = 0.0f32;
-                for ((gz, &ga), &x) in self.z[d * CHUNK..d * CHUNK + m]
-                    .iter_mut()
-                    .zip(&grad_a)
-                    .zip(&input[d * CHUNK..d * CHUNK + m])
-                {
-                    dw += ga * x;
-                    *gz += w_d * ga;
-                }
-                sum_w[layer * dim + d] += f64::from(dw);
-            }
-        }
-        for (i, row) in grad_x.chunks_exact_mut(dim).enumerate() {
-            for (d, v) in row.iter_mut().enumerate() {
-                *v = self.z[d * CHUNK + i];
-            }
-        }
-        self.inputs = Some((inputs, hs));
+        backward_chunk(self, params, g, grad_x, sums);
     }
+}
+
+/// [`Chunk::forward`], compiled also for wider vector units and picked at run time.
+#[multiversion(targets("x86_64+avx+avx2+fma", "aarch64+neon"))]
+fn forward_chunk(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) {
+    let dim = chunk.dim;
+    chunk.len = x.len() / dim;
+    let m = chunk.len;
+    for d in 0..dim {
+        for (z, row) in chunk.z[d * CHUNK..d * CHUNK + m]
+            .iter_mut()
+            .zip(x.chunks_exact(dim))
+        {
+            *z = row[d];
+        }
+    }
+    chunk.log_det[..m].fill(0.0);
+    for layer in 0..params.layers() {
+        let w = &params.w[layer * dim..(layer + 1) * dim];
+        let u = &params.u_hat[layer * dim..(layer + 1) * dim];
+        let a = &mut chunk.a[..m];
+        a.fill(params.b[layer]);
+        for (d, &w_d) in w.iter().enumerate() {
+            for (a, &z) in a.iter_mut().zip(&chunk.z[d * CHUNK..d * CHUNK + m]) {
+                *a += w_d * z;
+            }
+        }
+        if let Some((inputs, _)) = &mut chunk.inputs {
+            let base = layer * dim * CHUNK;
+            inputs[base..base + dim * CHUNK].copy_from_slice(&chunk.z);
+        }
+        for h in a.iter_mut() {
+            *h = tanh(*h);
+        }
+        if let Some((_, hs)) = &mut chunk.inputs {
+            hs[layer * CHUNK..layer * CHUNK + m].copy_from_slice(a);
+        }
+        let c_k = params.c[layer];
+        for (ld, &h) in chunk.log_det[..m].iter_mut().zip(a.iter()) {
+            *ld += ln((1.0 + (1.0 - h * h) * c_k).abs());
+        }
+        for (d, &u_d) in u.iter().enumerate() {
+            for (z, &h) in chunk.z[d * CHUNK..d * CHUNK + m].iter_mut().zip(a.iter()) {
+                *z += u_d * h;
+            }
+        }
+    }
+}
+
+/// [`Chunk::backward`], compiled also for wider vector units and picked at run time.
+#[multiversion(targets("x86_64+avx+avx2+fma", "aarch64+neon"))]
+fn backward_chunk(
+    chunk: &mut Chunk,
+    params: &PlanarParams,
+    g: &[f32],
+    grad_x: &mut [f32],
+    sums: &mut [f64],
+) {
+    let (dim, m, k) = (chunk.dim, chunk.len, params.layers());
+    let (inputs, hs) = chunk.inputs.take().expect("forward kept the activations");
+    // ∂/∂z of g · log N(z) is −g z; the log-det term receives g directly. The gradient
+    // with respect to the current layer's output is kept in `chunk.z`.
+    for d in 0..dim {
+        for (z, &g) in chunk.column(d).iter_mut().zip(g) {
+            *z *= -g;
+        }
+    }
+    let mut grad_a = vec![0.0f32; m];
+    // Per-point terms of a parameter's gradient, summed by `lane_sum`.
+    let mut terms = vec![0.0f32; m];
+    let (sum_w, rest) = sums.split_at_mut(k * dim);
+    let (sum_u, rest) = rest.split_at_mut(k * dim);
+    let (sum_b, sum_c) = rest.split_at_mut(k);
+    for layer in (0..k).rev() {
+        let h = &hs[layer * CHUNK..layer * CHUNK + m];
+        let c_k = params.c[layer];
+        let w = &params.w[layer * dim..(layer + 1) * dim];
+        let u = &params.u_hat[layer * dim..(layer + 1) * dim];
+        // ∂L/∂h = Σ_d û_d ∂L/∂z_d + g ∂log|det|/∂h, with det = 1 + (1 − h²) c.
+        for (((ga, t), &h), &g) in grad_a.iter_mut().zip(&mut terms).zip(h).zip(g) {
+            let s = 1.0 - h * h;
+            let inv_det = 1.0 / (1.0 + s * c_k);
+            *ga = -2.0 * h * c_k * inv_det * g;
+            *t = g * s * inv_det;
+        }
+        sum_c[layer] += f64::from(lane_sum(&terms));
+        for (d, &u_d) in u.iter().enumerate() {
+            for (((ga, t), &gz), &h) in grad_a
+                .iter_mut()
+                .zip(&mut terms)
+                .zip(&chunk.z[d * CHUNK..d * CHUNK + m])
+                .zip(h)
+            {
+                *ga += u_d * gz;
+                *t = gz * h;
+            }
+            sum_u[layer * dim + d] += f64::from(lane_sum(&terms));
+        }
+        // ∂L/∂a = ∂L/∂h (1 − h²).
+        for (ga, &h) in grad_a.iter_mut().zip(h) {
+            *ga *= 1.0 - h * h;
+        }
+        sum_b[layer] += f64::from(lane_sum(&grad_a));
+        // ∂L/∂w_d = Σ ∂L/∂a x_d, and ∂L/∂x_d = ∂L/∂z_d + w_d ∂L/∂a.
+        let input = &inputs[layer * dim * CHUNK..(layer + 1) * dim * CHUNK];
+        for (d, &w_d) in w.iter().enumerate() {
+            for (((gz, t), &ga), &x) in chunk.z[d * CHUNK..d * CHUNK + m]
+                .iter_mut()
+                .zip(&mut terms)
+                .zip(&grad_a)
+                .zip(&input[d * CHUNK..d * CHUNK + m])
+            {
+                *t = ga * x;
+                *gz += w_d * ga;
+            }
+            sum_w[layer * dim + d] += f64::from(lane_sum(&terms));
+        }
+    }
+    for (i, row) in grad_x.chunks_exact_mut(dim).enumerate() {
+        for (d, v) in row.iter_mut().enumerate() {
+            *v = chunk.z[d * CHUNK + i];
+        }
+    }
+    chunk.inputs = Some((inputs, hs));
+}
+
+/// `Σ values`, in eight interleaved partial sums so that the additions vectorise (a plain
+/// running sum of floats cannot be reordered by the compiler).
+#[inline(always)]
+fn lane_sum(values: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let mut partial = [0.0f32; LANES];
+    let mut blocks = values.chunks_exact(LANES);
+    for block in &mut blocks {
+        for (p, v) in partial.iter_mut().zip(block) {
+            *p += v;
+        }
+    }
+    partial.iter().sum::<f32>() + blocks.remainder().iter().sum::<f32>()
 }

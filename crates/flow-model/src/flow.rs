@@ -215,7 +215,21 @@ impl PlanarFlow {
     }
 
     /// [`PlanarFlow::inverse`] with a chosen root finder.
+    ///
+    /// On the CPU backends this runs on the host in one pass over the points
+    /// ([`crate::kernel::inverse`]); elsewhere, and in [`PlanarFlow::inverse_tensor_ops`],
+    /// through tensor operations.
     pub fn inverse_with(&self, z: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
+        match self.stacked_params() {
+            Some(StackedParams { w, u_hat, b, c }) if fused::supports(&z.device()) => {
+                fused::inverse(z, w, u_hat, b, c, solver)
+            }
+            _ => self.inverse_tensor_ops(z, solver),
+        }
+    }
+
+    /// [`PlanarFlow::inverse_with`] through tensor operations, on every backend.
+    pub fn inverse_tensor_ops(&self, z: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
         self.step_params()
             .iter()
             .rev()

@@ -3,8 +3,9 @@
 //!
 //! A backend extension ([`PlanarLogProbOps`]) runs [`crate::kernel`] on Flex and NdArray
 //! tensors; its `Autodiff` implementation records one graph node whose backward pass is
-//! [`kernel::log_prob_grads`]. Other backends (wgpu) use the tensor-operation flow instead:
-//! see [`supports`].
+//! [`kernel::log_prob_grads`]. The inverse, which is never differentiated, runs on the host
+//! directly ([`inverse`]). Other backends (wgpu) use the tensor-operation flow instead: see
+//! [`supports`].
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -16,6 +17,7 @@ use burn::backend::{
 };
 use burn::tensor::{Device, Tensor, TensorData, read_sync};
 
+use crate::InverseSolver;
 use crate::kernel::{self, LogProbGrads, PlanarParams};
 
 /// The fused log-density of a planar flow as a backend operation.
@@ -65,15 +67,44 @@ pub fn log_prob(
     ))
 }
 
+/// The inverse of the flow on the host ([`kernel::inverse`]): `z` `[N, D]`, `w` and `u_hat`
+/// `[K, D]`, `b` and `c` `[K]`; the result is `[N, D]`, on `z`'s device. Not differentiable;
+/// only for devices where [`supports`] holds.
+pub fn inverse(
+    z: Tensor<2>,
+    w: Tensor<2>,
+    u_hat: Tensor<2>,
+    b: Tensor<1>,
+    c: Tensor<1>,
+    solver: &InverseSolver,
+) -> Tensor<2> {
+    let device = z.device();
+    let shape = z.dims();
+    let [z, w, u_hat] = [z, w, u_hat].map(|t| f32_values(t.into_data()));
+    let [b, c] = [b, c].map(|t| f32_values(t.into_data()));
+    let params = PlanarParams {
+        dim: shape[1],
+        w: &w,
+        u_hat: &u_hat,
+        b: &b,
+        c: &c,
+    };
+    let x = kernel::inverse(&params, &z, solver);
+    Tensor::from_data(TensorData::new(x, shape), &device)
+}
+
 /// A float tensor's values on the host, as `f32`.
 fn host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
     let data = read_sync(B::float_into_data(tensor)).expect("CPU tensors are always readable");
     let shape = data.shape().to_vec();
-    let values = data
-        .convert::<f32>()
+    (f32_values(data), shape)
+}
+
+/// The values of `data` as `f32`.
+fn f32_values(data: TensorData) -> Vec<f32> {
+    data.convert::<f32>()
         .try_into_vec::<f32>()
-        .expect("converted to f32");
-    (values, shape)
+        .expect("converted to f32")
 }
 
 /// Host values as a float tensor of `B` on `device`.

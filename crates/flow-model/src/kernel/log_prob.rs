@@ -1,56 +1,14 @@
-//! The planar flow's log-density, and its gradient, as one pass over the points on the host.
-//!
-//! The tensor-op flow spends most of its time dispatching many small operations per layer;
-//! here all `K` layers run in one loop over chunks of points kept in cache, with the points
-//! of a chunk stored dimension by dimension so that the inner loops vectorise. The maths is
-//! that of [`crate::planar`]: `a = wᵀx + b`, `h = tanh(a)`, `x ← x + û h`,
-//! `log|det J| = log|1 + (1 − h²) wᵀû|`, and `log p(x) = log N(z; 0, I) + Σ log|det J|`.
-
-use std::ops::Range;
+//! `log p(x)` and its gradient, layer after layer over each chunk of points:
+//! `a = wᵀx + b`, `h = tanh(a)`, `x ← x + û h`, `log|det J| = log|1 + (1 − h²) c|`, and
+//! `log p(x) = log N(z; 0, I) + Σ log|det J|`.
 
 use multiversion::multiversion;
 
+use super::{CHUNK, PlanarParams, load_columns, run_parts, split_points, store_rows};
 use crate::fastmath::{ln, tanh};
 
-/// Points per chunk: a chunk's layer activations fit in the L2 cache.
-const CHUNK: usize = 256;
-/// Fewest points per thread worth a thread of its own.
-const POINTS_PER_THREAD: usize = 16_384;
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;
-
-/// The parameters of `K` planar layers, row-major, in application order (data → latent).
-#[derive(Debug, Clone, Copy)]
-pub struct PlanarParams<'a> {
-    /// The data dimension `D`.
-    pub dim: usize,
-    /// `w`, `[K, D]`.
-    pub w: &'a [f32],
-    /// The reparametrised `û`, `[K, D]`.
-    pub u_hat: &'a [f32],
-    /// `b`, `[K]`.
-    pub b: &'a [f32],
-    /// `c = wᵀû` per layer, `[K]` (given rather than recomputed: the flow takes it as
-    /// `m(wᵀu)`, exact even where the dot product of the rounded `û` cancels).
-    pub c: &'a [f32],
-}
-
-impl PlanarParams<'_> {
-    /// The number of layers `K`.
-    pub fn layers(&self) -> usize {
-        self.b.len()
-    }
-
-    fn check(&self, x: &[f32]) -> usize {
-        let (d, k) = (self.dim, self.layers());
-        assert!(d > 0, "the dimension must be at least 1");
-        assert_eq!(self.w.len(), k * d, "w must be [K, D]");
-        assert_eq!(self.u_hat.len(), k * d, "û must be [K, D]");
-        assert_eq!(self.c.len(), k, "c must be [K]");
-        assert_eq!(x.len() % d, 0, "x must be [N, D]");
-        x.len() / d
-    }
-}
 
 /// The gradient of `Σ_n g_n log p(x_n)` with respect to each input of [`log_prob`].
 #[derive(Debug, Clone, PartialEq)]
@@ -123,40 +81,6 @@ pub fn log_prob_grads(params: &PlanarParams, x: &[f32], g: &[f32]) -> LogProbGra
     }
 }
 
-/// Contiguous ranges of points, one per thread, each with its rows of `out` (`[N, width]`).
-fn split_points(n: usize, out: &mut [f32], width: usize) -> Vec<(Range<usize>, &mut [f32])> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = (n / POINTS_PER_THREAD).clamp(1, cores);
-    let per = n.div_ceil(threads).div_ceil(CHUNK).max(1) * CHUNK;
-    let ranges = (0..threads).map(|t| (t * per).min(n)..((t + 1) * per).min(n));
-    let mut rest = out;
-    let mut parts = Vec::with_capacity(threads);
-    for range in ranges.filter(|r| !r.is_empty()) {
-        let (mine, later) = std::mem::take(&mut rest).split_at_mut(range.len() * width);
-        rest = later;
-        parts.push((range, mine));
-    }
-    parts
-}
-
-/// Runs `work` on every job, on threads of their own when there are several.
-fn run_parts<T: Send, R: Send>(jobs: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
-    if jobs.len() <= 1 {
-        return jobs.into_iter().map(work).collect();
-    }
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .into_iter()
-            .map(|job| scope.spawn(move || work(job)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a kernel thread panicked"))
-            .collect()
-    })
-}
-
 /// Working memory for one chunk of at most [`CHUNK`] points, dimension-major.
 struct Chunk {
     dim: usize,
@@ -220,14 +144,7 @@ fn forward_chunk(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) {
     let dim = chunk.dim;
     chunk.len = x.len() / dim;
     let m = chunk.len;
-    for d in 0..dim {
-        for (z, row) in chunk.z[d * CHUNK..d * CHUNK + m]
-            .iter_mut()
-            .zip(x.chunks_exact(dim))
-        {
-            *z = row[d];
-        }
-    }
+    load_columns(&mut chunk.z, x, dim);
     chunk.log_det[..m].fill(0.0);
     for layer in 0..params.layers() {
         let w = &params.w[layer * dim..(layer + 1) * dim];
@@ -330,11 +247,7 @@ fn backward_chunk(
             sum_w[layer * dim + d] += f64::from(lane_sum(&terms));
         }
     }
-    for (i, row) in grad_x.chunks_exact_mut(dim).enumerate() {
-        for (d, v) in row.iter_mut().enumerate() {
-            *v = chunk.z[d * CHUNK + i];
-        }
-    }
+    store_rows(grad_x, &chunk.z, dim);
     chunk.inputs = Some((inputs, hs));
 }
 

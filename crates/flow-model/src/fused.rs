@@ -7,6 +7,9 @@
 //! directly ([`inverse`]). Other backends (wgpu) use the tensor-operation flow instead: see
 //! [`supports`].
 
+// Burn 0.22 marks NdArray deprecated; it stays supported here as long as Burn ships it.
+#![allow(deprecated)]
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -171,7 +174,6 @@ impl PlanarLogProbOps for burn::backend::Flex {
 }
 
 #[cfg(feature = "ndarray")]
-#[allow(deprecated)] // NdArray stays selectable until Burn removes it.
 impl PlanarLogProbOps for burn::backend::NdArray {
     fn planar_log_prob(
         x: FloatTensor<Self>,

@@ -105,7 +105,15 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
             2,
             &["--resume", "model.layers: 8 → 9", "config.json"],
         );
-        let stdout = run_ok(&["train", "--resume", "--artifact-dir", s(&dir)]);
+        // The same backend as the reference (a build with wgpu would default to it).
+        let stdout = run_ok(&[
+            "train",
+            "--resume",
+            "--artifact-dir",
+            s(&dir),
+            "--device",
+            "flex",
+        ]);
         assert!(stdout.contains("resuming"), "{stdout}");
 
         let resumed = summary(&dir);
@@ -119,7 +127,14 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
         assert_eq!(metric_rows(&dir), metric_rows(&reference), "after {signal}");
 
         run_err(
-            &["train", "--resume", "--artifact-dir", s(&dir)],
+            &[
+                "train",
+                "--resume",
+                "--artifact-dir",
+                s(&dir),
+                "--device",
+                "flex",
+            ],
             2,
             &["--resume", "finished"],
         );
@@ -144,7 +159,14 @@ fn resume_needs_an_interrupted_run() {
         .save(bare.join("config.json"))
         .unwrap();
     run_err(
-        &["train", "--resume", "--artifact-dir", s(&bare)],
+        &[
+            "train",
+            "--resume",
+            "--artifact-dir",
+            s(&bare),
+            "--device",
+            "flex",
+        ],
         1,
         &["checkpoint", "no complete checkpoint"],
     );

@@ -31,14 +31,17 @@ use crate::kernel::{self, LogProbGrads, PlanarParams};
 )]
 pub trait PlanarLogProbOps: Backend {
     /// `log p(x)` of the planar flow with parameters `w` `[K, D]`, `û` `[K, D]`, `b` `[K]`
-    /// and `c = wᵀû` `[K]`, at the points `x` `[N, D]`: `[N]`.
+    /// and `c = wᵀû` `[K]`, at the points `x` `[N, D]`: `[N]`. The default runs
+    /// [`kernel::log_prob`] on the host, for the CPU backends.
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
         u_hat: FloatTensor<Self>,
         b: FloatTensor<Self>,
         c: FloatTensor<Self>,
-    ) -> FloatTensor<Self>;
+    ) -> FloatTensor<Self> {
+        forward::<Self>([x, w, u_hat, b, c])
+    }
 }
 
 /// Whether tensors on `device` can use the fused operation (the CPU backends).
@@ -161,30 +164,10 @@ fn forward<B: Backend>(inputs: Inputs<B>) -> FloatTensor<B> {
 }
 
 #[cfg(feature = "flex")]
-impl PlanarLogProbOps for burn::backend::Flex {
-    fn planar_log_prob(
-        x: FloatTensor<Self>,
-        w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
-        b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
-    ) -> FloatTensor<Self> {
-        forward::<Self>([x, w, u_hat, b, c])
-    }
-}
+impl PlanarLogProbOps for burn::backend::Flex {}
 
 #[cfg(feature = "ndarray")]
-impl PlanarLogProbOps for burn::backend::NdArray {
-    fn planar_log_prob(
-        x: FloatTensor<Self>,
-        w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
-        b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
-    ) -> FloatTensor<Self> {
-        forward::<Self>([x, w, u_hat, b, c])
-    }
-}
+impl PlanarLogProbOps for burn::backend::NdArray {}
 
 /// The autodiff node of the fused log-density; its state holds the five inputs.
 #[derive(Debug)]

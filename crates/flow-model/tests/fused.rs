@@ -53,6 +53,28 @@ fn values_and_gradients(
     (values, params, points)
 }
 
+/// A flow with parameters drawn from U(−1.5, 1.5), and a source of values in `(−b, b)`,
+/// both from `seed`.
+fn random_flow(
+    dim: usize,
+    layers: usize,
+    seed: u64,
+    device: &Device,
+) -> (PlanarFlow, impl FnMut(usize, f32) -> Vec<f32>) {
+    let flow = PlanarFlowConfig::new(dim, layers)
+        .with_init_bound(Some(1.5))
+        .with_seed(seed)
+        .init(device)
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let draw = move |count: usize, bound: f32| -> Vec<f32> {
+        (0..count)
+            .map(|_| rng.random_range(-bound..bound))
+            .collect()
+    };
+    (flow, draw)
+}
+
 #[test]
 fn fused_log_prob_matches_the_tensor_operations() {
     let device = Device::flex().autodiff();
@@ -65,17 +87,7 @@ fn fused_log_prob_matches_the_tensor_operations() {
         (1, 4, 40, 4),
         (2, 16, 40_000, 5),
     ] {
-        let flow = PlanarFlowConfig::new(dim, layers)
-            .with_init_bound(Some(1.5))
-            .with_seed(seed)
-            .init(&device)
-            .unwrap();
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut draw = |count: usize, bound: f32| -> Vec<f32> {
-            (0..count)
-                .map(|_| rng.random_range(-bound..bound))
-                .collect()
-        };
+        let (flow, mut draw) = random_flow(dim, layers, seed, &device);
         let points = draw(n * dim, 5.0);
         let weights = draw(n, 1.0);
         let x = || Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
@@ -154,15 +166,8 @@ fn log_prob_f64(flow: &PlanarFlow, x: &[f64]) -> f64 {
 fn fused_and_tensor_ops_are_equally_close_to_f64() {
     let device = Device::flex().autodiff();
     let (dim, layers, n, seed) = (2, 32, 1024, 2);
-    let flow = PlanarFlowConfig::new(dim, layers)
-        .with_init_bound(Some(1.5))
-        .with_seed(seed)
-        .init(&device)
-        .unwrap();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let points: Vec<f32> = (0..n * dim)
-        .map(|_| rng.random_range(-5.0f32..5.0))
-        .collect();
+    let (flow, mut draw) = random_flow(dim, layers, seed, &device);
+    let points = draw(n * dim, 5.0);
     let x = || Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
     let g = || Tensor::<1>::ones([n], &device);
     let paths = [true, false].map(|fused| values_and_gradients(&flow, x(), g(), fused));

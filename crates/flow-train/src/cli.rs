@@ -232,7 +232,7 @@ pub struct TrainArgs {
 /// `--preset` values (clap's mirror of [`Preset`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum PresetArg {
-    /// Tuned for the best test NLL in about two minutes on a 2-core CPU.
+    /// A good test NLL (about 3.58) in under half a minute on a 2-core CPU.
     #[default]
     Default,
     /// The reference blog experiment (2000 points, 8 layers), with the correct û.

@@ -40,6 +40,8 @@ pub enum Command {
 
 /// Options of `flow-train bench`.
 #[derive(Debug, Clone, Args)]
+// `-5` is a bad value for its flag, not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct BenchArgs {
     /// Print one JSON object per configuration instead of a table.
     #[arg(long)]
@@ -82,6 +84,8 @@ pub struct EvalArgs {
 
 /// Options of `flow-train density`.
 #[derive(Debug, Clone, Args)]
+// `-5` is a bad value for its flag, not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct DensityArgs {
     /// The model to load.
     #[command(flatten)]
@@ -93,7 +97,7 @@ pub struct DensityArgs {
     #[arg(long, default_value_t = 500)]
     pub grid: usize,
     /// The plotted region.
-    #[arg(long, num_args = 4, value_names = ["XMIN", "XMAX", "YMIN", "YMAX"], allow_negative_numbers = true)]
+    #[arg(long, num_args = 4, value_names = ["XMIN", "XMAX", "YMIN", "YMAX"])]
     pub range: Option<Vec<f64>>,
     /// Also write `x,y,log_prob` rows to this CSV file.
     #[arg(long)]
@@ -105,6 +109,8 @@ pub struct DensityArgs {
 
 /// Options of `flow-train sample`.
 #[derive(Debug, Clone, Args)]
+// `-5` is a bad value for its flag, not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct SampleArgs {
     /// The model to load.
     #[command(flatten)]
@@ -177,6 +183,8 @@ pub enum ScheduleArg {
 
 /// Options of `flow-train train`; each given flag overrides the preset.
 #[derive(Debug, Clone, Default, Args)]
+// `-5` is a bad value for its flag, not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
     /// Starting configuration [default: default].
     #[arg(long, value_enum)]

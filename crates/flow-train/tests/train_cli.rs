@@ -88,19 +88,38 @@ fn short_training_learns_and_writes_every_artifact() {
 #[test]
 fn invalid_arguments_exit_with_2_and_write_nothing() {
     let dir = scratch("invalid");
-    let cases: [&[&str]; 5] = [
-        &["--batch-size", "0"],
-        &["--layers", "0"],
-        &["--lr", "-1"],
-        &["--batch-size", "5000", "--train-size", "4000"],
-        &["--preset", "fastest"],
+    // Each case, and a word the one-line error must contain (the flag, or the bad value).
+    let cases: [(&[&str], &str); 16] = [
+        (&["--batch-size", "0"], "--batch-size"),
+        (&["--layers", "0"], "--layers"),
+        (&["--patience", "0"], "--patience"),
+        (&["--max-epochs", "0"], "--max-epochs"),
+        (&["--train-size", "0"], "--train-size"),
+        (&["--valid-size", "-5"], "--valid-size"),
+        (&["--layers", "-3"], "--layers"),
+        (&["--lr", "-1"], "--lr"),
+        (&["--lr", "0"], "--lr"),
+        (&["--lr", "nan"], "--lr"),
+        (&["--lr", "inf"], "--lr"),
+        (
+            &["--batch-size", "5000", "--train-size", "4000"],
+            "--batch-size",
+        ),
+        (&["--preset", "fastest"], "fastest"),
+        (&["--dataset", "spirals"], "spirals"),
+        (&["--device", "tpu"], "tpu"),
+        (&["--seed", "x"], "--seed"),
     ];
-    for extra in cases {
+    for (extra, named) in cases {
         let mut args = vec!["train", "--artifact-dir", dir.to_str().unwrap()];
         args.extend_from_slice(extra);
         let output = flow_train(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(named),
+            "{extra:?}: no `{named}` in {stderr}"
+        );
         assert_eq!(stderr.trim().lines().count(), 1, "{extra:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{extra:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{extra:?}: {stderr}");

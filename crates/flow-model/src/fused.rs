@@ -15,9 +15,7 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{
-    Autodiff, Backend, Dispatch, DispatchDevice, TensorMetadata, backend_extension,
-};
+use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::{Device, Tensor, TensorData, read_sync};
 
 use crate::InverseSolver;
@@ -48,9 +46,9 @@ pub trait PlanarLogProbOps: Backend {
 pub fn supports(device: &Device) -> bool {
     match device.clone().inner().as_dispatch() {
         #[cfg(feature = "flex")]
-        DispatchDevice::Flex(_) => true,
+        burn::backend::DispatchDevice::Flex(_) => true,
         #[cfg(feature = "ndarray")]
-        DispatchDevice::NdArray(_) => true,
+        burn::backend::DispatchDevice::NdArray(_) => true,
         _ => false,
     }
 }
@@ -132,6 +130,10 @@ struct HostInputs {
 impl HostInputs {
     fn read<B: Backend>(inputs: Inputs<B>) -> Self {
         let [(x, x_shape), (w, w_shape), u_hat, b, c] = inputs.map(host::<B>);
+        assert_eq!(
+            x_shape[1], w_shape[1],
+            "x and w must have the same dimension D"
+        );
         Self {
             dim: w_shape[1],
             x_shape,
@@ -203,7 +205,7 @@ impl<B: Backend> Backward<B, 5> for PlanarLogProbBackward {
     }
 }
 
-impl<B: Backend, C: CheckpointStrategy> PlanarLogProbOps for Autodiff<B, C> {
+impl<B: PlanarLogProbOps, C: CheckpointStrategy> PlanarLogProbOps for Autodiff<B, C> {
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
@@ -216,12 +218,13 @@ impl<B: Backend, C: CheckpointStrategy> PlanarLogProbOps for Autodiff<B, C> {
             .prepare::<C>([x.node(), w.node(), u_hat.node(), b.node(), c.node()])
             .compute_bound()
             .stateful();
+        let run = |[x, w, u_hat, b, c]: Inputs<B>| B::planar_log_prob(x, w, u_hat, b, c);
         match prepared {
             OpsKind::Tracked(prep) => {
-                let out = forward::<B>(inputs.clone());
+                let out = run(inputs.clone());
                 prep.finish(inputs, out)
             }
-            OpsKind::UnTracked(prep) => prep.finish(forward::<B>(inputs)),
+            OpsKind::UnTracked(prep) => prep.finish(run(inputs)),
         }
     }
 }

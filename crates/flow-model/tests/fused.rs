@@ -1,6 +1,5 @@
 //! The fused log-density of the CPU backends against the plain tensor operations: same
 //! values and same gradients, for the parameters and for the points.
-#![cfg(feature = "flex")]
 
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{PlanarFlow, PlanarFlowConfig, fused};
@@ -204,7 +203,7 @@ fn fused_and_tensor_ops_are_equally_close_to_f64() {
         "log p: fused {fused_log_p:e}, tensor ops {ops_log_p:e}"
     );
     assert!(
-        fused_grad <= 2.0 * ops_grad,
+        fused_grad < 2e-3 && fused_grad <= 2.0 * ops_grad,
         "∂/∂x: fused {fused_grad:e}, tensor ops {ops_grad:e}"
     );
 }

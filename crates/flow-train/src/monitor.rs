@@ -70,7 +70,8 @@ pub struct EpochRecord {
 #[derive(Debug)]
 struct State {
     best: Option<EpochRecord>,
-    best_epochs: HashSet<usize>,
+    /// Epochs that were the best when they were checkpointed.
+    best_epochs: BTreeSet<usize>,
     snapshot_epochs: HashSet<usize>,
     /// Epochs whose records were saved and not deleted yet.
     saved: BTreeSet<usize>,
@@ -172,18 +173,25 @@ impl RunMonitor {
                 best = Some(*row);
             }
         }
+        // A run that had already met its stopping rule stays stopped.
+        let stop = match (best, history.last()) {
+            (Some(best), Some(last)) if last.epoch - best.epoch >= settings.patience => {
+                Some(StopReason::EarlyStopped)
+            }
+            _ => None,
+        };
         let elapsed = history.last().map_or(0.0, |row| row.seconds);
         let started = Instant::now()
-            .checked_sub(Duration::from_secs_f64(elapsed))
+            .checked_sub(Duration::try_from_secs_f64(elapsed).unwrap_or_default())
             .unwrap_or_else(Instant::now);
         let state = State {
             best,
-            best_epochs: HashSet::new(),
+            best_epochs: best.iter().map(|b| b.epoch).collect(),
             snapshot_epochs: HashSet::new(),
             saved: complete_epochs(&settings.checkpoint_dir),
             last_save: Instant::now(),
             history,
-            stop: None,
+            stop,
         };
         Self {
             progress: Arc::new(Mutex::new(Progress::new(settings.max_epochs))),
@@ -302,7 +310,7 @@ impl CheckpointingStrategy for RunMonitor {
         let obsolete = obsolete_epochs(
             &state.saved,
             &complete_epochs(&self.settings.checkpoint_dir),
-            state.best.map(|b| b.epoch),
+            &state.best_epochs,
         );
         for epoch in obsolete {
             state.saved.remove(&epoch);
@@ -318,20 +326,30 @@ impl CheckpointingStrategy for RunMonitor {
     }
 }
 
-/// The saved epochs that can go: neither the best one, nor the newest complete checkpoint,
-/// nor anything newer (whose records may still be being written).
+/// The saved epochs that can go: all but the newest complete checkpoint, the newest
+/// complete best one, the current best and anything newer than the newest complete checkpoint
+/// (whose records may still be being written). The record of a new best may still be in
+/// flight when the previous best would go, so that one stays until the new one is complete.
 pub fn obsolete_epochs(
     saved: &BTreeSet<usize>,
     complete: &BTreeSet<usize>,
-    best: Option<usize>,
+    best_epochs: &BTreeSet<usize>,
 ) -> Vec<usize> {
     let Some(&newest_complete) = complete.last() else {
         return Vec::new();
     };
+    let newest_complete_best = best_epochs
+        .iter()
+        .rev()
+        .find(|e| complete.contains(e))
+        .copied();
+    let best = best_epochs.last().copied();
     saved
         .iter()
         .copied()
-        .filter(|&epoch| epoch < newest_complete && Some(epoch) != best)
+        .filter(|&epoch| {
+            epoch < newest_complete && Some(epoch) != best && Some(epoch) != newest_complete_best
+        })
         .collect()
 }
 
@@ -352,15 +370,24 @@ mod tests {
     #[test]
     fn records_go_only_once_a_newer_checkpoint_is_complete() {
         // Nothing complete yet: nothing may go.
-        assert!(obsolete_epochs(&set(&[1, 2]), &set(&[]), Some(2)).is_empty());
+        assert!(obsolete_epochs(&set(&[1, 2]), &set(&[]), &set(&[1, 2])).is_empty());
         // Epoch 3 is being written: 2 (the newest complete) stays, and so does the best.
         assert_eq!(
-            obsolete_epochs(&set(&[1, 2, 3]), &set(&[1, 2]), Some(1)),
+            obsolete_epochs(&set(&[1, 2, 3]), &set(&[1, 2]), &set(&[1])),
             Vec::<usize>::new()
         );
         assert_eq!(
-            obsolete_epochs(&set(&[1, 4, 6, 7, 9]), &set(&[1, 4, 6, 7]), Some(4)),
+            obsolete_epochs(&set(&[1, 4, 6, 7, 9]), &set(&[1, 4, 6, 7]), &set(&[1, 4])),
             vec![1, 6]
+        );
+        // A new best (9) is still being written: the previous best (4) stays until it is done.
+        assert_eq!(
+            obsolete_epochs(&set(&[4, 6, 7, 9]), &set(&[4, 6, 7]), &set(&[4, 9])),
+            vec![6]
+        );
+        assert_eq!(
+            obsolete_epochs(&set(&[4, 7, 9, 10]), &set(&[4, 7, 9, 10]), &set(&[4, 9])),
+            vec![4, 7]
         );
     }
 }

@@ -22,7 +22,7 @@ use crate::checkpoint::{
 };
 use crate::config::TrainingConfig;
 use crate::error::FlowError;
-use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
+use crate::fsutil::{create_dir, write_atomically, write_bytes_atomically, write_json_atomically};
 use crate::inference::{fill_density, load_flow, mean_nll};
 use crate::logger::ResumableMetricLogger;
 use crate::model::DensityModel;
@@ -147,7 +147,17 @@ pub fn train(
     };
     let monitor = match resume_epoch {
         None => RunMonitor::new(settings, &paths.metrics())?,
-        Some(epoch) => RunMonitor::resumed(settings, &paths.metrics(), epoch)?,
+        Some(epoch) => {
+            let monitor = RunMonitor::resumed(settings, &paths.metrics(), epoch)?;
+            restore_best_model(&paths, monitor.best().map(|b| b.epoch))?;
+            monitor
+        }
+    };
+    // A run that had finished or met its stopping rule before it was cut short (before
+    // writing its summary) runs no more epochs, only the final evaluation.
+    let last_epoch = match resume_epoch {
+        Some(epoch) if monitor.stop_reason().is_some() => epoch,
+        _ => config.max_epochs,
     };
     let seconds_before = monitor.history().last().map_or(0.0, |row| row.seconds);
     let checkpoint_dir = paths.checkpoints();
@@ -184,7 +194,7 @@ pub fn train(
         .with_application_logger(None)
         .renderer(Box::new(SilentRenderer))
         .with_interrupter(interrupter.clone())
-        .num_epochs(config.max_epochs);
+        .num_epochs(last_epoch.max(resume_epoch.unwrap_or(0)));
     if let Some(epoch) = resume_epoch {
         training = training.checkpoint(epoch);
     }
@@ -331,12 +341,6 @@ fn resume_point(
             "no complete checkpoint (model, optimizer and scheduler records of one epoch) to resume from",
         ));
     };
-    if epoch >= config.max_epochs {
-        return Err(FlowError::invalid(
-            "--resume",
-            format!("the run already reached its last epoch ({epoch})"),
-        ));
-    }
     let files = |name: &str| record_files(&checkpoints, name);
     let [model_name, optim_name, scheduler_name] = RECORD_NAMES;
     let model = files(model_name)?;
@@ -355,12 +359,22 @@ fn resume_point(
             format!("not a readable schedule record: {e}"),
         )
     })?;
-    let kept = complete_epochs(&checkpoints)
-        .into_iter()
-        .filter(|&e| e <= epoch)
-        .collect();
-    prune_checkpoints(&checkpoints, &kept);
+    prune_checkpoints(&checkpoints, &complete_epochs(&checkpoints));
     Ok(epoch)
+}
+
+/// Copies the record of the best epoch of a resumed run to `model.bpk` (a crash may have
+/// come between saving that record and copying it).
+fn restore_best_model(paths: &ArtifactPaths, best_epoch: Option<usize>) -> Result<(), FlowError> {
+    let Some(epoch) = best_epoch else {
+        return Ok(());
+    };
+    let record = record_files(&paths.checkpoints(), RECORD_NAMES[0])?.path(epoch);
+    if !record.is_file() {
+        return Ok(());
+    }
+    let bytes = std::fs::read(&record).map_err(|e| FlowError::io(&record, e))?;
+    write_bytes_atomically(&paths.model(), &bytes)
 }
 
 /// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).

@@ -92,6 +92,10 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
         }
         let recorded = metric_rows(&dir).len() - 1;
         assert!(recorded < 120, "the run ended before the {signal}");
+        if signal == "-KILL" {
+            // As if the crash came between saving a best record and copying it to model.bpk.
+            std::fs::remove_file(dir.join("model.bpk")).unwrap();
+        }
 
         run_err(
             &[
@@ -140,6 +144,23 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    // A run killed after its last epoch, before its summary: resuming only evaluates it.
+    std::fs::remove_file(reference.join("summary.json")).unwrap();
+    run_ok(&[
+        "train",
+        "--resume",
+        "--artifact-dir",
+        s(&reference),
+        "--device",
+        "flex",
+    ]);
+    let finished = summary(&reference);
+    assert_eq!(finished.epochs, 120);
+    assert_eq!(
+        finished.test_nll.map(f64::to_bits),
+        expected.test_nll.map(f64::to_bits)
+    );
     let _ = std::fs::remove_dir_all(&reference);
 }
 

@@ -13,6 +13,7 @@ pub use inverse::inverse;
 pub use log_prob::{LogProbGrads, log_prob, log_prob_grads};
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Points per chunk: a chunk's layer activations fit in the L2 cache.
 pub(crate) const CHUNK: usize = 256;
@@ -59,7 +60,8 @@ pub(crate) fn split_points(
     out: &mut [f32],
     width: usize,
 ) -> Vec<(Range<usize>, &mut [f32])> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
     let threads = (n / POINTS_PER_THREAD).clamp(1, cores);
     let per = n.div_ceil(threads).div_ceil(CHUNK).max(1) * CHUNK;
     let ranges = (0..threads).map(|t| (t * per).min(n)..((t + 1) * per).min(n));

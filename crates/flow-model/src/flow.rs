@@ -136,6 +136,14 @@ impl PlanarFlow {
         })
     }
 
+    /// [`PlanarFlow::stacked_params`] when tensors on `device` take the fused path; `None`
+    /// otherwise, before any work (the tensor-op path stacks the parameters itself).
+    fn fused_params(&self, device: &Device) -> Option<StackedParams> {
+        fused::supports(device)
+            .then(|| self.stacked_params())
+            .flatten()
+    }
+
     /// Every layer's parameters in the form [`planar_step`] takes.
     fn step_params(&self) -> Vec<StepParams> {
         let Some(StackedParams { w, u_hat, b, c }) = self.stacked_params() else {
@@ -194,11 +202,9 @@ impl PlanarFlow {
     /// [`PlanarFlow::log_prob_tensor_ops`], which other backends use and which it is tested
     /// against.
     pub fn log_prob(&self, x: Tensor<2>) -> Tensor<1> {
-        match self.stacked_params() {
-            Some(StackedParams { w, u_hat, b, c }) if fused::supports(&x.device()) => {
-                fused::log_prob(x, w, u_hat, b, c)
-            }
-            _ => self.log_prob_tensor_ops(x),
+        match self.fused_params(&x.device()) {
+            Some(StackedParams { w, u_hat, b, c }) => fused::log_prob(x, w, u_hat, b, c),
+            None => self.log_prob_tensor_ops(x),
         }
     }
 
@@ -220,11 +226,9 @@ impl PlanarFlow {
     /// ([`crate::kernel::inverse`]); elsewhere, and in [`PlanarFlow::inverse_tensor_ops`],
     /// through tensor operations.
     pub fn inverse_with(&self, z: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
-        match self.stacked_params() {
-            Some(StackedParams { w, u_hat, b, c }) if fused::supports(&z.device()) => {
-                fused::inverse(z, w, u_hat, b, c, solver)
-            }
-            _ => self.inverse_tensor_ops(z, solver),
+        match self.fused_params(&z.device()) {
+            Some(StackedParams { w, u_hat, b, c }) => fused::inverse(z, w, u_hat, b, c, solver),
+            None => self.inverse_tensor_ops(z, solver),
         }
     }
 

@@ -14,6 +14,11 @@ use crate::monitor::RunMonitor;
 /// The names of the three records the Learner saves per checkpointed epoch.
 pub const RECORD_NAMES: [&str; 3] = ["model", "optim", "scheduler"];
 
+/// The file name of the record `name` of `epoch`: `<name>-<epoch>.bpk`.
+fn record_file_name(name: &str, epoch: usize) -> String {
+    format!("{name}-{epoch}.bpk")
+}
+
 /// The epochs of `directory` for which all of [`RECORD_NAMES`] are on disk (complete
 /// checkpoints a run can resume from), in increasing order.
 pub fn complete_epochs(directory: &Path) -> BTreeSet<usize> {
@@ -26,16 +31,11 @@ pub fn complete_epochs(directory: &Path) -> BTreeSet<usize> {
         .collect();
     names
         .iter()
-        .filter_map(|name| {
-            name.strip_prefix("model-")?
-                .strip_suffix(".bpk")?
-                .parse()
-                .ok()
-        })
-        .filter(|epoch: &usize| {
+        .filter_map(|name| name.split_once('-')?.1.strip_suffix(".bpk")?.parse().ok())
+        .filter(|&epoch: &usize| {
             RECORD_NAMES
                 .iter()
-                .all(|record| names.contains(&format!("{record}-{epoch}.bpk")))
+                .all(|record| names.contains(&record_file_name(record, epoch)))
         })
         .collect()
 }
@@ -48,7 +48,7 @@ pub fn prune_checkpoints(directory: &Path, keep: &BTreeSet<usize>) {
     };
     let kept: BTreeSet<String> = keep
         .iter()
-        .flat_map(|epoch| RECORD_NAMES.map(|record| format!("{record}-{epoch}.bpk")))
+        .flat_map(|&epoch| RECORD_NAMES.map(|record| record_file_name(record, epoch)))
         .collect();
     for entry in entries.flatten() {
         if !kept.contains(entry.file_name().to_string_lossy().as_ref()) {
@@ -77,7 +77,7 @@ impl AtomicFileCheckpointer {
 
     /// The file of `epoch`.
     pub fn path(&self, epoch: usize) -> PathBuf {
-        self.directory.join(format!("{}-{epoch}.bpk", self.name))
+        self.directory.join(record_file_name(&self.name, epoch))
     }
 }
 
@@ -95,7 +95,7 @@ fn save_atomically<R: Checkpoint>(record: R, path: &Path) -> Result<(), Checkpoi
 }
 
 /// Copies `from` to `to` through a synced temporary file and a rename.
-fn copy_atomically(from: &Path, to: &Path) -> Result<(), CheckpointerError> {
+pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
     let temporary = temporary_path(to);
     let copied = fs::copy(from, &temporary)
         .and_then(|_| sync_file(&temporary))
@@ -103,7 +103,7 @@ fn copy_atomically(from: &Path, to: &Path) -> Result<(), CheckpointerError> {
     if copied.is_err() {
         let _ = fs::remove_file(&temporary);
     }
-    copied.map_err(CheckpointerError::IOError)
+    copied
 }
 
 impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
@@ -159,7 +159,7 @@ impl Checkpointer<ModuleRecord> for ModelCheckpointer {
         let path = self.files.path(epoch);
         save_atomically(record, &path)?;
         if self.monitor.is_best_epoch(epoch) {
-            copy_atomically(&path, &self.best_path)?;
+            copy_atomically(&path, &self.best_path).map_err(CheckpointerError::IOError)?;
         }
         if let Some(hook) = &self.snapshot
             && self.monitor.is_snapshot_epoch(epoch)

@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::artifacts::ArtifactPaths;
 use crate::checkpoint::{
     AtomicFileCheckpointer, ModelCheckpointer, RECORD_NAMES, SnapshotHook, complete_epochs,
-    prune_checkpoints,
+    copy_atomically, prune_checkpoints,
 };
 use crate::config::TrainingConfig;
 use crate::error::FlowError;
-use crate::fsutil::{create_dir, write_atomically, write_bytes_atomically, write_json_atomically};
+use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
 use crate::inference::{fill_density, load_flow, mean_nll};
 use crate::logger::ResumableMetricLogger;
 use crate::model::DensityModel;
@@ -194,7 +194,7 @@ pub fn train(
         .with_application_logger(None)
         .renderer(Box::new(SilentRenderer))
         .with_interrupter(interrupter.clone())
-        .num_epochs(last_epoch.max(resume_epoch.unwrap_or(0)));
+        .num_epochs(last_epoch);
     if let Some(epoch) = resume_epoch {
         training = training.checkpoint(epoch);
     }
@@ -373,8 +373,7 @@ fn restore_best_model(paths: &ArtifactPaths, best_epoch: Option<usize>) -> Resul
     if !record.is_file() {
         return Ok(());
     }
-    let bytes = std::fs::read(&record).map_err(|e| FlowError::io(&record, e))?;
-    write_bytes_atomically(&paths.model(), &bytes)
+    copy_atomically(&record, &paths.model()).map_err(|e| FlowError::io(paths.model(), e))
 }
 
 /// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).

@@ -1,249 +1,263 @@
-//! A stack of planar layers over a standard normal base distribution.
+//! A flow: a base distribution and a sequence of invertible transforms.
 
 use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
 
-use crate::base::{standard_normal_log_prob, standard_normal_sample};
+use crate::base::{Base, BaseKind};
 use crate::error::ModelError;
-use crate::fused;
-use crate::inverse::InverseSolver;
-use crate::planar::{
-    PlanarLayer, Reparametrised, StepParams, invert_step, planar_step, reparametrise,
-};
+use crate::family::FlowFamily;
+use crate::transform::{Bijection, Transform};
 
-/// Configuration of a [`PlanarFlow`].
-#[derive(Config, Debug, PartialEq)]
-pub struct PlanarFlowConfig {
+/// Which way a flow's transforms point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// The transforms map data to the latent space (density estimation: `log p` is one
+    /// forward pass, sampling inverts every transform).
+    #[default]
+    Density,
+    /// The transforms map latent points to data (the generator of variational inference:
+    /// sampling with `log q` is one forward pass, `log q` of given points inverts every
+    /// transform).
+    Generative,
+}
+
+/// Configuration of a [`Flow`]: `{"dim": 2, "flow": "nsf", <the family's fields>, "base":
+/// "standard_normal", "direction": "density", "seed": 0}` as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowConfig {
     /// The data dimension `D`.
     pub dim: usize,
-    /// The number of planar layers `K`.
-    pub layers: usize,
-    /// Initial `u`, `w`, `b` are drawn from `U(−bound, bound)`; `None` means `1/√D`.
-    #[config(default = "None")]
-    pub init_bound: Option<f64>,
+    /// The family and its hyper-parameters.
+    #[serde(flatten)]
+    pub family: FlowFamily,
+    /// The base distribution.
+    #[serde(default)]
+    pub base: BaseKind,
+    /// Which way the transforms point.
+    #[serde(default)]
+    pub direction: Direction,
     /// Seed of the initial parameters (drawn on the host, so equal on every backend).
-    #[config(default = 0)]
+    #[serde(default)]
     pub seed: u64,
 }
 
-impl PlanarFlowConfig {
-    /// Checks every field; [`PlanarFlowConfig::init`] calls it.
+impl Config for FlowConfig {}
+
+impl FlowConfig {
+    /// A density-estimation flow of `family` in `dim` dimensions over `N(0, I)`, seed 0.
+    pub fn new(dim: usize, family: impl Into<FlowFamily>) -> Self {
+        Self {
+            dim,
+            family: family.into(),
+            base: BaseKind::default(),
+            direction: Direction::default(),
+            seed: 0,
+        }
+    }
+
+    /// This configuration with another base distribution.
+    pub fn with_base(mut self, base: BaseKind) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// This configuration with the transforms pointing the other way.
+    pub fn with_direction(mut self, direction: Direction) -> Self {
+        self.direction = direction;
+        self
+    }
+
+    /// This configuration with another seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks every field; [`FlowConfig::init`] calls it.
     pub fn validate(&self) -> Result<(), ModelError> {
         if self.dim == 0 {
             return Err(ModelError::config("dim", "must be at least 1"));
         }
-        if self.layers == 0 {
-            return Err(ModelError::config("layers", "must be at least 1"));
-        }
-        if let Some(bound) = self.init_bound
-            && !(bound.is_finite() && bound > 0.0)
-        {
-            return Err(ModelError::config(
-                "init_bound",
-                format!("must be finite and positive, got {bound}"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The bound of the uniform initialisation actually used.
-    pub fn effective_init_bound(&self) -> f64 {
-        self.init_bound
-            .unwrap_or(1.0 / (self.dim.max(1) as f64).sqrt())
+        self.family.validate(self.dim)
     }
 
     /// Builds the flow on `device` (use `device.autodiff()` to train it).
-    pub fn init(&self, device: &Device) -> Result<PlanarFlow, ModelError> {
+    pub fn init(&self, device: &Device) -> Result<Flow, ModelError> {
         self.validate()?;
-        let bound = self.effective_init_bound() as f32;
         let mut rng = StdRng::seed_from_u64(self.seed);
-        let mut draw =
-            |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
-        let layers = (0..self.layers)
-            .map(|_| {
-                let u = draw(self.dim);
-                let w = draw(self.dim);
-                let b = draw(1)[0];
-                PlanarLayer::from_values(&u, &w, b, device)
-            })
-            .collect();
-        Ok(PlanarFlow { layers })
-    }
-}
-
-/// All layers' parameters as tensors, reparametrised.
-struct StackedParams {
-    /// `[K, D]`.
-    w: Tensor<2>,
-    /// `[K, D]`.
-    u_hat: Tensor<2>,
-    /// `[K]`.
-    b: Tensor<1>,
-    /// `wᵀû` per layer, `[K]`.
-    c: Tensor<1>,
-}
-
-/// The result of mapping data to the latent space.
-#[derive(Debug, Clone)]
-pub struct FlowOutput {
-    /// The latent points `z`: `[N, D]`.
-    pub z: Tensor<2>,
-    /// `Σ_k log|det J_k|` per point: `[N]`.
-    pub sum_log_det: Tensor<1>,
-}
-
-/// A planar flow: `K` planar layers applied data → latent, layer 0 first, over `N(0, I)`.
-#[derive(Module, Debug)]
-pub struct PlanarFlow {
-    /// The layers in application order (data → latent).
-    pub layers: Vec<PlanarLayer>,
-}
-
-impl PlanarFlow {
-    /// The data dimension `D`.
-    pub fn dim(&self) -> usize {
-        self.layers.first().map_or(0, PlanarLayer::dim)
-    }
-
-    /// The number of layers `K`.
-    pub fn num_layers(&self) -> usize {
-        self.layers.len()
-    }
-
-    /// Every layer's parameters stacked and reparametrised in one batch of tensor operations
-    /// for all `K` layers (rather than `K` times the same dozen small operations); `None`
-    /// without layers.
-    fn stacked_params(&self) -> Option<StackedParams> {
-        let k = self.layers.len();
-        if k == 0 {
-            return None;
-        }
-        let stack = |param: fn(&PlanarLayer) -> Tensor<1>| -> Tensor<2> {
-            Tensor::stack(self.layers.iter().map(param).collect(), 0)
-        };
-        let u = stack(|l| l.u.val());
-        let w = stack(|l| l.w.val());
-        let b = Tensor::cat(self.layers.iter().map(|l| l.b.val()).collect(), 0);
-        let Reparametrised { u_hat, w_dot_u_hat } = reparametrise(u, w.clone());
-        Some(StackedParams {
-            w,
-            u_hat,
-            b,
-            c: w_dot_u_hat.reshape([k]),
+        Ok(Flow {
+            base: Base::new(self.base, self.dim, device),
+            transforms: self.family.transforms(self.dim, &mut rng, device),
+            direction: self.direction,
         })
     }
+}
 
-    /// [`PlanarFlow::stacked_params`] when tensors on `device` take the fused path; `None`
-    /// otherwise, before any work (the tensor-op path stacks the parameters itself).
-    fn fused_params(&self, device: &Device) -> Option<StackedParams> {
-        fused::supports(device)
-            .then(|| self.stacked_params())
-            .flatten()
+/// A normalizing flow: a base distribution and invertible transforms.
+///
+/// With [`Direction::Density`], `z = T_n ∘ … ∘ T_1(x)` and
+/// `log p(x) = log q0(z) + Σ_k log|det J_{T_k}|`; with [`Direction::Generative`],
+/// `x = T_n ∘ … ∘ T_1(z)` for `z ~ q0` and `log q(x) = log q0(z) − Σ_k log|det J_{T_k}|`.
+#[derive(Module, Debug)]
+pub struct Flow {
+    /// The base distribution of the latent space.
+    pub base: Base,
+    /// The transforms in application order.
+    pub transforms: Vec<Transform>,
+    /// Which way the transforms point.
+    #[module(skip)]
+    pub direction: Direction,
+}
+
+/// Applies `transforms` forward in order, summing the log-determinants: `([N, D], [N])`.
+fn forward_all<'a>(
+    transforms: impl Iterator<Item = &'a Transform>,
+    x: Tensor<2>,
+) -> (Tensor<2>, Tensor<1>) {
+    chain(transforms, x, |t, x| t.forward(x))
+}
+
+/// Applies the inverses of `transforms` in reverse order, summing the log-determinants.
+fn inverse_all<'a>(
+    transforms: impl DoubleEndedIterator<Item = &'a Transform>,
+    y: Tensor<2>,
+) -> (Tensor<2>, Tensor<1>) {
+    chain(transforms.rev(), y, |t, y| t.inverse(y))
+}
+
+fn chain<'a>(
+    transforms: impl Iterator<Item = &'a Transform>,
+    input: Tensor<2>,
+    step: impl Fn(&Transform, Tensor<2>) -> (Tensor<2>, Tensor<1>),
+) -> (Tensor<2>, Tensor<1>) {
+    let mut value = input;
+    let mut log_det: Option<Tensor<1>> = None;
+    for transform in transforms {
+        let (next, ld) = step(transform, value);
+        value = next;
+        log_det = Some(match log_det {
+            Some(sum) => sum + ld,
+            None => ld,
+        });
     }
+    let n = value.dims()[0];
+    let log_det = log_det.unwrap_or_else(|| Tensor::zeros([n], &value.device()));
+    (value, log_det)
+}
 
-    /// Every layer's parameters in the form [`planar_step`] takes.
-    fn step_params(&self) -> Vec<StepParams> {
-        let Some(StackedParams { w, u_hat, b, c }) = self.stacked_params() else {
-            return Vec::new();
-        };
-        let k = self.layers.len();
-        let (b, c) = (b.reshape([1, k]), c.reshape([1, k]));
-        let w_columns = w.transpose(); // [D, K]
-        (0..k)
-            .map(|i| StepParams {
-                w: w_columns.clone().narrow(1, i, 1),
-                b: b.clone().narrow(1, i, 1),
-                u_hat: u_hat.clone().narrow(0, i, 1),
-                c: c.clone().narrow(1, i, 1),
-            })
-            .collect()
-    }
-
-    /// Maps data to the latent space: `x` is `[N, D]`.
-    pub fn forward(&self, x: Tensor<2>) -> FlowOutput {
-        let mut z = x;
-        let mut sum_log_det: Option<Tensor<2>> = None;
-        for p in &self.step_params() {
-            let (next, log_det) = planar_step(z, p);
-            z = next;
-            sum_log_det = Some(match sum_log_det {
-                Some(sum) => sum + log_det,
-                None => log_det,
-            });
+impl Flow {
+    /// A density-estimation flow over `N(0, I)` in `dim` dimensions made of `transforms`
+    /// (applied data → latent, in order): for composing transforms by hand.
+    pub fn from_transforms(dim: usize, transforms: Vec<Transform>, device: &Device) -> Self {
+        Self {
+            base: Base::new(BaseKind::StandardNormal, dim, device),
+            transforms,
+            direction: Direction::Density,
         }
-        let [n, _] = z.dims();
-        let sum_log_det =
-            sum_log_det.map_or_else(|| Tensor::zeros([n], &z.device()), |sum| sum.squeeze_dim(1));
-        FlowOutput { z, sum_log_det }
     }
 
-    /// [`PlanarFlow::forward`] computed layer by layer through [`PlanarLayer::forward`]: the
-    /// plain reference the batched forward is tested against (same values and gradients).
-    pub fn forward_layerwise(&self, x: Tensor<2>) -> FlowOutput {
-        let [n, _] = x.dims();
-        let device = x.device();
-        let mut z = x;
-        let mut sum_log_det = Tensor::<1>::zeros([n], &device);
-        for layer in &self.layers {
-            let (next, log_det) = layer.forward(z);
-            z = next;
-            sum_log_det = sum_log_det + log_det;
+    /// The data dimension `D`.
+    pub fn dim(&self) -> usize {
+        self.base.dim()
+    }
+
+    /// Maps data to the latent space: `x` `[N, D]` → `(z [N, D], log|det ∂z/∂x| [N])`.
+    pub fn to_latent(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        match self.direction {
+            Direction::Density => forward_all(self.transforms.iter(), x),
+            Direction::Generative => inverse_all(self.transforms.iter(), x),
         }
-        FlowOutput { z, sum_log_det }
+    }
+
+    /// Maps latent points to data: `z` `[N, D]` → `(x [N, D], log|det ∂x/∂z| [N])`.
+    pub fn to_data(&self, z: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        match self.direction {
+            Direction::Density => inverse_all(self.transforms.iter(), z),
+            Direction::Generative => forward_all(self.transforms.iter(), z),
+        }
     }
 
     /// The exact log-density `log p(x)` per point: `x` is `[N, D]`, the result `[N]`.
     ///
-    /// On the CPU backends this is one fused operation with a hand-derived gradient
-    /// ([`crate::fused`]), several times faster than the tensor operations of
-    /// [`PlanarFlow::log_prob_tensor_ops`], which other backends use and which it is tested
-    /// against.
+    /// A density-estimation planar flow over `N(0, I)` runs as one fused operation on the CPU
+    /// backends ([`crate::Planar::fused_log_prob`]); everything else, and
+    /// [`Flow::log_prob_tensor_ops`], goes through the transforms' tensor operations.
     pub fn log_prob(&self, x: Tensor<2>) -> Tensor<1> {
-        match self.fused_params(&x.device()) {
-            Some(StackedParams { w, u_hat, b, c }) => fused::log_prob(x, w, u_hat, b, c),
-            None => self.log_prob_tensor_ops(x),
+        if let (Direction::Density, BaseKind::StandardNormal, [Transform::Planar(planar)]) =
+            (self.direction, self.base.kind(), self.transforms.as_slice())
+            && let Some(log_p) = planar.fused_log_prob(x.clone())
+        {
+            return log_p;
         }
+        self.log_prob_tensor_ops(x)
     }
 
-    /// [`PlanarFlow::log_prob`] from [`PlanarFlow::forward`]'s tensor operations, on every
-    /// backend.
+    /// [`Flow::log_prob`] through the transforms' tensor operations, on every backend.
     pub fn log_prob_tensor_ops(&self, x: Tensor<2>) -> Tensor<1> {
-        let FlowOutput { z, sum_log_det } = self.forward(x);
-        standard_normal_log_prob(z) + sum_log_det
+        let (z, log_det) = self.to_latent(x);
+        self.base.log_prob(z) + log_det
     }
 
-    /// Maps latent points back to data, last layer first: `z` is `[N, D]`.
-    pub fn inverse(&self, z: Tensor<2>) -> Tensor<2> {
-        self.inverse_with(z, &InverseSolver::default())
-    }
-
-    /// [`PlanarFlow::inverse`] with a chosen root finder.
-    ///
-    /// On the CPU backends this runs on the host in one pass over the points
-    /// ([`crate::kernel::inverse`]); elsewhere, and in [`PlanarFlow::inverse_tensor_ops`],
-    /// through tensor operations.
-    pub fn inverse_with(&self, z: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
-        match self.fused_params(&z.device()) {
-            Some(StackedParams { w, u_hat, b, c }) => fused::inverse(z, w, u_hat, b, c, solver),
-            None => self.inverse_tensor_ops(z, solver),
-        }
-    }
-
-    /// [`PlanarFlow::inverse_with`] through tensor operations, on every backend.
-    pub fn inverse_tensor_ops(&self, z: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
-        self.step_params()
-            .iter()
-            .rev()
-            .fold(z, |y, p| invert_step(y, p, solver))
-    }
-
-    /// `n` exact samples of the flow's density: `[n, D]`.
-    ///
-    /// The base draws come from `seed` on the host, so they do not depend on the backend.
+    /// `n` exact samples: `[n, D]`. The base draws come from `seed` on the host, so they do
+    /// not depend on the backend.
     pub fn sample(&self, n: usize, seed: u64, device: &Device) -> Tensor<2> {
-        self.inverse(standard_normal_sample(n, self.dim(), seed, device))
+        self.sample_with_log_prob(n, seed, device).0
+    }
+
+    /// `n` exact samples and their log-density, in one pass from the base: `([n, D], [n])`.
+    /// Differentiable in the parameters (the reverse-KL loss of variational inference).
+    pub fn sample_with_log_prob(
+        &self,
+        n: usize,
+        seed: u64,
+        device: &Device,
+    ) -> (Tensor<2>, Tensor<1>) {
+        let (z, log_q0) = self.base.sample_with_log_prob(n, seed, device);
+        let (x, log_det) = self.to_data(z);
+        (x, log_q0 - log_det)
+    }
+
+    /// This flow with every [`crate::ActNorm`] fitted to the batch `x` (`[N, D]`) as it
+    /// reaches it, in the data → latent direction: the data-dependent initialisation of
+    /// ActNorm. A flow without ActNorm is returned unchanged.
+    pub fn initialized_from(self, x: Tensor<2>) -> Self {
+        let Self {
+            base,
+            transforms,
+            direction,
+        } = self;
+        if direction == Direction::Generative
+            || !transforms
+                .iter()
+                .any(|t| matches!(t, Transform::ActNorm(_)))
+        {
+            return Self {
+                base,
+                transforms,
+                direction,
+            };
+        }
+        let mut x = x.detach();
+        let transforms = transforms
+            .into_iter()
+            .map(|transform| {
+                let transform = match transform {
+                    Transform::ActNorm(norm) => Transform::ActNorm(norm.fitted_to(x.clone())),
+                    other => other,
+                };
+                x = transform.forward(x.clone()).0.detach();
+                transform
+            })
+            .collect();
+        Self {
+            base,
+            transforms,
+            direction,
+        }
     }
 }

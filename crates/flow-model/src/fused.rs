@@ -72,8 +72,9 @@ pub fn log_prob(
 }
 
 /// The inverse of the flow on the host ([`kernel::inverse`]): `z` `[N, D]`, `w` and `u_hat`
-/// `[K, D]`, `b` and `c` `[K]`; the result is `[N, D]`, on `z`'s device. Not differentiable;
-/// only for devices where [`supports`] holds.
+/// `[K, D]`, `b` and `c` `[K]`. Returns the preimage `x` (`[N, D]`) and the forward map's
+/// `Σ log|det J|` at `x` (`[N]`), on `z`'s device. Not differentiable; only for devices where
+/// [`supports`] holds.
 pub fn inverse(
     z: Tensor<2>,
     w: Tensor<2>,
@@ -81,7 +82,7 @@ pub fn inverse(
     b: Tensor<1>,
     c: Tensor<1>,
     solver: &InverseSolver,
-) -> Tensor<2> {
+) -> (Tensor<2>, Tensor<1>) {
     let device = z.device();
     let shape = z.dims();
     let [z, w, u_hat] = [z, w, u_hat].map(|t| f32_values(t.into_data()));
@@ -93,8 +94,11 @@ pub fn inverse(
         b: &b,
         c: &c,
     };
-    let x = kernel::inverse(&params, &z, solver);
-    Tensor::from_data(TensorData::new(x, shape), &device)
+    let kernel::Inverted { x, log_det } = kernel::inverse(&params, &z, solver);
+    (
+        Tensor::from_data(TensorData::new(x, shape), &device),
+        Tensor::from_data(TensorData::new(log_det, [shape[0]]), &device),
+    )
 }
 
 /// A float tensor's values on the host, as `f32`.

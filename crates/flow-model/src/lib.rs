@@ -1,36 +1,58 @@
 //! Normalizing flows as Burn modules.
 //!
-//! A flow maps data `x` to a latent `z` through invertible layers and scores
-//! `log p(x) = log N(z; 0, I) + Σ_k log|det J_k(x)|`. The layers are made of plain
-//! tensor operations, so Burn's autodiff gives the gradient of the exact log-density.
+//! A [`Flow`] is a base distribution and a sequence of invertible [`Transform`]s, each
+//! with its log-determinant in both directions ([`Bijection`]). Families: planar and radial
+//! layers (Rezende & Mohamed 2015), affine couplings (RealNVP) and rational-quadratic
+//! neural spline couplings ([`FlowFamily`]). Every flow gives the exact log-density, exact
+//! samples, and samples with their log-density in one pass (for variational inference).
 //!
-//! ```no_run
+//! ```
 //! use burn::tensor::{Device, Tensor};
-//! use flow_model::PlanarFlowConfig;
+//! use flow_model::{CouplingConfig, FlowConfig, NsfConfig};
 //!
-//! # fn run(device: Device) -> Result<(), flow_model::ModelError> {
-//! let flow = PlanarFlowConfig::new(2, 8).init(&device)?;
+//! let device = Device::flex();
+//! let family = NsfConfig::new(CouplingConfig::new(4));
+//! let flow = FlowConfig::new(2, family).init(&device).unwrap();
 //! let x = Tensor::<2>::from_floats([[0.5, -1.0], [2.0, 3.0]], &device);
 //! let log_p = flow.log_prob(x); // [2]
 //! let samples = flow.sample(1000, 7, &device); // [1000, 2]
-//! # let _ = (log_p, samples);
-//! # Ok(())
-//! # }
+//! assert_eq!(log_p.dims(), [2]);
+//! assert_eq!(samples.dims(), [1000, 2]);
 //! ```
 
+mod actnorm;
+mod affine_coupling;
 mod base;
+mod coupling;
+mod energy;
 mod error;
+mod family;
 mod fastmath;
 mod flow;
 pub mod fused;
+mod init;
 mod inverse;
 pub mod kernel;
+mod mlp;
 mod numerics;
 mod planar;
+mod radial;
+pub mod spline;
+mod spline_coupling;
+mod transform;
 
-pub use base::{standard_normal_log_prob, standard_normal_sample};
+pub use actnorm::ActNorm;
+pub use affine_coupling::AffineCoupling;
+pub use base::{Base, BaseKind, standard_normal_log_prob, standard_normal_sample};
+pub use coupling::CouplingSplit;
+pub use energy::{Energy, EnergyFn, PaperEnergy, grid_log_partition};
 pub use error::ModelError;
-pub use flow::{FlowOutput, PlanarFlow, PlanarFlowConfig};
+pub use family::{CouplingConfig, FlowFamily, NsfConfig, RealNvpConfig};
+pub use flow::{Direction, Flow, FlowConfig};
 pub use inverse::InverseSolver;
+pub use mlp::Mlp;
 pub use numerics::stable_softplus;
-pub use planar::PlanarLayer;
+pub use planar::{Planar, PlanarConfig};
+pub use radial::{Radial, RadialConfig};
+pub use spline_coupling::SplineCoupling;
+pub use transform::{Bijection, Transform};

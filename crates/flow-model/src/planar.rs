@@ -1,40 +1,100 @@
-//! One planar layer, `f(x) = x + û · tanh(wᵀx + b)` (Rezende & Mohamed 2015).
+//! `K` planar layers (Rezende & Mohamed 2015), `f(x) = x + û · tanh(wᵀx + b)` each, with the
+//! parameters of all layers stacked in `[K, D]` tensors (one optimizer update per tensor,
+//! not per layer).
 
+use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
+use rand::rngs::StdRng;
 
+use crate::error::ModelError;
+use crate::fused;
+use crate::init::{param, uniform};
 use crate::inverse::InverseSolver;
 use crate::numerics::stable_softplus;
+use crate::transform::Bijection;
 
-/// A planar layer with parameters `u, w ∈ R^D` and `b ∈ R`.
+/// Configuration of a [`Planar`] transform.
+#[derive(Config, Debug, PartialEq)]
+pub struct PlanarConfig {
+    /// The number of planar layers `K`.
+    pub layers: usize,
+    /// Initial `u`, `w`, `b` are drawn from `U(−bound, bound)`; `None` means `1/√D`.
+    #[config(default = "None")]
+    pub init_bound: Option<f64>,
+}
+
+impl PlanarConfig {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if self.layers == 0 {
+            return Err(ModelError::config("layers", "must be at least 1"));
+        }
+        if let Some(bound) = self.init_bound
+            && !(bound.is_finite() && bound > 0.0)
+        {
+            return Err(ModelError::config(
+                "init_bound",
+                format!("must be finite and positive, got {bound}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The bound of the uniform initialisation used in `dim` dimensions.
+    pub fn effective_init_bound(&self, dim: usize) -> f64 {
+        self.init_bound.unwrap_or(1.0 / (dim.max(1) as f64).sqrt())
+    }
+
+    /// The layers in `dim` dimensions, drawn from `rng` on the host (so equal on every
+    /// backend): per layer, `u` (`D` values), then `w` (`D`), then `b`.
+    pub fn init(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Planar {
+        let bound = self.effective_init_bound(dim) as f32;
+        let (mut u, mut w, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..self.layers {
+            u.extend(uniform(rng, dim, bound));
+            w.extend(uniform(rng, dim, bound));
+            b.extend(uniform(rng, 1, bound));
+        }
+        Planar::from_values(dim, &u, &w, &b, device)
+    }
+}
+
+/// `K` planar layers applied in order, layer 0 first.
 ///
 /// The map uses the reparametrised `û` instead of `u`, recomputed in every pass, so that
-/// `wᵀû ≥ −1` holds for all parameter values and the layer stays invertible:
-///
+/// `wᵀû ≥ −1` holds for all parameter values and every layer stays invertible:
 /// `û = u + (m(wᵀu) − wᵀu) · w / ‖w‖²`, `m(a) = −1 + softplus(a)`.
 #[derive(Module, Debug)]
-pub struct PlanarLayer {
-    /// `u`: `[D]`.
-    pub u: Param<Tensor<1>>,
-    /// `w`: `[D]`.
-    pub w: Param<Tensor<1>>,
-    /// `b`: `[1]`.
+pub struct Planar {
+    /// `u` of every layer, one row per layer: `[K, D]`.
+    pub u: Param<Tensor<2>>,
+    /// `w`: `[K, D]`.
+    pub w: Param<Tensor<2>>,
+    /// `b`: `[K]`.
     pub b: Param<Tensor<1>>,
 }
 
-/// `û` (`[K, D]`) and `c = wᵀû` (`[K, 1]`) of `K` layers given as rows.
-pub(crate) struct Reparametrised {
+/// The parameters of all layers as the maps use them.
+pub(crate) struct Stacked {
+    /// `w`: `[K, D]`.
+    pub w: Tensor<2>,
+    /// `û`: `[K, D]`.
     pub u_hat: Tensor<2>,
-    pub w_dot_u_hat: Tensor<2>,
+    /// `b`: `[K]`.
+    pub b: Tensor<1>,
+    /// `c = wᵀû`: `[K]`.
+    pub c: Tensor<1>,
 }
 
-/// Computes `û` and `wᵀû` for the rows of `u` and `w` (`[K, D]` each).
+/// Computes `û` (`[K, D]`) and `wᵀû` (`[K]`) for the rows of `u` and `w` (`[K, D]` each).
 ///
 /// `wᵀû` is taken as `m(wᵀu)`, its exact value, rather than as the dot product of the
 /// rounded `û`, which loses the bound to cancellation when `u` is huge. When `‖w‖²` is
 /// zero in floating point the correction term is dropped (`û = u`) and `wᵀû` is the plain
 /// `wᵀu`, floored at −1, instead of a division by zero.
-pub(crate) fn reparametrise(u: Tensor<2>, w: Tensor<2>) -> Reparametrised {
+fn reparametrise(u: Tensor<2>, w: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+    let [k, _] = u.dims();
     let w_dot_u = (w.clone() * u.clone()).sum_dim(1);
     let w_sq_norm = w.clone().square().sum_dim(1);
     let m = stable_softplus(w_dot_u.clone()).sub_scalar(1.0);
@@ -43,110 +103,145 @@ pub(crate) fn reparametrise(u: Tensor<2>, w: Tensor<2>) -> Reparametrised {
     let denominator = w_sq_norm.mask_fill(degenerate.clone(), 1.0);
     let coefficient = (m.clone() - w_dot_u.clone()) / denominator;
     let u_hat = u + w * coefficient;
-    let w_dot_u_hat = m.mask_where(degenerate, w_dot_u.clamp_min(-1.0));
-    Reparametrised { u_hat, w_dot_u_hat }
+    let c = m.mask_where(degenerate, w_dot_u.clamp_min(-1.0));
+    (u_hat, c.reshape([k]))
 }
 
-/// The parameters of one layer as used by [`planar_step`].
-pub(crate) struct StepParams {
-    /// `w` as a column: `[D, 1]`.
-    pub w: Tensor<2>,
-    /// `b`: `[1, 1]`.
-    pub b: Tensor<2>,
-    /// `û` as a row: `[1, D]`.
-    pub u_hat: Tensor<2>,
-    /// `wᵀû`: `[1, 1]`.
-    pub c: Tensor<2>,
+/// `log|det J|` of one layer from `h = tanh(wᵀx + b)` (`[N, 1]`) and `c = wᵀû` (`[1, 1]`):
+/// `det J = 1 + (1 − h²) c`, never negative as `c ≥ −1` (the absolute value only guards
+/// against rounding); in this form a saturated tanh gives exactly 1 for any `c`.
+fn layer_log_det(h: Tensor<2>, c: Tensor<2>) -> Tensor<2> {
+    (h.square().neg().add_scalar(1.0) * c + 1.0).abs().log()
 }
 
-/// Applies one layer to `x` (`[N, D]`): returns `f(x)` (`[N, D]`) and `log|det J|` (`[N, 1]`).
-pub(crate) fn planar_step(x: Tensor<2>, p: &StepParams) -> (Tensor<2>, Tensor<2>) {
-    let h = (x.clone().matmul(p.w.clone()) + p.b.clone()).tanh(); // [N, 1]
-    let y = x + h.clone() * p.u_hat.clone();
-    // det J = 1 + (1 − tanh²) · wᵀû, never negative as c ≥ −1 (the absolute value only
-    // guards against rounding); in this form a saturated tanh gives exactly 1 for any c.
-    let det = h.square().neg().add_scalar(1.0) * p.c.clone() + 1.0;
-    (y, det.abs().log())
-}
-
-impl PlanarLayer {
-    /// A layer with the given parameter values (`u` and `w` of equal length `D`).
+impl Planar {
+    /// Layers with the given values: `u` and `w` are `[K, D]` row-major, `b` is `[K]`.
     ///
     /// # Panics
-    /// If `u` and `w` differ in length or are empty.
-    pub fn from_values(u: &[f32], w: &[f32], b: f32, device: &Device) -> Self {
+    /// If `dim` is zero or the lengths do not fit `[K, D]` and `[K]` with `K ≥ 1`.
+    pub fn from_values(dim: usize, u: &[f32], w: &[f32], b: &[f32], device: &Device) -> Self {
+        let k = b.len();
         assert!(
-            !u.is_empty() && u.len() == w.len(),
-            "u and w must have the same, non-zero length"
+            dim > 0 && k > 0 && u.len() == k * dim && w.len() == k * dim,
+            "u and w must be [K, D] and b [K], with K, D ≥ 1"
         );
-        let vector = |v: &[f32]| {
-            Param::from_tensor(Tensor::from_data(
-                TensorData::new(v.to_vec(), [v.len()]),
-                device,
-            ))
-        };
         Self {
-            u: vector(u),
-            w: vector(w),
-            b: vector(&[b]),
+            u: param(u, [k, dim], device),
+            w: param(w, [k, dim], device),
+            b: param(b, [k], device),
         }
     }
 
-    /// The data dimension `D`.
+    /// The dimension `D`.
     pub fn dim(&self) -> usize {
-        self.u.dims()[0]
+        self.u.dims()[1]
     }
 
-    fn reparametrised(&self) -> Reparametrised {
-        let dim = self.dim();
-        reparametrise(
-            self.u.val().reshape([1, dim]),
-            self.w.val().reshape([1, dim]),
+    /// The number of layers `K`.
+    pub fn layers(&self) -> usize {
+        self.b.dims()[0]
+    }
+
+    /// The reparametrised `û` of every layer: `[K, D]`.
+    pub fn u_hat(&self) -> Tensor<2> {
+        reparametrise(self.u.val(), self.w.val()).0
+    }
+
+    /// `wᵀû` of every layer, which is `m(wᵀu) ≥ −1` by construction: `[K]`.
+    pub fn w_dot_u_hat(&self) -> Tensor<1> {
+        reparametrise(self.u.val(), self.w.val()).1
+    }
+
+    /// All layers' parameters as the maps use them, reparametrised in one batch of tensor
+    /// operations.
+    pub(crate) fn stacked(&self) -> Stacked {
+        let (u_hat, c) = reparametrise(self.u.val(), self.w.val());
+        Stacked {
+            w: self.w.val(),
+            u_hat,
+            b: self.b.val(),
+            c,
+        }
+    }
+
+    /// The parameters of layer `k` as `(w [D, 1], b [1, 1], û [1, D], c [1, 1])`.
+    fn layer(stacked: &Stacked, k: usize) -> (Tensor<2>, Tensor<2>, Tensor<2>, Tensor<2>) {
+        let dim = stacked.w.dims()[1];
+        let row = |t: &Tensor<2>| t.clone().narrow(0, k, 1);
+        let scalar = |t: &Tensor<1>| t.clone().narrow(0, k, 1).reshape([1, 1]);
+        (
+            row(&stacked.w).reshape([dim, 1]),
+            scalar(&stacked.b),
+            row(&stacked.u_hat),
+            scalar(&stacked.c),
         )
     }
 
-    /// The reparametrised `û`: `[D]`.
-    pub fn u_hat(&self) -> Tensor<1> {
-        self.reparametrised().u_hat.reshape([self.dim()])
-    }
-
-    /// `wᵀû`, which is `m(wᵀu) ≥ −1` by construction: `[1]`.
-    pub fn w_dot_u_hat(&self) -> Tensor<1> {
-        self.reparametrised().w_dot_u_hat.reshape([1])
-    }
-
-    /// This layer's parameters in the form [`planar_step`] and the inverse use.
-    pub(crate) fn step_params(&self) -> StepParams {
-        let dim = self.dim();
-        let Reparametrised { u_hat, w_dot_u_hat } = self.reparametrised();
-        StepParams {
-            w: self.w.val().reshape([dim, 1]),
-            b: self.b.val().reshape([1, 1]),
-            u_hat,
-            c: w_dot_u_hat,
+    /// `log N(f(x); 0, I) + log|det J_f(x)|`, the log-density of a flow made of these layers
+    /// over a standard normal, as one fused operation with a hand-derived gradient
+    /// ([`crate::fused`]); `None` on backends without it. `x`: `[N, D]`, the result `[N]`.
+    pub fn fused_log_prob(&self, x: Tensor<2>) -> Option<Tensor<1>> {
+        if !fused::supports(&x.device()) {
+            return None;
         }
+        let Stacked { w, u_hat, b, c } = self.stacked();
+        Some(fused::log_prob(x, w, u_hat, b, c))
     }
 
-    /// Applies the layer in the data → latent direction.
-    ///
-    /// `x`: `[N, D]`. Returns `(f(x), log|det J_f(x)|)` of shapes `[N, D]` and `[N]`.
-    pub fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        let (y, log_det) = planar_step(x, &self.step_params());
-        (y, log_det.squeeze_dim(1))
+    /// [`Bijection::inverse`] with a chosen root finder: on the CPU backends without
+    /// autodiff in one pass on the host ([`crate::kernel::inverse`], not differentiable),
+    /// elsewhere through (differentiable) tensor operations.
+    pub fn inverse_with(&self, y: Tensor<2>, solver: &InverseSolver) -> (Tensor<2>, Tensor<1>) {
+        let device = y.device();
+        if device.is_autodiff() || !fused::supports(&device) {
+            return self.inverse_tensor_ops(y, solver);
+        }
+        let Stacked { w, u_hat, b, c } = self.stacked();
+        let (x, log_det) = fused::inverse(y, w, u_hat, b, c, solver);
+        (x, log_det.neg())
     }
 
-    /// Inverts the layer: the `x` with `f(x) = y`, for `y`: `[N, D]`.
+    /// The inverse through tensor operations, last layer first, on every backend.
     ///
     /// With `c = wᵀû` and `t = wᵀy`, the scalar `α = wᵀx` solves `α + c·tanh(α + b) = t`,
     /// whose left side is non-decreasing in `α` because `c ≥ −1`; then `x = y − û·tanh(α + b)`.
-    pub fn inverse(&self, y: Tensor<2>, solver: &InverseSolver) -> Tensor<2> {
-        invert_step(y, &self.step_params(), solver)
+    pub fn inverse_tensor_ops(
+        &self,
+        y: Tensor<2>,
+        solver: &InverseSolver,
+    ) -> (Tensor<2>, Tensor<1>) {
+        let stacked = self.stacked();
+        let [n, _] = y.dims();
+        let mut x = y;
+        let mut log_det = Tensor::<2>::zeros([n, 1], &x.device());
+        for k in (0..self.layers()).rev() {
+            let (w, b, u_hat, c) = Self::layer(&stacked, k);
+            let t = x.clone().matmul(w);
+            let alpha = solver.solve(t, c.clone(), b.clone());
+            let h = (alpha + b).tanh();
+            x = x - h.clone() * u_hat;
+            log_det = log_det - layer_log_det(h, c);
+        }
+        (x, log_det.squeeze_dim(1))
     }
 }
 
-/// The inverse of [`planar_step`] for `y`: `[N, D]`.
-pub(crate) fn invert_step(y: Tensor<2>, p: &StepParams, solver: &InverseSolver) -> Tensor<2> {
-    let t = y.clone().matmul(p.w.clone()); // [N, 1]
-    let alpha = solver.solve(t, p.c.clone(), p.b.clone());
-    y - (alpha + p.b.clone()).tanh() * p.u_hat.clone()
+impl Bijection for Planar {
+    fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        let stacked = self.stacked();
+        let [n, _] = x.dims();
+        let mut y = x;
+        let mut log_det = Tensor::<2>::zeros([n, 1], &y.device());
+        for k in 0..self.layers() {
+            let (w, b, u_hat, c) = Self::layer(&stacked, k);
+            let h = (y.clone().matmul(w) + b).tanh(); // [N, 1]
+            y = y + h.clone() * u_hat;
+            log_det = log_det + layer_log_det(h, c);
+        }
+        (y, log_det.squeeze_dim(1))
+    }
+
+    fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        self.inverse_with(y, &InverseSolver::default())
+    }
 }

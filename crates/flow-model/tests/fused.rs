@@ -2,34 +2,17 @@
 //! values and same gradients, for the parameters and for the points.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::{PlanarFlow, PlanarFlowConfig, fused};
+use flow_model::{Flow, FlowConfig, PlanarConfig, fused};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-fn floats<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data().iter::<f32>().map(f64::from).collect()
-}
-
-/// Fails unless every entry of `a` is within `rel` of the entry of `b`, relative to that
-/// entry, or to the largest entry of `b` when `normwise` (as for gradients, whose entries are
-/// sums over many points that may cancel; a sum of N terms in f32 is only exact to about
-/// `√N` roundings of its largest terms, in both paths).
-fn assert_all_close(what: &str, a: &[f64], b: &[f64], rel: f64, normwise: bool) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let largest = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        let scale = if normwise { largest } else { y.abs() }.max(1e-6);
-        assert!(
-            (x - y).abs() <= rel * scale,
-            "{what}[{i}]: {x} vs {y} (largest {largest})"
-        );
-    }
-}
+mod common;
+use common::{assert_all_close, floats, planar_of};
 
 /// The log-densities and the gradients of `Σ g log p(x)` with respect to every parameter
 /// and to `x`.
 fn values_and_gradients(
-    flow: &PlanarFlow,
+    flow: &Flow,
     x: Tensor<2>,
     g: Tensor<1>,
     fused: bool,
@@ -42,12 +25,11 @@ fn values_and_gradients(
     };
     let values = floats(log_p.clone().detach());
     let grads = (log_p * g).sum().backward();
-    let params = flow
-        .layers
-        .iter()
-        .flat_map(|l| [&l.u, &l.w, &l.b])
-        .flat_map(|p| floats(p.val().grad(&grads).expect("a parameter gradient")))
-        .collect();
+    let planar = planar_of(flow);
+    let gradient = "a parameter gradient";
+    let mut params = floats(planar.u.val().grad(&grads).expect(gradient));
+    params.extend(floats(planar.w.val().grad(&grads).expect(gradient)));
+    params.extend(floats(planar.b.val().grad(&grads).expect(gradient)));
     let points = floats(x.grad(&grads).expect("a gradient for the points"));
     (values, params, points)
 }
@@ -59,9 +41,8 @@ fn random_flow(
     layers: usize,
     seed: u64,
     device: &Device,
-) -> (PlanarFlow, impl FnMut(usize, f32) -> Vec<f32>) {
-    let flow = PlanarFlowConfig::new(dim, layers)
-        .with_init_bound(Some(1.5))
+) -> (Flow, impl FnMut(usize, f32) -> Vec<f32>) {
+    let flow = FlowConfig::new(dim, PlanarConfig::new(layers).with_init_bound(Some(1.5)))
         .with_seed(seed)
         .init(device)
         .unwrap();
@@ -116,7 +97,9 @@ fn fused_log_prob_matches_the_tensor_operations() {
 #[test]
 fn fused_log_prob_runs_without_autodiff_and_keeps_nan() {
     let device = Device::flex();
-    let flow = PlanarFlowConfig::new(2, 4).init(&device).unwrap();
+    let flow = FlowConfig::new(2, PlanarConfig::new(4))
+        .init(&device)
+        .unwrap();
     let x = Tensor::<2>::from_floats([[0.5, -1.0], [f32::NAN, 0.0], [1e6, 1e6]], &device);
     let fast = floats(flow.log_prob(x.clone()));
     let reference = floats(flow.log_prob_tensor_ops(x));
@@ -131,26 +114,28 @@ fn fused_log_prob_runs_without_autodiff_and_keeps_nan() {
 }
 
 /// `log p(x)` in f64, straight from the definitions, for one point.
-fn log_prob_f64(flow: &PlanarFlow, x: &[f64]) -> f64 {
-    let values = |t: Tensor<1>| -> Vec<f64> { floats(t) };
+fn log_prob_f64(flow: &Flow, x: &[f64]) -> f64 {
+    let planar = planar_of(flow);
+    let dim = planar.dim();
+    let (us, ws, bs) = (
+        floats(planar.u.val()),
+        floats(planar.w.val()),
+        floats(planar.b.val()),
+    );
     let mut z = x.to_vec();
     let mut log_det = 0.0;
-    for layer in &flow.layers {
-        let (u, w, b) = (
-            values(layer.u.val()),
-            values(layer.w.val()),
-            values(layer.b.val())[0],
-        );
+    for (k, &b) in bs.iter().enumerate() {
+        let (u, w) = (&us[k * dim..(k + 1) * dim], &ws[k * dim..(k + 1) * dim]);
         let dot = |p: &[f64], q: &[f64]| p.iter().zip(q).map(|(p, q)| p * q).sum::<f64>();
-        let wu = dot(&w, &u);
+        let wu = dot(w, u);
         let m = -1.0 + wu.max(0.0) + (-wu.abs()).exp().ln_1p();
-        let ww = dot(&w, &w);
+        let ww = dot(w, w);
         let u_hat: Vec<f64> = u
             .iter()
-            .zip(&w)
+            .zip(w)
             .map(|(u, wi)| u + (m - wu) * wi / ww)
             .collect();
-        let h = (dot(&w, &z) + b).tanh();
+        let h = (dot(w, &z) + b).tanh();
         log_det += (1.0 + (1.0 - h * h) * m).abs().ln();
         for (z, u) in z.iter_mut().zip(&u_hat) {
             *z += u * h;

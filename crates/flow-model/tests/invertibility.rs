@@ -1,13 +1,11 @@
-//! `wᵀû ≥ −1` for every parameter value, and exact inversion of the flow.
+//! Every family inverts exactly, in both directions; `wᵀû ≥ −1` for every planar parameter
+//! value; sampling is seeded.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::{InverseSolver, PlanarFlow, PlanarFlowConfig, PlanarLayer};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use flow_model::{BaseKind, Bijection, Direction, FlowConfig, InverseSolver, Planar, PlanarConfig};
 
-fn scalar(t: Tensor<1>) -> f64 {
-    f64::from(t.into_data().iter::<f32>().next().unwrap())
-}
+mod common;
+use common::{floats, matrix, planar_flow, planar_of, random_flow, small_families, uniform};
 
 #[test]
 fn w_dot_u_hat_is_at_least_minus_one_for_extreme_parameters() {
@@ -22,20 +20,15 @@ fn w_dot_u_hat_is_at_least_minus_one_for_extreme_parameters() {
             for (ws, us) in [(1.0f32, 1.0f32), (1.0, -1.0), (-1.0, 1.0)] {
                 let w = [ws * wm, 0.5 * wm];
                 let u = [us * um, -0.25 * um];
-                let layer = PlanarLayer::from_values(&u, &w, 0.3, &device);
-                let c = scalar(layer.w_dot_u_hat());
+                let layer = Planar::from_values(2, &u, &w, &[0.3], &device);
+                let c = floats(layer.w_dot_u_hat())[0];
                 assert!(c >= -1.0, "wᵀû = {c} < −1 for u = {u:?}, w = {w:?}");
                 // Where the arithmetic is well conditioned, the bound is the true wᵀû
                 // (f32 cancellation in û grows with |wᵀu|).
                 if (1e-3..=1e3).contains(&wm) && um <= 1e3 {
                     let w_dot_u =
                         f64::from(w[0]) * f64::from(u[0]) + f64::from(w[1]) * f64::from(u[1]);
-                    let u_hat: Vec<f64> = layer
-                        .u_hat()
-                        .into_data()
-                        .iter::<f32>()
-                        .map(f64::from)
-                        .collect();
+                    let u_hat = floats(layer.u_hat());
                     let dot = f64::from(w[0]) * u_hat[0] + f64::from(w[1]) * u_hat[1];
                     assert!(
                         (dot - c).abs() <= 1e-5 * (1.0 + w_dot_u.abs()),
@@ -52,118 +45,127 @@ fn w_dot_u_hat_is_at_least_minus_one_for_extreme_parameters() {
 #[test]
 fn log_prob_is_finite_for_extreme_but_valid_parameters() {
     let device = Device::flex();
-    let layer = PlanarLayer::from_values(&[-1e6, 1e6], &[1e-6, -1e-6], 0.0, &device);
-    let flow = PlanarFlow {
-        layers: vec![layer],
-    };
+    let flow = planar_flow(Planar::from_values(
+        2,
+        &[-1e6, 1e6],
+        &[1e-6, -1e-6],
+        &[0.0],
+        &device,
+    ));
     let x = Tensor::<2>::from_data(
         TensorData::new(vec![0.0f32, 0.0, 3.0, -2.0], [2, 2]),
         &device,
     );
-    for v in flow.log_prob(x).into_data().iter::<f32>() {
+    for v in floats(flow.log_prob(x.clone()))
+        .into_iter()
+        .chain(floats(flow.log_prob_tensor_ops(x)))
+    {
         assert!(v.is_finite(), "log p = {v}");
     }
 }
 
-fn random_points(n: usize, dim: usize, bound: f32, seed: u64) -> Vec<f32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..n * dim)
-        .map(|_| rng.random_range(-bound..bound))
-        .collect()
-}
-
-/// Checks `|a − b| ≤ 1e-4 · κ` per point, where `κ = max(1, exp(−Σ log|det J| / D))` is the
-/// f32 error amplification of inverting a flow that contracts volume at that point.
+/// Fails unless `a` and `b` agree within 1e-4 per entry, allowing for the amplification of
+/// rounding by the inverse where the map contracts volume (about `exp(−log|det J| / D)`).
 fn assert_round_trip(what: &str, a: Tensor<2>, b: Tensor<2>, log_det: Tensor<1>) {
-    let [n, dim] = b.dims();
-    let error: Vec<f32> = (a - b).abs().max_dim(1).into_data().iter::<f32>().collect();
-    let log_det: Vec<f32> = log_det.into_data().iter::<f32>().collect();
-    assert_eq!(error.len(), n);
-    for (i, (&e, &ld)) in error.iter().zip(&log_det).enumerate() {
-        let kappa = (-f64::from(ld) / dim as f64).exp().max(1.0);
+    let dim = a.dims()[1];
+    let (a, b, log_det) = (floats(a), floats(b), floats(log_det));
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        let kappa = (-log_det[i / dim] / dim as f64).exp().max(1.0);
         assert!(
-            f64::from(e) <= 1e-4 * kappa,
-            "{what}: point {i} off by {e} (allowed {})",
-            1e-4 * kappa
+            (x - y).abs() <= 1e-4 * kappa * y.abs().max(1.0),
+            "{what}: entry {i}: {x} vs {y} (κ {kappa:.1})"
         );
     }
 }
 
 #[test]
-fn inverse_undoes_forward_and_forward_undoes_inverse() {
+fn every_family_inverts_exactly_in_both_directions() {
     let device = Device::flex();
-    // The presets' layer counts and initialisations, and a deeper flow.
-    for (layers, bound) in [(8, Some(1.0)), (32, None), (32, Some(1.0)), (64, None)] {
-        let flow = PlanarFlowConfig::new(2, layers)
-            .with_init_bound(bound)
-            .with_seed(layers as u64)
-            .init(&device)
-            .unwrap();
-        let mut values = random_points(2000, 2, 10.0, 3);
-        // The corners and axes of the box, and the origin.
-        values.extend([
-            10.0, 10.0, -10.0, -10.0, 10.0, -10.0, 0.0, 0.0, 0.0, 10.0, -10.0, 0.0,
-        ]);
-        let n = values.len() / 2;
-        let x = Tensor::<2>::from_data(TensorData::new(values, [n, 2]), &device);
+    for dim in [1, 2, 5] {
+        for (name, family) in small_families(dim) {
+            for direction in [Direction::Density, Direction::Generative] {
+                let flow = random_flow(
+                    dim,
+                    family.clone(),
+                    direction,
+                    BaseKind::StandardNormal,
+                    3,
+                    &device,
+                );
+                let what = format!("{name}, D = {dim}, {direction:?}");
+                // Beyond the splines' tail bound (3) too.
+                let x = matrix(&uniform(300 * dim, 4.5, 7), dim, &device);
+                let (z, log_det) = flow.to_latent(x.clone());
+                let (back, log_det_back) = flow.to_data(z);
+                assert_round_trip(
+                    &format!("{what}: to_data(to_latent(x))"),
+                    back,
+                    x,
+                    log_det.clone(),
+                );
+                common::assert_all_close(
+                    &format!("{what}: log-determinants"),
+                    &floats(log_det_back.neg()),
+                    &floats(log_det),
+                    1e-4,
+                    true,
+                );
 
-        // On the CPU backends `inverse` runs on the host; the tensor operations are the other
-        // implementation, and both must invert.
-        let solver = InverseSolver::default();
-        let inverses: [(&str, &dyn Fn(Tensor<2>) -> Tensor<2>); 2] = [
-            ("inverse", &|z| flow.inverse(z)),
-            ("inverse_tensor_ops", &|z| {
-                flow.inverse_tensor_ops(z, &solver)
-            }),
-        ];
-        for (name, inverse) in inverses {
-            let forward = flow.forward(x.clone());
-            let back = inverse(forward.z);
-            assert_round_trip(
-                &format!("K = {layers}, {name}(forward(x))"),
-                back,
-                x.clone(),
-                forward.sum_log_det,
-            );
-
-            let inverted = inverse(x.clone());
-            let log_det = flow.forward(inverted.clone()).sum_log_det;
-            let again = flow.forward(inverted).z;
-            assert_round_trip(
-                &format!("K = {layers}, forward({name}(z))"),
-                again,
-                x.clone(),
-                log_det,
-            );
+                let z = matrix(&uniform(300 * dim, 2.5, 8), dim, &device);
+                let (x, log_det) = flow.to_data(z.clone());
+                let (again, _) = flow.to_latent(x);
+                assert_round_trip(
+                    &format!("{what}: to_latent(to_data(z))"),
+                    again,
+                    z,
+                    log_det.neg(),
+                );
+            }
         }
     }
 }
 
 #[test]
-fn sampling_is_seeded_and_finite() {
+fn planar_inverse_paths_agree() {
     let device = Device::flex();
-    let flow = PlanarFlowConfig::new(3, 6)
-        .with_seed(5)
+    let flow = FlowConfig::new(2, PlanarConfig::new(32))
+        .with_seed(4)
         .init(&device)
         .unwrap();
-    let a = flow.sample(500, 11, &device);
-    let b = flow.sample(500, 11, &device);
-    let c = flow.sample(500, 12, &device);
-    assert_eq!(a.dims(), [500, 3]);
-    let diff = |p: Tensor<2>, q: Tensor<2>| (p - q).abs().max().into_scalar::<f32>();
-    assert_eq!(diff(a.clone(), b), 0.0);
-    assert!(diff(a.clone(), c) > 0.0);
-    assert!(a.is_finite().all().into_scalar::<bool>());
+    let planar = planar_of(&flow);
+    let z = matrix(&uniform(2000, 3.0, 9), 2, &device);
+    let solver = InverseSolver::default();
+    let (fast, fast_log_det) = planar.inverse_with(z.clone(), &solver);
+    let (reference, reference_log_det) = planar.inverse_tensor_ops(z.clone(), &solver);
+    common::assert_all_close("x", &floats(fast.clone()), &floats(reference), 1e-4, true);
+    common::assert_all_close(
+        "log det",
+        &floats(fast_log_det),
+        &floats(reference_log_det),
+        1e-4,
+        true,
+    );
+    let (forward, _) = planar.forward(fast);
+    common::assert_all_close("f(f⁻¹(z))", &floats(forward), &floats(z), 1e-4, true);
 }
 
 #[test]
-fn config_rejects_zero_sizes_and_bad_bounds() {
+fn sampling_is_seeded_and_finite() {
     let device = Device::flex();
-    assert!(PlanarFlowConfig::new(0, 4).init(&device).is_err());
-    assert!(PlanarFlowConfig::new(2, 0).init(&device).is_err());
-    let error = PlanarFlowConfig::new(2, 4)
-        .with_init_bound(Some(f64::NAN))
-        .init(&device)
-        .unwrap_err();
-    assert!(error.to_string().contains("init_bound"), "{error}");
+    for (name, family) in small_families(3) {
+        let flow = random_flow(
+            3,
+            family,
+            Direction::Density,
+            BaseKind::StandardNormal,
+            5,
+            &device,
+        );
+        let a = floats(flow.sample(500, 11, &device));
+        let b = floats(flow.sample(500, 11, &device));
+        let c = floats(flow.sample(500, 12, &device));
+        assert_eq!(a, b, "{name}: same seed, same samples");
+        assert_ne!(a, c, "{name}: another seed, other samples");
+        assert!(a.iter().all(|v| v.is_finite()), "{name}: finite samples");
+    }
 }

@@ -1,8 +1,11 @@
 //! The flow against float64 reference values computed by an independent implementation.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::{PlanarFlow, PlanarLayer, standard_normal_log_prob};
+use flow_model::{Bijection, Flow, Planar, standard_normal_log_prob};
 use serde::Deserialize;
+
+mod common;
+use common::{assert_close, planar_flow, planar_of};
 
 #[derive(Deserialize)]
 struct Reference {
@@ -37,13 +40,18 @@ fn f32s(values: &[f64]) -> Vec<f32> {
     values.iter().map(|&v| v as f32).collect()
 }
 
-fn flow_of(case: &Case, device: &Device) -> PlanarFlow {
-    let layers = case
-        .layers
-        .iter()
-        .map(|l| PlanarLayer::from_values(&f32s(&l.u), &f32s(&l.w), l.b as f32, device))
-        .collect();
-    PlanarFlow { layers }
+fn flow_of(case: &Case, device: &Device) -> Flow {
+    let stack = |field: fn(&Layer) -> &[f64]| -> Vec<f32> {
+        case.layers.iter().flat_map(|l| f32s(field(l))).collect()
+    };
+    let b: Vec<f32> = case.layers.iter().map(|l| l.b as f32).collect();
+    planar_flow(Planar::from_values(
+        case.dim,
+        &stack(|l| &l.u),
+        &stack(|l| &l.w),
+        &b,
+        device,
+    ))
 }
 
 fn matrix(rows: &[Vec<f64>], device: &Device) -> Tensor<2> {
@@ -62,23 +70,14 @@ fn rows(t: Tensor<2>) -> Vec<Vec<f64>> {
     flat.chunks(dim).map(<[f64]>::to_vec).collect()
 }
 
-/// `|a − b| ≤ rel · max(|b|, floor)`: relative, with an absolute floor for values near 0.
-fn assert_close(what: &str, actual: f64, expected: f64, rel: f64, floor: f64) {
-    let tolerance = rel * expected.abs().max(floor);
-    assert!(
-        (actual - expected).abs() <= tolerance,
-        "{what}: got {actual}, expected {expected} (tolerance {tolerance})"
-    );
-}
-
 #[test]
 fn reparametrised_u_matches_reference() {
     let device = Device::flex();
     for case in cases() {
         let flow = flow_of(&case, &device);
-        for (k, (layer, reference)) in flow.layers.iter().zip(&case.layers).enumerate() {
-            let u_hat = values(layer.u_hat());
-            for (d, (&got, &want)) in u_hat.iter().zip(&reference.u_hat).enumerate() {
+        let u_hat = rows(planar_of(&flow).u_hat());
+        for (k, (got, reference)) in u_hat.iter().zip(&case.layers).enumerate() {
+            for (d, (&got, &want)) in got.iter().zip(&reference.u_hat).enumerate() {
                 assert_close(
                     &format!("{} layer {k} û[{d}]", case.name),
                     got,
@@ -97,11 +96,11 @@ fn log_prob_and_log_det_match_reference() {
     for case in cases() {
         assert_eq!(case.x[0].len(), case.dim);
         let flow = flow_of(&case, &device);
-        let output = flow.forward(matrix(&case.x, &device));
+        let (z, sum_log_det) = flow.to_latent(matrix(&case.x, &device));
         let log_prob = values(flow.log_prob(matrix(&case.x, &device)));
-        let base = values(standard_normal_log_prob(output.z.clone()));
-        let sum_log_det = values(output.sum_log_det);
-        let z = rows(output.z);
+        let base = values(standard_normal_log_prob(z.clone()));
+        let sum_log_det = values(sum_log_det);
+        let z = rows(z);
         for i in 0..case.x.len() {
             let point = format!("{} point {i}", case.name);
             assert_close(
@@ -137,7 +136,17 @@ fn inverse_maps_reference_latents_back_to_data() {
     let device = Device::flex();
     for case in cases() {
         let flow = flow_of(&case, &device);
-        let x = rows(flow.inverse(matrix(&case.z, &device)));
+        let (x, log_det) = planar_of(&flow).inverse(matrix(&case.z, &device));
+        for (i, (&got, &want)) in values(log_det).iter().zip(&case.sum_log_det).enumerate() {
+            assert_close(
+                &format!("{} point {i} log det", case.name),
+                -got,
+                want,
+                1e-3,
+                1.0,
+            );
+        }
+        let x = rows(x);
         for (i, (got, want)) in x.iter().zip(&case.x).enumerate() {
             // Rounding z to f32 is amplified by the inverse's Jacobian, about
             // exp(−Σ log|det J| / D) where the flow contracts volume.

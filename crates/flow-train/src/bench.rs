@@ -1,13 +1,15 @@
-//! Timings of the hot paths on the backend compiled in: train steps, log-density, sampling.
+//! Timings of the hot paths on the backend compiled in: train steps, log-density, sampling,
+//! for every flow family.
 
 use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_data::DatasetKind;
-use flow_model::PlanarFlowConfig;
+use flow_model::{FlowConfig, FlowFamily, PlanarConfig};
 use serde::Serialize;
 
+use crate::config::{FlowKind, Preset};
 use crate::error::FlowError;
 use crate::inference::grid_points;
 use crate::model::DensityModel;
@@ -19,7 +21,9 @@ use crate::training::PLOT_RANGE;
 pub struct BenchResult {
     /// `train_step`, `log_prob_grid` or `sample`.
     pub what: &'static str,
-    /// Planar layers.
+    /// The flow family.
+    pub flow: &'static str,
+    /// Layers (planar, radial) or coupling transforms (realnvp, nsf).
     pub layers: usize,
     /// Points per call.
     pub batch: usize,
@@ -38,15 +42,34 @@ pub struct BenchResult {
     pub backend: String,
 }
 
+/// A model to time: its family and size.
+#[derive(Debug, Clone)]
+pub struct BenchModel {
+    /// The 2-D flow's family and hyper-parameters.
+    pub family: FlowFamily,
+    /// Batch sizes of the train-step timings.
+    pub batches: Vec<usize>,
+    /// Whether to time log-density on the grid and sampling too.
+    pub inference: bool,
+}
+
+impl BenchModel {
+    /// The number reported as `layers`: layers, or coupling transforms.
+    fn size(&self) -> usize {
+        match &self.family {
+            FlowFamily::Planar(c) => c.layers,
+            FlowFamily::Radial(c) => c.layers,
+            FlowFamily::RealNvp(c) => c.coupling.transforms,
+            FlowFamily::Nsf(c) => c.coupling.transforms,
+        }
+    }
+}
+
 /// What to time and how often.
 #[derive(Debug, Clone)]
 pub struct BenchPlan {
-    /// Layer counts of the train-step timings.
-    pub layers: Vec<usize>,
-    /// Batch sizes of the train-step timings.
-    pub batches: Vec<usize>,
-    /// Layers of the log-density and sampling timings.
-    pub inference_layers: usize,
+    /// The models.
+    pub models: Vec<BenchModel>,
     /// Cells per side of the log-density grid.
     pub grid: usize,
     /// Points drawn per sampling call.
@@ -57,13 +80,39 @@ pub struct BenchPlan {
     pub repeats: usize,
 }
 
+fn planar(layers: usize, batches: &[usize], inference: bool) -> BenchModel {
+    BenchModel {
+        family: PlanarConfig::new(layers).into(),
+        batches: batches.to_vec(),
+        inference,
+    }
+}
+
+/// Every family's default preset model, timed at `batches`.
+fn preset(flow: FlowKind, batches: &[usize]) -> BenchModel {
+    BenchModel {
+        family: Preset::Default
+            .config(flow)
+            .expect("every family has a default preset")
+            .model,
+        batches: batches.to_vec(),
+        inference: true,
+    }
+}
+
 impl BenchPlan {
-    /// The full plan: K ∈ {8, 32}, batch ∈ {256, 1024, 4096}, a 200×200 grid, 100k samples.
+    /// The full plan: planar K ∈ {8, 32} at batches 256, 1024, 4096 (log-density and
+    /// sampling at K = 32), and every other family's preset at batches 512 and 1024; a
+    /// 200×200 grid, 100k samples.
     pub fn full() -> Self {
         Self {
-            layers: vec![8, 32],
-            batches: vec![256, 1024, 4096],
-            inference_layers: 32,
+            models: vec![
+                planar(8, &[256, 1024, 4096], false),
+                planar(32, &[256, 1024, 4096], true),
+                preset(FlowKind::Radial, &[1024]),
+                preset(FlowKind::Realnvp, &[512, 1024]),
+                preset(FlowKind::Nsf, &[512, 1024]),
+            ],
             grid: 200,
             samples: 100_000,
             warmup: 10,
@@ -71,22 +120,30 @@ impl BenchPlan {
         }
     }
 
-    /// A few calls of each, to check that everything runs.
+    /// A few calls of small models, to check that everything runs.
     pub fn quick() -> Self {
-        Self {
-            layers: vec![8],
-            batches: vec![256],
-            inference_layers: 8,
-            grid: 20,
-            samples: 1000,
-            warmup: 1,
-            repeats: 3,
-        }
+        let mut plan = Self::full();
+        plan.models = vec![planar(8, &[256], true), preset(FlowKind::Nsf, &[256])];
+        plan.grid = 20;
+        plan.samples = 1000;
+        plan.warmup = 1;
+        plan.repeats = 3;
+        plan
     }
 
-    /// This plan with more batch sizes (for GPUs, where large batches are the point).
+    /// This plan restricted to one family.
+    pub fn only(mut self, flow: FlowKind) -> Self {
+        let name = crate::config::flow_name(flow);
+        self.models.retain(|m| m.family.name() == name);
+        self
+    }
+
+    /// This plan with more train-step batch sizes (for GPUs, where large batches are the
+    /// point).
     pub fn with_batches(mut self, extra: &[usize]) -> Self {
-        self.batches.extend_from_slice(extra);
+        for model in &mut self.models {
+            model.batches.extend_from_slice(extra);
+        }
         self
     }
 }
@@ -116,62 +173,64 @@ pub fn run(
 ) -> Result<Vec<BenchResult>, FlowError> {
     let dataset = DatasetKind::Checkerboard;
     let mut results = Vec::new();
-    let mut push =
-        |what, layers, batch, (median_ms, p10_ms, p90_ms): (f64, f64, f64), points: bool| {
-            results.push(BenchResult {
-                what,
-                layers,
-                batch,
-                median_ms,
-                p10_ms,
-                p90_ms,
-                points_per_s: points.then(|| batch as f64 / (median_ms / 1e3)),
-                repeats: plan.repeats,
-                backend: backend.to_string(),
-            });
-        };
-
     let autodiff = device.clone().autodiff();
-    for &layers in &plan.layers {
-        for &batch in &plan.batches {
+    for model in &plan.models {
+        let config = FlowConfig::new(2, model.family.clone());
+        let result =
+            |what, batch, (median_ms, p10_ms, p90_ms): (f64, f64, f64), points: bool, repeats| {
+                BenchResult {
+                    what,
+                    flow: model.family.name(),
+                    layers: model.size(),
+                    batch,
+                    median_ms,
+                    p10_ms,
+                    p90_ms,
+                    points_per_s: points.then(|| batch as f64 / (median_ms / 1e3)),
+                    repeats,
+                    backend: backend.to_string(),
+                }
+            };
+        for &batch in &model.batches {
             let points = dataset.generate(batch, 1);
             let x = Tensor::<2>::from_data(
                 TensorData::new(points.values().to_vec(), [batch, 2]),
                 &autodiff,
             );
-            let mut model = Some(DensityModel {
-                flow: PlanarFlowConfig::new(2, layers).init(&autodiff)?,
+            let mut current = Some(DensityModel {
+                flow: config.init(&autodiff)?,
             });
             let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
             let timing = time(plan.warmup, plan.repeats, || {
-                let current = model.take().expect("the model is put back after each step");
-                let loss = current.flow.log_prob(x.clone()).neg().mean();
-                let grads = GradientsParams::from_grads(loss.backward(), &current);
-                model = Some(optimizer.step(1e-3, current, grads));
+                let step = current
+                    .take()
+                    .expect("the model is put back after each step");
+                let loss = step.flow.log_prob(x.clone()).neg().mean();
+                let grads = GradientsParams::from_grads(loss.backward(), &step);
+                current = Some(optimizer.step(1e-3, step, grads));
                 autodiff.sync().expect("the device finishes the step");
             });
-            push("train_step", layers, batch, timing, false);
+            results.push(result("train_step", batch, timing, false, plan.repeats));
         }
-    }
+        if !model.inference {
+            continue;
+        }
+        let flow = config.init(device)?;
+        let centres = grid_points(&Grid2d::new(PLOT_RANGE, PLOT_RANGE, plan.grid, plan.grid));
+        let n = plan.grid * plan.grid;
+        let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
+        let timing = time(plan.warmup, plan.repeats, || {
+            let _ = flow.log_prob(grid.clone()).into_data();
+        });
+        results.push(result("log_prob_grid", n, timing, true, plan.repeats));
 
-    let flow = PlanarFlowConfig::new(2, plan.inference_layers).init(device)?;
-    let centres = grid_points(&Grid2d::new(PLOT_RANGE, PLOT_RANGE, plan.grid, plan.grid));
-    let n = plan.grid * plan.grid;
-    let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
-    let timing = time(plan.warmup, plan.repeats, || {
-        let _ = flow.log_prob(grid.clone()).into_data();
-    });
-    push("log_prob_grid", plan.inference_layers, n, timing, true);
-
-    let sample_repeats = (plan.repeats / 5).max(3);
-    let mut seed = 0;
-    let timing = time(plan.warmup.min(2), sample_repeats, || {
-        seed += 1;
-        let _ = flow.sample(plan.samples, seed, device).into_data();
-    });
-    push("sample", plan.inference_layers, plan.samples, timing, true);
-    if let Some(last) = results.last_mut() {
-        last.repeats = sample_repeats;
+        let sample_repeats = (plan.repeats / 5).max(3);
+        let mut seed = 0;
+        let timing = time(plan.warmup.min(2), sample_repeats, || {
+            seed += 1;
+            let _ = flow.sample(plan.samples, seed, device).into_data();
+        });
+        results.push(result("sample", plan.samples, timing, true, sample_repeats));
     }
     Ok(results)
 }

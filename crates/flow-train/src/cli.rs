@@ -4,13 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flow_data::DatasetKind;
+use flow_model::FlowFamily;
 
 use crate::backend;
-use crate::config::{Preset, TrainingConfig};
+use crate::config::{FlowKind, Preset, TrainingConfig, flow_name};
 use crate::error::FlowError;
 use crate::schedule::LrSchedule;
 
-/// Planar normalizing flows on toy 2-D data: train, evaluate, sample, score.
+/// Normalizing flows (planar, radial, RealNVP, neural splines): train, evaluate, sample,
+/// score, export.
 #[derive(Debug, Parser)]
 #[command(name = "flow-train", version, about)]
 pub struct Cli {
@@ -55,6 +57,9 @@ pub struct BenchArgs {
     /// Timed calls per configuration.
     #[arg(long)]
     pub repeats: Option<usize>,
+    /// Only this flow family's rows.
+    #[arg(long, value_enum)]
+    pub flow: Option<FlowKind>,
     /// The compute backend.
     #[command(flatten)]
     pub device: DeviceArg,
@@ -179,6 +184,8 @@ pub enum ScheduleArg {
     /// Square-root polynomial decay (the blog's schedule): the preset's, or to a tenth of
     /// the rate over the whole run.
     SqrtDecay,
+    /// Cosine decay over the whole run, to the preset's final rate (or a tenth of the rate).
+    Cosine,
 }
 
 /// Options of `flow-train train`; each given flag overrides the preset.
@@ -193,12 +200,33 @@ pub struct TrainArgs {
     /// optimizer, schedule and epoch); other flags, if given, must match its config.json.
     #[arg(long, requires = "artifact_dir")]
     pub resume: bool,
+    /// The flow family; without other flags, its tuned preset [default: planar].
+    #[arg(long, value_enum)]
+    pub flow: Option<FlowKind>,
     /// The data set.
     #[arg(long)]
     pub dataset: Option<DatasetKind>,
-    /// Number of planar layers.
+    /// Number of layers (planar, radial).
     #[arg(long)]
     pub layers: Option<usize>,
+    /// Number of coupling transforms (realnvp, nsf).
+    #[arg(long)]
+    pub transforms: Option<usize>,
+    /// Width of the coupling conditioners' hidden layers (realnvp, nsf).
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Number of hidden layers of the coupling conditioners (realnvp, nsf).
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Number of spline bins (nsf).
+    #[arg(long)]
+    pub bins: Option<usize>,
+    /// The splines cover [−B, B] and are the identity outside (nsf).
+    #[arg(long)]
+    pub tail_bound: Option<f64>,
+    /// An ActNorm before each coupling, initialised from the first batch (realnvp).
+    #[arg(long)]
+    pub actnorm: Option<bool>,
     /// Points per optimizer step.
     #[arg(long)]
     pub batch_size: Option<usize>,
@@ -240,10 +268,11 @@ pub struct TrainArgs {
 /// `--preset` values (clap's mirror of [`Preset`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum PresetArg {
-    /// A good test NLL (about 3.58) in under half a minute on a 2-core CPU.
+    /// The family's tuned preset (planar: test NLL about 3.58 in under half a minute on a
+    /// 2-core CPU).
     #[default]
     Default,
-    /// The reference blog experiment (2000 points, 8 layers), with the correct û.
+    /// The reference blog experiment (2000 points, 8 planar layers), with the correct û.
     Seed,
 }
 
@@ -257,16 +286,17 @@ impl From<PresetArg> for Preset {
 }
 
 impl TrainArgs {
-    /// The preset with every given flag applied.
+    /// The preset (of `--flow`'s family) with every given flag applied.
     pub fn config(&self) -> Result<TrainingConfig, FlowError> {
-        self.applied_to(Preset::from(self.preset.unwrap_or_default()).config())
+        let preset = Preset::from(self.preset.unwrap_or_default());
+        self.applied_to(preset.config(self.flow.unwrap_or_default())?)
     }
 
     /// The configuration of a resumed run, whose `config.json` held `recorded`: the given
     /// flags (and preset) applied to it must leave it unchanged.
     pub fn resumed_config(&self, recorded: TrainingConfig) -> Result<TrainingConfig, FlowError> {
         let base = match self.preset {
-            Some(preset) => Preset::from(preset).config(),
+            Some(preset) => Preset::from(preset).config(self.flow.unwrap_or_default())?,
             None => recorded.clone(),
         };
         let given = self.applied_to(base)?;
@@ -288,15 +318,18 @@ impl TrainArgs {
     /// `base` with every given flag applied, validated.
     fn applied_to(&self, base: TrainingConfig) -> Result<TrainingConfig, FlowError> {
         let mut config = base;
+        if let Some(flow) = self.flow
+            && config.flow_name() != flow_name(flow)
+        {
+            config.model = Preset::Default.config(flow)?.model;
+        }
+        self.apply_model_flags(&mut config.model)?;
         if let Some(dataset) = self.dataset {
             config.dataset = dataset;
-            config.model.dim = dataset.dim();
+            config.dim = dataset.dim();
         }
         if let Some(seed) = self.seed {
             config = config.seeded(seed);
-        }
-        if let Some(layers) = self.layers {
-            config.model.layers = layers;
         }
         if let Some(batch_size) = self.batch_size {
             config.batch_size = batch_size;
@@ -305,11 +338,17 @@ impl TrainArgs {
             config.schedule = match (schedule, config.schedule) {
                 (ScheduleArg::Constant, s) => LrSchedule::Constant { lr: s.initial() },
                 (ScheduleArg::SqrtDecay, s @ LrSchedule::Polynomial { .. }) => s,
-                (ScheduleArg::SqrtDecay, LrSchedule::Constant { lr }) => LrSchedule::Polynomial {
-                    initial: lr,
-                    final_lr: lr / 10.0,
+                (ScheduleArg::SqrtDecay, s) => LrSchedule::Polynomial {
+                    initial: s.initial(),
+                    final_lr: s.final_rate(),
                     steps: None,
                     power: 0.5,
+                },
+                (ScheduleArg::Cosine, s @ LrSchedule::Cosine { .. }) => s,
+                (ScheduleArg::Cosine, s) => LrSchedule::Cosine {
+                    initial: s.initial(),
+                    final_lr: s.final_rate(),
+                    steps: None,
                 },
             };
         }
@@ -337,6 +376,73 @@ impl TrainArgs {
         }
         config.validate()?;
         Ok(config)
+    }
+
+    /// Applies the family's own flags to `model`, refusing those of other families.
+    fn apply_model_flags(&self, model: &mut FlowFamily) -> Result<(), FlowError> {
+        let name = model.name();
+        let wrong = |flag: &'static str, families: &str| {
+            FlowError::invalid(
+                flag,
+                format!("applies to {families} flows, not to this {name} flow (see --flow)"),
+            )
+        };
+        if let Some(layers) = self.layers {
+            match model {
+                FlowFamily::Planar(c) => c.layers = layers,
+                FlowFamily::Radial(c) => c.layers = layers,
+                _ => return Err(wrong("--layers", "planar and radial")),
+            }
+        }
+        let coupling = match model {
+            FlowFamily::RealNvp(c) => Some(&mut c.coupling),
+            FlowFamily::Nsf(c) => Some(&mut c.coupling),
+            _ => None,
+        };
+        for (flag, given) in [
+            ("--transforms", self.transforms),
+            ("--hidden", self.hidden),
+            ("--depth", self.depth),
+        ] {
+            if given.is_some() && coupling.is_none() {
+                return Err(wrong(flag, "coupling (realnvp, nsf)"));
+            }
+        }
+        if let Some(coupling) = coupling {
+            let fields = [
+                (self.transforms, &mut coupling.transforms),
+                (self.hidden, &mut coupling.hidden),
+                (self.depth, &mut coupling.depth),
+            ];
+            for (given, field) in fields {
+                if let Some(value) = given {
+                    *field = value;
+                }
+            }
+        }
+        match model {
+            FlowFamily::Nsf(c) => {
+                if let Some(bins) = self.bins {
+                    c.bins = bins;
+                }
+                if let Some(bound) = self.tail_bound {
+                    c.tail_bound = bound;
+                }
+            }
+            _ if self.bins.is_some() => return Err(wrong("--bins", "nsf")),
+            _ if self.tail_bound.is_some() => return Err(wrong("--tail-bound", "nsf")),
+            _ => {}
+        }
+        match model {
+            FlowFamily::RealNvp(c) => {
+                if let Some(actnorm) = self.actnorm {
+                    c.actnorm = actnorm;
+                }
+            }
+            _ if self.actnorm.is_some() => return Err(wrong("--actnorm", "realnvp")),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The artifact directory: the flag, or `artifacts/<dataset>`.

@@ -40,12 +40,12 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
     let backend = args.device.backend();
     let device = backend::device(&backend)?;
     println!(
-        "{} {} planar layers on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
+        "{} {} on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
         match start {
             Start::Fresh => "training",
             Start::Resume => "resuming the training of",
         },
-        config.model.layers,
+        config.describe_model(),
         config.dataset,
         config.n_train,
         config.n_valid,
@@ -144,7 +144,7 @@ pub fn eval(args: &EvalArgs) -> Result<(), FlowError> {
     let test_nll = mean_nll(&trained.flow, splits.test.values(), &device);
     let report = EvalReport {
         test_nll,
-        bits_per_dim: bits_per_dim(test_nll, trained.config.model.dim),
+        bits_per_dim: bits_per_dim(test_nll, trained.config.dim),
         n_test: splits.test.len(),
         seconds: started.elapsed().as_secs_f64(),
         backend,
@@ -162,7 +162,7 @@ pub fn eval(args: &EvalArgs) -> Result<(), FlowError> {
 
 /// Fails unless the model is two-dimensional.
 fn require_2d(trained: &TrainedFlow, what: &str) -> Result<(), FlowError> {
-    let dim = trained.config.model.dim;
+    let dim = trained.config.dim;
     if dim == 2 {
         Ok(())
     } else {
@@ -284,7 +284,7 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
 }
 
 /// The seed of the base draws of sampling chunk `index`: the user's seed for the first chunk
-/// (so `-n` up to one chunk is exactly `PlanarFlow::sample(n, seed)`), then distinct mixes.
+/// (so `-n` up to one chunk is exactly `Flow::sample(n, seed)`), then distinct mixes.
 fn chunk_seed(seed: u64, index: usize) -> u64 {
     seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
@@ -309,7 +309,10 @@ pub fn score(args: &ScoreArgs) -> Result<(), FlowError> {
 /// `flow-train export`.
 pub fn export_params(args: &ExportArgs) -> Result<(), FlowError> {
     let (trained, _, _) = load(&args.model)?;
-    write_json_atomically(&args.out, &export(&trained.flow))?;
+    write_json_atomically(
+        &args.out,
+        &export(&trained.flow, trained.config.flow_name()),
+    )?;
     println!("wrote {}", args.out.display());
     Ok(())
 }
@@ -323,6 +326,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
     } else {
         BenchPlan::full()
     };
+    if let Some(flow) = args.flow {
+        plan = plan.only(flow);
+    }
     if args.large {
         plan = plan.with_batches(&[16_384, 65_536]);
     }
@@ -334,8 +340,8 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
     }
     if !args.json {
         println!(
-            "{:<14} {:>6} {:>7} {:>11} {:>21} {:>14}",
-            "what", "layers", "batch", "median ms", "p10-p90 ms", "points/s"
+            "{:<14} {:<8} {:>6} {:>7} {:>11} {:>21} {:>14}",
+            "what", "flow", "layers", "batch", "median ms", "p10-p90 ms", "points/s"
         );
     }
     for result in bench::run(&plan, &device, &backend)? {
@@ -346,8 +352,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
                 .points_per_s
                 .map_or_else(String::new, |r| format!("{r:.3e}"));
             println!(
-                "{:<14} {:>6} {:>7} {:>11.3} {:>10.3} - {:>8.3} {:>14}",
+                "{:<14} {:<8} {:>6} {:>7} {:>11.3} {:>10.3} - {:>8.3} {:>14}",
                 result.what,
+                result.flow,
                 result.layers,
                 result.batch,
                 result.median_ms,

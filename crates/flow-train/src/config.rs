@@ -2,17 +2,24 @@
 
 use burn::config::Config;
 use flow_data::DatasetKind;
-use flow_model::PlanarFlowConfig;
+use flow_model::{
+    CouplingConfig, FlowConfig, FlowFamily, NsfConfig, PlanarConfig, RadialConfig, RealNvpConfig,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::error::FlowError;
 use crate::schedule::LrSchedule;
 
 /// Everything needed to rebuild the data, the model and the training run; saved as
-/// `config.json` in the artifact directory.
-#[derive(Config, Debug, PartialEq)]
+/// `config.json` in the artifact directory. The flow family's name is its `flow` field,
+/// beside the family's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingConfig {
-    /// The flow's architecture and initialisation.
-    pub model: PlanarFlowConfig,
+    /// The flow family and its hyper-parameters.
+    #[serde(flatten)]
+    pub model: FlowFamily,
+    /// The data dimension `D`.
+    pub dim: usize,
     /// The data set.
     pub dataset: DatasetKind,
     /// Points in the training split.
@@ -37,69 +44,188 @@ pub struct TrainingConfig {
     pub plot_every: usize,
 }
 
+impl Config for TrainingConfig {}
+
+/// The flow families, by the names `--flow` takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlowKind {
+    /// Planar layers (Rezende & Mohamed 2015).
+    #[default]
+    Planar,
+    /// Radial layers (Rezende & Mohamed 2015).
+    Radial,
+    /// Affine couplings with ActNorm (RealNVP).
+    Realnvp,
+    /// Rational-quadratic neural spline couplings (Durkan et al. 2019).
+    Nsf,
+}
+
 /// Named starting points for [`TrainingConfig`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Preset {
-    /// A good test NLL (about 3.58) in under half a minute on a 2-core CPU.
+    /// The tuned preset of a flow family on this 2-core CPU.
+    #[default]
     Default,
-    /// The reference blog experiment, with the paper's correct `û`.
+    /// The reference blog experiment (a planar flow), with the paper's correct `û`.
     Seed,
 }
 
+/// The data and optimizer settings shared by the families' default presets: 65 536 fresh
+/// checkerboard points per run, 8192 to validate, 20 000 to test.
+fn default_run(
+    model: FlowFamily,
+    batch_size: usize,
+    max_epochs: usize,
+    lr: (f64, f64),
+) -> TrainingConfig {
+    let dataset = DatasetKind::Checkerboard;
+    TrainingConfig {
+        model,
+        dim: dataset.dim(),
+        dataset,
+        n_train: 65_536,
+        n_valid: 8_192,
+        n_test: 20_000,
+        seed: 0,
+        batch_size,
+        max_epochs,
+        patience: 30,
+        schedule: LrSchedule::Polynomial {
+            initial: lr.0,
+            final_lr: lr.1,
+            steps: None,
+            power: 0.5,
+        },
+        adam_epsilon: 1e-7,
+        plot_every: 50,
+    }
+}
+
 impl Preset {
-    /// The configuration of this preset.
-    pub fn config(self) -> TrainingConfig {
-        let dataset = DatasetKind::Checkerboard;
-        match self {
-            Self::Default => TrainingConfig {
-                model: PlanarFlowConfig::new(dataset.dim(), 32).with_seed(0),
-                dataset,
-                n_train: 65_536,
-                n_valid: 8_192,
-                n_test: 20_000,
-                seed: 0,
-                batch_size: 1024,
-                max_epochs: 170,
-                patience: 30,
-                schedule: LrSchedule::Polynomial {
-                    initial: 3e-2,
-                    final_lr: 1.5e-3,
-                    steps: None,
-                    power: 0.5,
-                },
-                adam_epsilon: 1e-7,
-                plot_every: 50,
-            },
-            Self::Seed => TrainingConfig {
-                model: PlanarFlowConfig::new(dataset.dim(), 8)
-                    .with_init_bound(Some(1.0))
-                    .with_seed(0),
-                dataset,
-                n_train: 1600,
-                n_valid: 200,
-                n_test: 200,
-                seed: 0,
-                batch_size: 800,
-                max_epochs: 100_000,
-                patience: 1000,
-                schedule: LrSchedule::Polynomial {
-                    initial: 1e-3,
-                    final_lr: 1e-4,
-                    steps: Some(15_000),
-                    power: 0.5,
-                },
-                adam_epsilon: 1e-7,
-                plot_every: 1000,
-            },
-        }
+    /// The configuration of this preset for `flow`; the seed preset is a planar flow.
+    pub fn config(self, flow: FlowKind) -> Result<TrainingConfig, FlowError> {
+        let coupling = |transforms, hidden| {
+            CouplingConfig::new(transforms)
+                .with_hidden(hidden)
+                .with_depth(2)
+        };
+        Ok(match (self, flow) {
+            (Self::Default, FlowKind::Planar) => {
+                default_run(PlanarConfig::new(32).into(), 1024, 170, (3e-2, 1.5e-3))
+            }
+            (Self::Default, FlowKind::Radial) => {
+                default_run(RadialConfig::new(32).into(), 1024, 120, (1e-2, 5e-4))
+            }
+            (Self::Default, FlowKind::Realnvp) => default_run(
+                RealNvpConfig::new(coupling(8, 64)).into(),
+                512,
+                40,
+                (2e-3, 1e-4),
+            ),
+            (Self::Default, FlowKind::Nsf) => default_run(
+                NsfConfig::new(coupling(4, 64))
+                    .with_bins(16)
+                    .with_tail_bound(4.5)
+                    .into(),
+                512,
+                40,
+                (2e-3, 1e-4),
+            ),
+            (Self::Seed, FlowKind::Planar) => {
+                let dataset = DatasetKind::Checkerboard;
+                TrainingConfig {
+                    model: PlanarConfig::new(8).with_init_bound(Some(1.0)).into(),
+                    dim: dataset.dim(),
+                    dataset,
+                    n_train: 1600,
+                    n_valid: 200,
+                    n_test: 200,
+                    seed: 0,
+                    batch_size: 800,
+                    max_epochs: 100_000,
+                    patience: 1000,
+                    schedule: LrSchedule::Polynomial {
+                        initial: 1e-3,
+                        final_lr: 1e-4,
+                        steps: Some(15_000),
+                        power: 0.5,
+                    },
+                    adam_epsilon: 1e-7,
+                    plot_every: 1000,
+                }
+            }
+            (Self::Seed, other) => {
+                return Err(FlowError::invalid(
+                    "--preset",
+                    format!(
+                        "the seed preset is the reference planar experiment; it has no {} form \
+                         (use --preset default, or leave --preset out)",
+                        flow_name(other)
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// The `--flow` name of `kind`.
+pub fn flow_name(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::Planar => "planar",
+        FlowKind::Radial => "radial",
+        FlowKind::Realnvp => "realnvp",
+        FlowKind::Nsf => "nsf",
     }
 }
 
 impl TrainingConfig {
+    /// The flow's configuration: this family in `dim` dimensions, seeded with the run's seed.
+    pub fn flow_config(&self) -> FlowConfig {
+        FlowConfig::new(self.dim, self.model.clone()).with_seed(self.seed)
+    }
+
+    /// The family's name (`planar`, `radial`, `realnvp`, `nsf`).
+    pub fn flow_name(&self) -> &'static str {
+        self.model.name()
+    }
+
+    /// A few words on the model's size, for messages: `32 planar layers`, `4 nsf transforms`.
+    pub fn describe_model(&self) -> String {
+        match &self.model {
+            FlowFamily::Planar(c) => format!("{} planar layers", c.layers),
+            FlowFamily::Radial(c) => format!("{} radial layers", c.layers),
+            FlowFamily::RealNvp(c) => format!(
+                "{} RealNVP couplings ({}×{} hidden)",
+                c.coupling.transforms, c.coupling.depth, c.coupling.hidden
+            ),
+            FlowFamily::Nsf(c) => format!(
+                "{} spline couplings ({} bins, {}×{} hidden)",
+                c.coupling.transforms, c.bins, c.coupling.depth, c.coupling.hidden
+            ),
+        }
+    }
+
+    /// The number of layers of a planar or radial flow.
+    pub fn layers(&self) -> Option<usize> {
+        match &self.model {
+            FlowFamily::Planar(c) => Some(c.layers),
+            FlowFamily::Radial(c) => Some(c.layers),
+            _ => None,
+        }
+    }
+
+    /// The number of coupling transforms of a realnvp or nsf flow.
+    pub fn transforms(&self) -> Option<usize> {
+        match &self.model {
+            FlowFamily::RealNvp(c) => Some(c.coupling.transforms),
+            FlowFamily::Nsf(c) => Some(c.coupling.transforms),
+            _ => None,
+        }
+    }
+
     /// Sets the seed of everything random (data, split, shuffling, initial weights).
     pub fn seeded(mut self, seed: u64) -> Self {
         self.seed = seed;
-        self.model.seed = seed;
         self
     }
 
@@ -112,7 +238,6 @@ impl TrainingConfig {
                 Ok(())
             }
         };
-        at_least_one("--layers", self.model.layers)?;
         at_least_one("--train-size", self.n_train)?;
         at_least_one("--valid-size", self.n_valid)?;
         at_least_one("--test-size", self.n_test)?;
@@ -128,12 +253,12 @@ impl TrainingConfig {
                 ),
             ));
         }
-        if self.model.dim != self.dataset.dim() {
+        if self.dim != self.dataset.dim() {
             return Err(FlowError::invalid(
                 "dim",
                 format!(
                     "the model has {} dimensions but {} has {}",
-                    self.model.dim,
+                    self.dim,
                     self.dataset,
                     self.dataset.dim()
                 ),
@@ -145,14 +270,12 @@ impl TrainingConfig {
         if !(self.adam_epsilon.is_finite() && self.adam_epsilon > 0.0) {
             return Err(FlowError::invalid("adam_epsilon", "must be finite and > 0"));
         }
-        self.model.validate()?;
+        self.flow_config().validate()?;
         Ok(())
     }
-}
 
-impl TrainingConfig {
     /// The fields in which `other` differs from `self`, as `path: ours → theirs` lines
-    /// (for instance `model.layers: 8 → 32`).
+    /// (for instance `layers: 8 → 32`).
     pub fn differences(&self, other: &TrainingConfig) -> Vec<String> {
         let mut found = Vec::new();
         match (serde_json::to_value(self), serde_json::to_value(other)) {
@@ -194,37 +317,51 @@ fn compare_json(path: &str, a: &serde_json::Value, b: &serde_json::Value, found:
 mod tests {
     use super::*;
 
+    fn all_presets() -> Vec<TrainingConfig> {
+        let mut presets = vec![Preset::Seed.config(FlowKind::Planar).unwrap()];
+        for flow in [
+            FlowKind::Planar,
+            FlowKind::Radial,
+            FlowKind::Realnvp,
+            FlowKind::Nsf,
+        ] {
+            presets.push(Preset::Default.config(flow).unwrap());
+        }
+        presets
+    }
+
     #[test]
     fn presets_are_valid_and_round_trip_through_json() {
-        for preset in [Preset::Default, Preset::Seed] {
-            let config = preset.config();
+        for config in all_presets() {
             config.validate().unwrap();
-            let json = serde_json::to_string(&config).unwrap();
-            let back: TrainingConfig = serde_json::from_str(&json).unwrap();
+            let json = serde_json::to_value(&config).unwrap();
+            assert_eq!(json["flow"], config.flow_name());
+            let back: TrainingConfig = serde_json::from_value(json).unwrap();
             assert_eq!(back, config);
         }
+        assert!(Preset::Seed.config(FlowKind::Nsf).is_err());
     }
 
     #[test]
     fn validation_names_the_flag() {
-        let mut config = Preset::Seed.config();
+        let mut config = Preset::Seed.config(FlowKind::Planar).unwrap();
         config.batch_size = config.n_train + 1;
         let message = config.validate().unwrap_err().to_string();
         assert!(message.contains("--batch-size"), "{message}");
 
-        let mut config = Preset::Seed.config();
+        let mut config = Preset::Seed.config(FlowKind::Planar).unwrap();
         config.schedule = LrSchedule::Constant { lr: f64::NAN };
         assert!(config.validate().unwrap_err().to_string().contains("--lr"));
     }
 
     #[test]
     fn differences_name_each_changed_field() {
-        let recorded = Preset::Seed.config();
+        let recorded = Preset::Seed.config(FlowKind::Planar).unwrap();
         assert!(recorded.differences(&recorded.clone()).is_empty());
         let mut given = recorded.clone();
-        given.model.layers = 32;
+        given.model = PlanarConfig::new(32).with_init_bound(Some(1.0)).into();
         given.batch_size = 400;
         let found = recorded.differences(&given);
-        assert_eq!(found, ["batch_size: 800 → 400", "model.layers: 8 → 32"]);
+        assert_eq!(found, ["batch_size: 800 → 400", "layers: 8 → 32"]);
     }
 }

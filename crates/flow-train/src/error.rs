@@ -13,9 +13,6 @@ pub enum FlowError {
         /// What is wrong and what is allowed.
         reason: String,
     },
-    /// The model configuration is invalid.
-    #[error(transparent)]
-    Model(#[from] flow_model::ModelError),
     /// The data could not be built.
     #[error(transparent)]
     Data(#[from] flow_data::DataError),
@@ -77,9 +74,27 @@ impl FlowError {
     /// The exit code of the binary: 2 for bad arguments, 130 for an interruption, else 1.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::InvalidArgument { .. } | Self::Model(_) => 2,
+            Self::InvalidArgument { .. } => 2,
             Self::Interrupted(_) => 130,
             _ => 1,
         }
+    }
+}
+
+impl From<flow_model::ModelError> for FlowError {
+    /// A model hyper-parameter out of range, named by its command-line flag.
+    fn from(error: flow_model::ModelError) -> Self {
+        let flow_model::ModelError::InvalidConfig { field, reason } = error;
+        let flag = match field {
+            "layers" => "--layers",
+            "transforms" => "--transforms",
+            "hidden" => "--hidden",
+            "depth" => "--depth",
+            "bins" => "--bins",
+            "tail_bound" => "--tail-bound",
+            "dim" => "--flow",
+            other => other,
+        };
+        Self::invalid(flag, reason)
     }
 }

@@ -1,6 +1,9 @@
-//! The model's parameters as plain JSON, enough for another tool to recompute `log p(x)`.
+//! The model's parameters as plain JSON: everything another program needs to recompute
+//! `log p(x)` (schema in the README).
 
-use flow_model::PlanarFlow;
+use burn::tensor::Tensor;
+use flow_model::spline::{MIN_BIN_SIZE, MIN_DERIVATIVE};
+use flow_model::{AffineCoupling, Base, Direction, Flow, Mlp, Transform};
 use serde::{Deserialize, Serialize};
 
 /// The exported flow.
@@ -8,17 +11,89 @@ use serde::{Deserialize, Serialize};
 pub struct ExportedFlow {
     /// The data dimension `D`.
     pub dim: usize,
-    /// The base distribution: always `"standard_normal"` (`N(0, I_D)`).
-    pub base: String,
+    /// The family (`planar`, `radial`, `realnvp`, `nsf`).
+    pub flow: String,
+    /// `density`: the transforms map data to the latent space, in order; `generative`: they
+    /// map latent points to data.
+    pub direction: Direction,
+    /// The base distribution of the latent space.
+    pub base: ExportedBase,
     /// How to evaluate the density from the fields below.
     pub formula: String,
-    /// The layers in application order (data → latent, layer 0 first).
-    pub layers: Vec<ExportedLayer>,
+    /// The transforms in application order.
+    pub transforms: Vec<ExportedTransform>,
+}
+
+/// The base distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExportedBase {
+    /// `N(0, I)`.
+    StandardNormal,
+    /// `N(loc, diag(exp(log_scale))²)`.
+    DiagonalGaussian {
+        /// The mean.
+        loc: Vec<f32>,
+        /// The log standard deviation.
+        log_scale: Vec<f32>,
+    },
+}
+
+/// One transform, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ExportedTransform {
+    /// Planar layers, applied in order.
+    Planar {
+        /// The layers.
+        layers: Vec<PlanarLayer>,
+    },
+    /// Radial layers, applied in order.
+    Radial {
+        /// The layers.
+        layers: Vec<RadialLayer>,
+    },
+    /// `y = (x − loc) · exp(−log_scale)`.
+    Actnorm {
+        /// `μ`.
+        loc: Vec<f32>,
+        /// `log σ`.
+        log_scale: Vec<f32>,
+    },
+    /// RealNVP affine coupling.
+    AffineCoupling {
+        /// The coordinates passed through and fed to the conditioner (0-based, in order).
+        kept: Vec<usize>,
+        /// The coordinates transformed (0-based, in order).
+        changed: Vec<usize>,
+        /// `L` in `s = L·tanh(ŝ/L)`.
+        log_scale_bound: f64,
+        /// The conditioner: its first `changed.len()` outputs are `ŝ`, the rest `t`.
+        conditioner: ExportedMlp,
+    },
+    /// Rational-quadratic spline coupling.
+    SplineCoupling {
+        /// The coordinates passed through and fed to the conditioner.
+        kept: Vec<usize>,
+        /// The coordinates transformed.
+        changed: Vec<usize>,
+        /// `K`.
+        bins: usize,
+        /// `B`: the splines cover `[−B, B]`, identity outside.
+        tail_bound: f64,
+        /// The minimum share of `2B` of a bin, along x and along y.
+        min_bin_size: f64,
+        /// The minimum interior derivative.
+        min_derivative: f64,
+        /// The conditioner: `3K − 1` outputs per changed coordinate, in the order of
+        /// `changed`: `K` width logits, `K` height logits, `K − 1` derivative parameters.
+        conditioner: ExportedMlp,
+    },
 }
 
 /// One planar layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExportedLayer {
+pub struct PlanarLayer {
     /// The raw parameter `u`.
     pub u: Vec<f32>,
     /// The parameter `w`.
@@ -31,28 +106,152 @@ pub struct ExportedLayer {
     pub w_dot_u_hat: f32,
 }
 
-const FORMULA: &str = "z_0 = x; for k in 0..K: a = w_k·z_k + b_k; z_{k+1} = z_k + u_hat_k * tanh(a); \
-log|det J_k| = log|1 + (1 - tanh(a)^2) * w_dot_u_hat_k|. \
-log p(x) = -0.5 * |z_K|^2 - 0.5 * D * ln(2*pi) + sum_k log|det J_k|";
+/// One radial layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RadialLayer {
+    /// The centre `z0`.
+    pub z0: Vec<f32>,
+    /// `α = softplus(α̂) > 0`.
+    pub alpha: f32,
+    /// `β = −α + softplus(β̂)`.
+    pub beta: f32,
+}
 
-/// Reads every parameter of `flow` back from its device.
-pub fn export(flow: &PlanarFlow) -> ExportedFlow {
-    let floats = |t: burn::tensor::Tensor<1>| t.into_data().iter::<f32>().collect::<Vec<_>>();
-    let layers = flow
-        .layers
-        .iter()
-        .map(|layer| ExportedLayer {
-            u: floats(layer.u.val()),
-            w: floats(layer.w.val()),
-            b: floats(layer.b.val())[0],
-            u_hat: floats(layer.u_hat()),
-            w_dot_u_hat: floats(layer.w_dot_u_hat())[0],
-        })
-        .collect();
+/// A multilayer perceptron: `h ← relu(h·W + b)` for every layer but the last, `h·W + b` for
+/// the last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedMlp {
+    /// Always `relu`.
+    pub activation: String,
+    /// The layers in order.
+    pub layers: Vec<ExportedLinear>,
+}
+
+/// One linear layer, `y = x · weight + bias`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedLinear {
+    /// `[inputs][outputs]`.
+    pub weight: Vec<Vec<f32>>,
+    /// `[outputs]`.
+    pub bias: Vec<f32>,
+}
+
+const FORMULA: &str = "direction density: z = x; for each transform in order: (z, ld) = transform(z); \
+log p(x) = log base(z) + sum of ld. direction generative: invert the transforms in reverse order \
+(log p(x) = log base(z) - sum of forward ld at the intermediate points). \
+planar layer: a = w.z + b; z += u_hat * tanh(a); ld = log|1 + (1 - tanh(a)^2) * w_dot_u_hat|. \
+radial layer: r = |z - z0|; h = 1/(alpha + r); z += beta*h*(z - z0); ld = (D-1) log(1 + beta*h) + log(1 + alpha*beta*h^2). \
+actnorm: z = (z - loc) * exp(-log_scale); ld = -sum(log_scale). \
+affine_coupling: o = mlp(z[kept]); s = L*tanh(o[:m]/L); t = o[m:]; z[changed] = z[changed]*exp(s) + t; ld = sum(s). \
+spline_coupling: o = mlp(z[kept]) viewed as [len(changed), 3K-1]; per changed coordinate x with row p: \
+widths = m + (1 - m*K)*softmax(p[:K]); heights likewise from p[K:2K]; knots x_0 = -B, x_k = -B + 2B*cumsum(widths)_k, x_K = B (same for y); \
+derivatives d_0 = d_K = 1, d_k = min_derivative + softplus(p[2K-1+k] + ln(e^(1-min_derivative) - 1)); \
+inside [-B, B] in bin k: s = dy/dx, xi = (x - x_k)/dx, y = y_k + dy*(s*xi^2 + d_k*xi*(1-xi))/(s + (d_k+1 + d_k - 2s)*xi*(1-xi)), \
+ld = log(s^2*(d_k+1*xi^2 + 2s*xi*(1-xi) + d_k*(1-xi)^2)) - 2 log(s + (d_k+1 + d_k - 2s)*xi*(1-xi)); outside: identity, ld = 0. \
+standard_normal: log base(z) = -|z|^2/2 - D/2 ln(2 pi); diagonal_gaussian: e = (z - loc)*exp(-log_scale), -|e|^2/2 - D/2 ln(2 pi) - sum(log_scale).";
+
+/// A tensor's values.
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().iter::<f32>().collect()
+}
+
+/// The rows of a `[R, C]` tensor.
+fn rows(t: Tensor<2>) -> Vec<Vec<f32>> {
+    let columns = t.dims()[1].max(1);
+    values(t).chunks(columns).map(<[f32]>::to_vec).collect()
+}
+
+fn base(base: &Base) -> ExportedBase {
+    match (&base.loc, &base.log_scale) {
+        (Some(loc), Some(log_scale)) => ExportedBase::DiagonalGaussian {
+            loc: values(loc.val()),
+            log_scale: values(log_scale.val()),
+        },
+        _ => ExportedBase::StandardNormal,
+    }
+}
+
+fn mlp(mlp: &Mlp) -> ExportedMlp {
+    ExportedMlp {
+        activation: "relu".into(),
+        layers: mlp
+            .layers
+            .iter()
+            .map(|layer| ExportedLinear {
+                weight: rows(layer.weight.val()),
+                bias: layer
+                    .bias
+                    .as_ref()
+                    .map_or_else(Vec::new, |bias| values(bias.val())),
+            })
+            .collect(),
+    }
+}
+
+fn transform(transform: &Transform) -> ExportedTransform {
+    match transform {
+        Transform::Planar(planar) => {
+            let (u, w, u_hat) = (
+                rows(planar.u.val()),
+                rows(planar.w.val()),
+                rows(planar.u_hat()),
+            );
+            let (b, c) = (values(planar.b.val()), values(planar.w_dot_u_hat()));
+            let layers = (0..planar.layers())
+                .map(|k| PlanarLayer {
+                    u: u[k].clone(),
+                    w: w[k].clone(),
+                    b: b[k],
+                    u_hat: u_hat[k].clone(),
+                    w_dot_u_hat: c[k],
+                })
+                .collect();
+            ExportedTransform::Planar { layers }
+        }
+        Transform::Radial(radial) => {
+            let (alpha, beta) = radial.alpha_beta();
+            let (alpha, beta) = (values(alpha), values(beta));
+            let layers = rows(radial.z0.val())
+                .into_iter()
+                .enumerate()
+                .map(|(k, z0)| RadialLayer {
+                    z0,
+                    alpha: alpha[k],
+                    beta: beta[k],
+                })
+                .collect();
+            ExportedTransform::Radial { layers }
+        }
+        Transform::ActNorm(norm) => ExportedTransform::Actnorm {
+            loc: values(norm.loc.val()),
+            log_scale: values(norm.log_scale.val()),
+        },
+        Transform::AffineCoupling(coupling) => ExportedTransform::AffineCoupling {
+            kept: coupling.split.kept.clone(),
+            changed: coupling.split.changed.clone(),
+            log_scale_bound: AffineCoupling::LOG_SCALE_BOUND,
+            conditioner: mlp(&coupling.conditioner),
+        },
+        Transform::SplineCoupling(coupling) => ExportedTransform::SplineCoupling {
+            kept: coupling.split.kept.clone(),
+            changed: coupling.split.changed.clone(),
+            bins: coupling.bins,
+            tail_bound: coupling.tail_bound,
+            min_bin_size: MIN_BIN_SIZE,
+            min_derivative: MIN_DERIVATIVE,
+            conditioner: mlp(&coupling.conditioner),
+        },
+    }
+}
+
+/// Reads every parameter of `flow` back from its device; `family` names it.
+pub fn export(flow: &Flow, family: &str) -> ExportedFlow {
     ExportedFlow {
         dim: flow.dim(),
-        base: "standard_normal".into(),
+        flow: family.to_string(),
+        direction: flow.direction,
+        base: base(&flow.base),
         formula: FORMULA.into(),
-        layers,
+        transforms: flow.transforms.iter().map(transform).collect(),
     }
 }

@@ -6,7 +6,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::PlanarFlow;
+use flow_model::Flow;
 
 use crate::artifacts::ArtifactPaths;
 use crate::config::TrainingConfig;
@@ -23,7 +23,7 @@ pub struct TrainedFlow {
     /// The recorded training configuration.
     pub config: TrainingConfig,
     /// The best model of the run, on the device it was loaded to.
-    pub flow: PlanarFlow,
+    pub flow: Flow,
 }
 
 impl TrainedFlow {
@@ -59,26 +59,22 @@ pub fn load_config(path: &Path) -> Result<TrainingConfig, FlowError> {
 }
 
 /// Rebuilds the flow described by `config` and fills it with the record at `path`.
-pub fn load_flow(
-    config: &TrainingConfig,
-    path: &Path,
-    device: &Device,
-) -> Result<PlanarFlow, FlowError> {
+pub fn load_flow(config: &TrainingConfig, path: &Path, device: &Device) -> Result<Flow, FlowError> {
     if !path.is_file() {
         return Err(FlowError::bad_file(path, "missing model record"));
     }
     let record = ModuleRecord::load(path)
         .map_err(|e| FlowError::bad_file(path, format!("not a readable model record: {e}")))?;
     let template = DensityModel {
-        flow: config.model.init(device)?,
+        flow: config.flow_config().init(device)?,
     };
     let model = template.try_load_record(record).map_err(|e| {
         FlowError::bad_file(
             path,
             format!(
-                "does not match config.json ({} layers, dimension {}): {}",
-                config.model.layers,
-                config.model.dim,
+                "does not match config.json ({}, dimension {}): {}",
+                config.describe_model(),
+                config.dim,
                 abbreviate(&e.to_string(), 160)
             ),
         )
@@ -97,7 +93,7 @@ fn abbreviate(text: &str, max: usize) -> String {
 }
 
 /// `log p(x)` for row-major points of dimension `flow.dim()`, computed in chunks.
-pub fn log_prob_points(flow: &PlanarFlow, values: &[f32], device: &Device) -> Vec<f32> {
+pub fn log_prob_points(flow: &Flow, values: &[f32], device: &Device) -> Vec<f32> {
     let dim = flow.dim();
     let mut out = Vec::with_capacity(values.len() / dim.max(1));
     for chunk in values.chunks(SCORE_CHUNK * dim) {
@@ -110,7 +106,7 @@ pub fn log_prob_points(flow: &PlanarFlow, values: &[f32], device: &Device) -> Ve
 }
 
 /// The mean negative log-likelihood (nats) of row-major points, accumulated in f64.
-pub fn mean_nll(flow: &PlanarFlow, values: &[f32], device: &Device) -> f64 {
+pub fn mean_nll(flow: &Flow, values: &[f32], device: &Device) -> f64 {
     let log_p = log_prob_points(flow, values, device);
     -log_p.iter().map(|&v| f64::from(v)).sum::<f64>() / log_p.len().max(1) as f64
 }
@@ -124,7 +120,7 @@ pub fn grid_points(grid: &Grid2d) -> Vec<f32> {
 }
 
 /// Evaluates `log p` (or `p` when `log` is false) on the cell centres of `grid`.
-pub fn fill_density(flow: &PlanarFlow, mut grid: Grid2d, log: bool, device: &Device) -> Grid2d {
+pub fn fill_density(flow: &Flow, mut grid: Grid2d, log: bool, device: &Device) -> Grid2d {
     let points = grid_points(&grid);
     grid.values = log_prob_points(flow, &points, device)
         .into_iter()

@@ -6,13 +6,13 @@ use burn::train::metric::{Adaptor, ItemLazy, LossInput};
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 use flow_data::PointBatch;
-use flow_model::PlanarFlow;
+use flow_model::Flow;
 
-/// The trained module: a planar flow whose loss is the mean negative log-likelihood.
+/// The trained module: a flow whose loss is the mean negative log-likelihood.
 #[derive(Module, Debug)]
 pub struct DensityModel {
     /// The flow being fitted.
-    pub flow: PlanarFlow,
+    pub flow: Flow,
 }
 
 /// What one step hands to the metrics: the per-point NLL, `[B]`.

@@ -25,6 +25,15 @@ pub enum LrSchedule {
         /// The exponent of the decay.
         power: f64,
     },
+    /// `lr(s) = final + (initial − final) · ½(1 + cos(π · min(s, steps)/steps))`.
+    Cosine {
+        /// The rate at step 0.
+        initial: f64,
+        /// The rate from `steps` on.
+        final_lr: f64,
+        /// The number of steps the decay lasts; `None`: the whole run (`max_epochs` epochs).
+        steps: Option<usize>,
+    },
 }
 
 impl LrSchedule {
@@ -32,7 +41,15 @@ impl LrSchedule {
     pub fn initial(&self) -> f64 {
         match *self {
             Self::Constant { lr } => lr,
-            Self::Polynomial { initial, .. } => initial,
+            Self::Polynomial { initial, .. } | Self::Cosine { initial, .. } => initial,
+        }
+    }
+
+    /// The final learning rate of a decay (a tenth of the rate when constant).
+    pub fn final_rate(&self) -> f64 {
+        match *self {
+            Self::Constant { lr } => lr / 10.0,
+            Self::Polynomial { final_lr, .. } | Self::Cosine { final_lr, .. } => final_lr,
         }
     }
 
@@ -51,6 +68,15 @@ impl LrSchedule {
                 steps,
                 power,
             },
+            Self::Cosine {
+                initial,
+                final_lr,
+                steps,
+            } => Self::Cosine {
+                initial: lr,
+                final_lr: final_lr * lr / initial,
+                steps,
+            },
         }
     }
 
@@ -67,6 +93,15 @@ impl LrSchedule {
                 final_lr,
                 steps: Some(total_steps.max(1)),
                 power,
+            },
+            Self::Cosine {
+                initial,
+                final_lr,
+                steps: None,
+            } => Self::Cosine {
+                initial,
+                final_lr,
+                steps: Some(total_steps.max(1)),
             },
             other => other,
         }
@@ -86,6 +121,16 @@ impl LrSchedule {
                 let steps = steps.unwrap_or(0).max(1);
                 let progress = step.min(steps) as f64 / steps as f64;
                 (initial - final_lr) * (1.0 - progress).powf(power) + final_lr
+            }
+            Self::Cosine {
+                initial,
+                final_lr,
+                steps,
+            } => {
+                let steps = steps.unwrap_or(0).max(1);
+                let progress = step.min(steps) as f64 / steps as f64;
+                final_lr
+                    + (initial - final_lr) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
             }
         }
     }
@@ -110,6 +155,18 @@ impl LrSchedule {
                 positive("learning rate", initial)?;
                 positive("final learning rate", final_lr)?;
                 positive("decay power", power)?;
+                if steps == Some(0) {
+                    return Err("decay steps must be at least 1".into());
+                }
+                Ok(())
+            }
+            Self::Cosine {
+                initial,
+                final_lr,
+                steps,
+            } => {
+                positive("learning rate", initial)?;
+                positive("final learning rate", final_lr)?;
                 if steps == Some(0) {
                     return Err("decay steps must be at least 1".into());
                 }
@@ -170,6 +227,21 @@ mod tests {
         assert!((schedule.rate_at(25) - quarter).abs() < 1e-15);
         assert!((schedule.rate_at(100) - 1e-4).abs() < 1e-18);
         assert!((schedule.rate_at(10_000) - 1e-4).abs() < 1e-18);
+    }
+
+    #[test]
+    fn cosine_decay_matches_its_formula() {
+        let schedule = LrSchedule::Cosine {
+            initial: 1e-3,
+            final_lr: 1e-4,
+            steps: Some(100),
+        };
+        assert_eq!(schedule.rate_at(0), 1e-3);
+        assert!((schedule.rate_at(50) - 5.5e-4).abs() < 1e-15);
+        let quarter = 1e-4 + 9e-4 * 0.5 * (1.0 + (std::f64::consts::PI / 4.0).cos());
+        assert!((schedule.rate_at(25) - quarter).abs() < 1e-15);
+        assert!((schedule.rate_at(100) - 1e-4).abs() < 1e-18);
+        assert!((schedule.rate_at(1000) - 1e-4).abs() < 1e-18);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
 use burn::tensor::Device;
-use flow_model::PlanarFlow;
+use flow_model::Flow;
 
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
@@ -26,7 +26,7 @@ pub struct ScoreReport {
 /// Nothing is left at `output` when the input is rejected: the result is written to a
 /// temporary file and renamed into place only once every row has been scored.
 pub fn score_csv(
-    flow: &PlanarFlow,
+    flow: &Flow,
     input: &Path,
     output: &Path,
     device: &Device,

@@ -8,11 +8,12 @@ use burn::config::Config;
 use burn::lr_scheduler::LrSchedulerRecord;
 use burn::optim::AdamConfig;
 use burn::optim::OptimizerRecord;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
 use burn::train::checkpoint::Checkpointer;
 use burn::train::metric::LossMetric;
 use burn::train::{Interrupter, Learner, SupervisedTraining};
 use flow_data::{Points, ResumedLoader, Splits, dataloader, make_splits};
+use flow_model::Flow;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::ArtifactPaths;
@@ -69,8 +70,16 @@ pub struct RunSummary {
     pub test_seconds: f64,
     /// The backend used.
     pub backend: String,
-    /// The number of planar layers.
-    pub layers: usize,
+    /// The flow family (`planar`, `radial`, `realnvp`, `nsf`).
+    pub flow: String,
+    /// The model's size in a few words (`32 planar layers`).
+    pub model: String,
+    /// The number of layers of a planar or radial flow.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layers: Option<usize>,
+    /// The number of coupling transforms of a realnvp or nsf flow.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub transforms: Option<usize>,
     /// The data dimension.
     pub dim: usize,
     /// The data set.
@@ -122,7 +131,7 @@ pub fn train(
     let splits = rebuild_splits(config)?;
     let training_device = device.clone().autodiff();
     let model = DensityModel {
-        flow: config.model.init(&training_device)?,
+        flow: initial_flow(config, &splits.train, &training_device)?,
     };
     let train_loader = dataloader(
         splits.train.clone(),
@@ -240,7 +249,7 @@ pub fn train(
             let started = Instant::now();
             let nll = mean_nll(&flow, splits.test.values(), device);
             let seconds = started.elapsed().as_secs_f64();
-            if config.dataset.dim() == 2 {
+            if config.dim == 2 {
                 let grid = Grid2d::new(PLOT_RANGE, PLOT_RANGE, DENSITY_GRID, DENSITY_GRID);
                 let grid = fill_density(&flow, grid, false, device);
                 let title = format!("Learned density (best epoch {})", best.epoch);
@@ -261,8 +270,11 @@ pub fn train(
         train_seconds,
         test_seconds,
         backend: backend.to_string(),
-        layers: config.model.layers,
-        dim: config.model.dim,
+        flow: config.flow_name().to_string(),
+        model: config.describe_model(),
+        layers: config.layers(),
+        transforms: config.transforms(),
+        dim: config.dim,
         dataset: config.dataset.to_string(),
         n_train: config.n_train,
         n_valid: config.n_valid,
@@ -397,7 +409,7 @@ fn snapshot_hook(
     let device = device.clone();
     let data = plotted_points(train);
     Arc::new(move |epoch, record: &Path| {
-        if config.dataset.dim() != 2 {
+        if config.dim != 2 {
             return;
         }
         let drawn = load_flow(&config, record, &device).and_then(|flow| {
@@ -417,6 +429,26 @@ fn snapshot_hook(
             eprintln!("warning: no density snapshot for epoch {epoch}: {e}");
         }
     })
+}
+
+/// The flow of `config` as training starts: freshly initialised, with any ActNorm fitted to
+/// the first training batch (the shuffled loader's first batch of the first epoch is not known
+/// here, so the first `batch_size` training points stand in for it).
+fn initial_flow(
+    config: &TrainingConfig,
+    train: &Points,
+    device: &Device,
+) -> Result<Flow, FlowError> {
+    let flow = config.flow_config().init(device)?;
+    let rows = config.batch_size.min(train.len());
+    let first = Tensor::<2>::from_data(
+        TensorData::new(
+            train.values()[..rows * config.dim].to_vec(),
+            [rows, config.dim],
+        ),
+        device,
+    );
+    Ok(flow.initialized_from(first))
 }
 
 /// The splits of a recorded configuration, rebuilt exactly.

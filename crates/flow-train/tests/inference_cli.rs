@@ -288,7 +288,9 @@ fn log_prob_from_json(json: &serde_json::Value, x: [f64; 2]) -> f64 {
     };
     let mut z = x.to_vec();
     let mut log_det = 0.0;
-    for layer in json["layers"].as_array().expect("layers") {
+    let planar = &json["transforms"][0];
+    assert_eq!(planar["type"], "planar");
+    for layer in planar["layers"].as_array().expect("layers") {
         let w = floats(&layer["w"]);
         let u_hat = floats(&layer["u_hat"]);
         let b = layer["b"].as_f64().expect("b");
@@ -320,9 +322,10 @@ fn exported_parameters_reproduce_score() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&params).unwrap()).expect("export writes JSON");
     assert_eq!(json["dim"].as_u64(), Some(2));
-    assert_eq!(json["base"].as_str(), Some("standard_normal"));
+    assert_eq!(json["flow"].as_str(), Some("planar"));
+    assert_eq!(json["base"]["kind"].as_str(), Some("standard_normal"));
     assert!(json["formula"].as_str().is_some_and(|f| f.contains("tanh")));
-    let layers = json["layers"].as_array().expect("layers");
+    let layers = json["transforms"][0]["layers"].as_array().expect("layers");
     assert_eq!(layers.len(), 8);
     for layer in layers {
         for key in ["u", "w", "u_hat"] {
@@ -431,8 +434,8 @@ fn sample_is_seeded_and_inverts_the_flow_exactly() {
     let x = Tensor::<2>::from_data(TensorData::new(values, [3000, 2]), &device);
     let z: Vec<f32> = trained
         .flow
-        .forward(x)
-        .z
+        .to_latent(x)
+        .0
         .into_data()
         .iter::<f32>()
         .collect();
@@ -616,7 +619,7 @@ fn bad_inputs_fail_with_one_error_line() {
         (
             &model_bytes,
             config_text.replace("\"layers\": 8", "\"layers\": 9"),
-            &["model.bpk", "does not match config.json (9 layers"],
+            &["model.bpk", "does not match config.json (9 planar layers"],
         ),
         (
             &model_bytes,

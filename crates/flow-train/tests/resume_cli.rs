@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use burn::config::Config;
-use flow_train::config::Preset;
+use flow_train::config::{FlowKind, Preset};
 use flow_train::training::RunSummary;
 
 mod common;
@@ -107,7 +107,7 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
                 "9",
             ],
             2,
-            &["--resume", "model.layers: 8 → 9", "config.json"],
+            &["--resume", "layers: 8 → 9", "config.json"],
         );
         // The same backend as the reference (a build with wgpu would default to it).
         let stdout = run_ok(&[
@@ -176,7 +176,8 @@ fn resume_needs_an_interrupted_run() {
 
     let bare = scratch_dir("resume-bare");
     Preset::Seed
-        .config()
+        .config(FlowKind::Planar)
+        .unwrap()
         .save(bare.join("config.json"))
         .unwrap();
     run_err(
@@ -201,7 +202,7 @@ fn resume_needs_an_interrupted_run() {
             "default",
         ],
         2,
-        &["--resume", "model.layers: 8 → 32"],
+        &["--resume", "layers: 8 → 32"],
     );
     let _ = std::fs::remove_dir_all(&bare);
 

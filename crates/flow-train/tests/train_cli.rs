@@ -45,7 +45,8 @@ fn short_training_learns_and_writes_every_artifact() {
     let summary: RunSummary =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary.epochs, 12);
-    assert_eq!(summary.layers, 16);
+    assert_eq!(summary.layers, Some(16));
+    assert_eq!(summary.flow, "planar");
     assert_eq!(
         (summary.n_train, summary.n_valid, summary.n_test),
         (4096, 1024, 2048)
@@ -78,7 +79,7 @@ fn short_training_learns_and_writes_every_artifact() {
     // The saved best model, reloaded, scores the test split exactly as the run did.
     let device = burn::tensor::Device::flex();
     let trained = TrainedFlow::load(&dir, &device).unwrap();
-    assert_eq!(trained.flow.num_layers(), 16);
+    assert_eq!(trained.config.layers(), Some(16));
     let splits = rebuild_splits(&trained.config).unwrap();
     let reloaded = mean_nll(&trained.flow, splits.test.values(), &device);
     assert_eq!(reloaded, test);

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::{PlanarFlow, PlanarFlowConfig, PlanarLayer, standard_normal_sample};
+use flow_model::{Flow, FlowConfig, Planar, PlanarConfig, Transform, standard_normal_sample};
 use flow_train::backend;
 use flow_train::training::RunSummary;
 use serde_json::Value;
@@ -20,7 +20,7 @@ fn wgpu() -> Device {
     backend::device("wgpu").unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn reference_flows(device: &Device) -> Vec<(PlanarFlow, Vec<f32>, usize, Vec<f64>)> {
+fn reference_flows(device: &Device) -> Vec<(Flow, Vec<f32>, usize, Vec<f64>)> {
     let text = include_str!("../../flow-model/tests/data/planar_vectors.json");
     let reference: Value = serde_json::from_str(text).unwrap();
     let floats = |v: &Value| -> Vec<f32> {
@@ -35,29 +35,29 @@ fn reference_flows(device: &Device) -> Vec<(PlanarFlow, Vec<f32>, usize, Vec<f64
         .unwrap()
         .iter()
         .map(|case| {
-            let layers = case["layers"]
-                .as_array()
-                .unwrap()
+            let dim = case["dim"].as_u64().unwrap() as usize;
+            let layers = case["layers"].as_array().unwrap();
+            let stacked =
+                |key: &str| -> Vec<f32> { layers.iter().flat_map(|l| floats(&l[key])).collect() };
+            let b: Vec<f32> = layers
                 .iter()
-                .map(|l| {
-                    let b = l["b"].as_f64().unwrap() as f32;
-                    PlanarLayer::from_values(&floats(&l["u"]), &floats(&l["w"]), b, device)
-                })
+                .map(|l| l["b"].as_f64().unwrap() as f32)
                 .collect();
+            let planar = Planar::from_values(dim, &stacked("u"), &stacked("w"), &b, device);
             let x: Vec<f32> = case["x"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .flat_map(floats)
                 .collect();
-            let dim = case["dim"].as_u64().unwrap() as usize;
             let log_prob = case["log_prob"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|v| v.as_f64().unwrap())
                 .collect();
-            (PlanarFlow { layers }, x, dim, log_prob)
+            let flow = Flow::from_transforms(dim, vec![Transform::Planar(planar)], device);
+            (flow, x, dim, log_prob)
         })
         .collect()
 }
@@ -70,7 +70,7 @@ fn reference_log_prob_on_wgpu_matches_reference_and_cpu() {
         reference_flows(&gpu).into_iter().zip(reference_flows(&cpu))
     {
         let n = x.len() / dim;
-        let on = |flow: &PlanarFlow, device: &Device| -> Vec<f64> {
+        let on = |flow: &Flow, device: &Device| -> Vec<f64> {
             let input = Tensor::<2>::from_data(TensorData::new(x.clone(), [n, dim]), device);
             flow.log_prob(input)
                 .into_data()
@@ -101,12 +101,12 @@ fn reference_log_prob_on_wgpu_matches_reference_and_cpu() {
 #[test]
 fn samples_round_trip_on_wgpu() {
     let device = wgpu();
-    let flow = PlanarFlowConfig::new(2, 8)
+    let flow = FlowConfig::new(2, PlanarConfig::new(8))
         .with_seed(4)
         .init(&device)
         .unwrap();
     let samples = flow.sample(2000, 3, &device);
-    let latent = flow.forward(samples).z;
+    let (latent, _) = flow.to_latent(samples);
     let base = standard_normal_sample(2000, 2, 3, &device);
     let error = (latent - base).abs().max().into_scalar::<f32>();
     assert!(

@@ -1,36 +1,53 @@
 //! The inverse of the flow, last layer first, over each chunk of points: for a layer's
 //! output `y`, `α = wᵀx + b` solves `α + c·tanh(α) = wᵀy + b` (one scalar equation per
-//! point, by [`InverseSolver`]'s safeguarded Newton iteration), then `x = y − û tanh(α)`.
+//! point, by [`InverseSolver`]'s safeguarded Newton iteration), then `x = y − û tanh(α)`,
+//! and the layer's `log|det J| = log|1 + (1 − tanh²(α)) c|` at `x` is added up on the way.
 
 use multiversion::multiversion;
 
 use super::{CHUNK, PlanarParams, load_columns, run_parts, split_points, store_rows};
 use crate::InverseSolver;
-use crate::fastmath::tanh;
+use crate::fastmath::{ln, tanh};
 
-/// The points `x` whose image under the flow is `z` (`[N, D]` row-major), as `[N, D]`.
-pub fn inverse(params: &PlanarParams, z: &[f32], solver: &InverseSolver) -> Vec<f32> {
+/// The result of [`inverse`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inverted {
+    /// The points `x` whose image under the flow is the input, `[N, D]` row-major.
+    pub x: Vec<f32>,
+    /// `Σ_k log|det J_k|` of the flow's forward map at `x`, `[N]`.
+    pub log_det: Vec<f32>,
+}
+
+/// Inverts the flow at `z` (`[N, D]` row-major), last layer first.
+pub fn inverse(params: &PlanarParams, z: &[f32], solver: &InverseSolver) -> Inverted {
     let n = params.check(z);
     let d = params.dim;
-    let mut out = vec![0.0; n * d];
-    let jobs = split_points(n, &mut out, d);
-    run_parts(jobs, |(range, mine)| {
+    let mut x = vec![0.0; n * d];
+    let mut log_det = vec![0.0; n];
+    // Both splits cut the same ranges of points.
+    let jobs = split_points(n, &mut x, d)
+        .into_iter()
+        .zip(split_points(n, &mut log_det, 1));
+    run_parts(jobs.collect(), |((range, rows), (_, sums))| {
         let mut scratch = Scratch::new(d);
         for start in range.clone().step_by(CHUNK) {
             let end = (start + CHUNK).min(range.end);
             load_columns(&mut scratch.y, &z[start * d..end * d], d);
             invert_chunk(&mut scratch, params, solver, end - start);
-            let local = (start - range.start) * d..(end - range.start) * d;
-            store_rows(&mut mine[local], &scratch.y, d);
+            let local = start - range.start..end - range.start;
+            store_rows(&mut rows[local.start * d..local.end * d], &scratch.y, d);
+            sums[local].copy_from_slice(&scratch.log_det[..end - start]);
         }
     });
-    out
+    Inverted { x, log_det }
 }
 
 /// Working memory for one chunk: the points, dimension-major, and the solver's state.
 struct Scratch {
     /// `[D][CHUNK]`.
     y: Vec<f32>,
+    /// `Σ log|det J|` of the layers inverted so far: `[CHUNK]`.
+    log_det: Vec<f32>,
     /// The target `wᵀy + b`, the estimate `α` and its bracket `[lo, hi]`: `[CHUNK]` each.
     target: Vec<f32>,
     alpha: Vec<f32>,
@@ -42,6 +59,7 @@ impl Scratch {
     fn new(dim: usize) -> Self {
         Self {
             y: vec![0.0; dim * CHUNK],
+            log_det: vec![0.0; CHUNK],
             target: vec![0.0; CHUNK],
             alpha: vec![0.0; CHUNK],
             lo: vec![0.0; CHUNK],
@@ -57,11 +75,14 @@ fn invert_chunk(scratch: &mut Scratch, params: &PlanarParams, solver: &InverseSo
     let tolerance = solver.tolerance as f32;
     let Scratch {
         y,
+        log_det,
         target,
         alpha,
         lo,
         hi,
     } = scratch;
+    let log_det = &mut log_det[..m];
+    log_det.fill(0.0);
     let (target, alpha, lo, hi) = (
         &mut target[..m],
         &mut alpha[..m],
@@ -98,6 +119,10 @@ fn invert_chunk(scratch: &mut Scratch, params: &PlanarParams, solver: &InverseSo
             for (y, &a) in y[d * CHUNK..d * CHUNK + m].iter_mut().zip(&*alpha) {
                 *y -= u_d * tanh(a);
             }
+        }
+        for (sum, &a) in log_det.iter_mut().zip(&*alpha) {
+            let th = tanh(a);
+            *sum += ln((1.0 + (1.0 - th * th) * c).abs());
         }
     }
 }

@@ -9,7 +9,7 @@
 mod inverse;
 mod log_prob;
 
-pub use inverse::inverse;
+pub use inverse::{Inverted, inverse};
 pub use log_prob::{LogProbGrads, log_prob, log_prob_grads};
 
 use std::ops::Range;

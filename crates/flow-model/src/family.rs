@@ -1,0 +1,238 @@
+//! The flow families: what a flow's transforms are, and their hyper-parameters.
+//!
+//! A new family is one file holding its `Config` (with `validate` and a `transforms`
+//! builder) plus one arm of [`FlowFamily`]; its transforms are arms of
+//! [`crate::Transform`].
+
+use burn::config::Config;
+use burn::tensor::Device;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use crate::actnorm::ActNorm;
+use crate::affine_coupling::AffineCoupling;
+use crate::coupling::CouplingSplit;
+use crate::error::ModelError;
+use crate::mlp::Mlp;
+use crate::planar::PlanarConfig;
+use crate::radial::RadialConfig;
+use crate::spline::SplineShape;
+use crate::spline_coupling::SplineCoupling;
+use crate::transform::Transform;
+
+/// A flow family with its hyper-parameters. Serialised with its name under the key `flow`
+/// (`"planar"`, `"radial"`, `"realnvp"`, `"nsf"`) beside its own fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "flow", rename_all = "lowercase")]
+pub enum FlowFamily {
+    /// Planar layers (Rezende & Mohamed 2015).
+    Planar(PlanarConfig),
+    /// Radial layers (Rezende & Mohamed 2015).
+    Radial(RadialConfig),
+    /// Affine coupling transforms (RealNVP, Dinh et al. 2017).
+    #[serde(rename = "realnvp")]
+    RealNvp(RealNvpConfig),
+    /// Rational-quadratic neural spline couplings (Durkan et al. 2019).
+    Nsf(NsfConfig),
+}
+
+impl FlowFamily {
+    /// The family's name, as in `--flow` and in `config.json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Planar(_) => "planar",
+            Self::Radial(_) => "radial",
+            Self::RealNvp(_) => "realnvp",
+            Self::Nsf(_) => "nsf",
+        }
+    }
+
+    /// Checks the hyper-parameters for data of dimension `dim`.
+    pub fn validate(&self, dim: usize) -> Result<(), ModelError> {
+        match self {
+            Self::Planar(config) => config.validate(),
+            Self::Radial(config) => config.validate(),
+            Self::RealNvp(config) => config.coupling.validate(dim, "realnvp"),
+            Self::Nsf(config) => config.validate(dim),
+        }
+    }
+
+    /// The transforms of a flow of this family in `dim` dimensions, in application order
+    /// (data → latent for density estimation), drawing initial values from `rng`.
+    pub fn transforms(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Vec<Transform> {
+        match self {
+            Self::Planar(config) => vec![Transform::Planar(config.init(dim, rng, device))],
+            Self::Radial(config) => vec![Transform::Radial(config.init(dim, rng, device))],
+            Self::RealNvp(config) => config.transforms(dim, rng, device),
+            Self::Nsf(config) => config.transforms(dim, rng, device),
+        }
+    }
+}
+
+impl From<PlanarConfig> for FlowFamily {
+    fn from(config: PlanarConfig) -> Self {
+        Self::Planar(config)
+    }
+}
+
+impl From<RadialConfig> for FlowFamily {
+    fn from(config: RadialConfig) -> Self {
+        Self::Radial(config)
+    }
+}
+
+impl From<RealNvpConfig> for FlowFamily {
+    fn from(config: RealNvpConfig) -> Self {
+        Self::RealNvp(config)
+    }
+}
+
+impl From<NsfConfig> for FlowFamily {
+    fn from(config: NsfConfig) -> Self {
+        Self::Nsf(config)
+    }
+}
+
+/// The coupling structure shared by RealNVP and neural spline flows.
+#[derive(Config, Debug, PartialEq)]
+pub struct CouplingConfig {
+    /// The number of coupling transforms.
+    pub transforms: usize,
+    /// The width of the conditioner's hidden layers.
+    #[config(default = 64)]
+    pub hidden: usize,
+    /// The number of hidden layers of the conditioner.
+    #[config(default = 2)]
+    pub depth: usize,
+}
+
+impl CouplingConfig {
+    /// Checks every field for data of dimension `dim`; `family` names the flow in messages.
+    pub fn validate(&self, dim: usize, family: &str) -> Result<(), ModelError> {
+        if dim < 2 {
+            return Err(ModelError::config(
+                "dim",
+                format!(
+                    "is {dim}, but a coupling flow ({family}) needs at least 2 dimensions \
+                     (it transforms some coordinates conditioned on the others); use planar or radial"
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("transforms", self.transforms),
+            ("hidden", self.hidden),
+            ("depth", self.depth),
+        ] {
+            if value == 0 {
+                return Err(ModelError::config(field, "must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The splits of the coordinates, one per transform.
+    fn splits(&self, dim: usize, rng: &mut StdRng) -> Vec<CouplingSplit> {
+        CouplingSplit::alternating(dim, self.transforms, rng)
+    }
+
+    /// A conditioner for `split` with `per_changed` outputs per changed coordinate.
+    fn conditioner(
+        &self,
+        split: &CouplingSplit,
+        per_changed: usize,
+        rng: &mut StdRng,
+        device: &Device,
+    ) -> Mlp {
+        Mlp::new(
+            split.kept.len(),
+            self.hidden,
+            self.depth,
+            split.changed.len() * per_changed,
+            rng,
+            device,
+        )
+    }
+}
+
+/// Configuration of a RealNVP flow: affine couplings, each optionally preceded by an
+/// [`ActNorm`].
+#[derive(Config, Debug, PartialEq)]
+pub struct RealNvpConfig {
+    /// The coupling structure.
+    pub coupling: CouplingConfig,
+    /// Put an [`ActNorm`] (initialised from the first training batch) before each coupling.
+    #[config(default = true)]
+    pub actnorm: bool,
+}
+
+impl RealNvpConfig {
+    fn transforms(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Vec<Transform> {
+        let mut transforms = Vec::new();
+        for split in self.coupling.splits(dim, rng) {
+            if self.actnorm {
+                transforms.push(Transform::ActNorm(ActNorm::new(dim, device)));
+            }
+            let conditioner = self.coupling.conditioner(&split, 2, rng, device);
+            transforms.push(Transform::AffineCoupling(AffineCoupling::new(
+                conditioner,
+                split,
+            )));
+        }
+        transforms
+    }
+}
+
+/// Configuration of a neural spline flow: rational-quadratic spline couplings.
+#[derive(Config, Debug, PartialEq)]
+pub struct NsfConfig {
+    /// The coupling structure.
+    pub coupling: CouplingConfig,
+    /// The number of bins `K` of each spline.
+    #[config(default = 8)]
+    pub bins: usize,
+    /// The splines cover `[−B, B]`; outside, each transform is the identity.
+    #[config(default = 5.0)]
+    pub tail_bound: f64,
+}
+
+impl NsfConfig {
+    /// Checks every field for data of dimension `dim`.
+    pub fn validate(&self, dim: usize) -> Result<(), ModelError> {
+        self.coupling.validate(dim, "nsf")?;
+        if self.bins < 2 {
+            return Err(ModelError::config(
+                "bins",
+                format!("must be at least 2, got {}", self.bins),
+            ));
+        }
+        if !(self.tail_bound.is_finite() && self.tail_bound > 0.0) {
+            return Err(ModelError::config(
+                "tail_bound",
+                format!("must be finite and > 0, got {}", self.tail_bound),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The shape of the splines.
+    pub fn shape(&self) -> SplineShape {
+        SplineShape {
+            bins: self.bins,
+            tail_bound: self.tail_bound,
+        }
+    }
+
+    fn transforms(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Vec<Transform> {
+        let shape = self.shape();
+        self.coupling
+            .splits(dim, rng)
+            .into_iter()
+            .map(|split| {
+                let conditioner =
+                    self.coupling
+                        .conditioner(&split, shape.params_per_element(), rng, device);
+                Transform::SplineCoupling(SplineCoupling::new(conditioner, split, shape))
+            })
+            .collect()
+    }
+}

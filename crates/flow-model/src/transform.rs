@@ -1,0 +1,61 @@
+//! The transforms a flow is made of: each an invertible map with the log-determinant of its
+//! Jacobian, in both directions.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+use crate::actnorm::ActNorm;
+use crate::affine_coupling::AffineCoupling;
+use crate::planar::Planar;
+use crate::radial::Radial;
+use crate::spline_coupling::SplineCoupling;
+
+/// An invertible map of `R^D` with a tractable Jacobian determinant.
+pub trait Bijection {
+    /// Applies the map to `x` (`[N, D]`): the image `[N, D]` and `log|det ∂y/∂x|` `[N]`.
+    fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>);
+
+    /// Applies the inverse map to `y` (`[N, D]`): the preimage `[N, D]` and
+    /// `log|det ∂x/∂y|` `[N]` (minus the forward log-determinant at the preimage).
+    fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>);
+}
+
+/// One transform of a flow. A new kind of transform is one file implementing [`Bijection`]
+/// plus one arm here.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Transform {
+    /// `K` planar layers ([`Planar`]).
+    Planar(Planar),
+    /// `K` radial layers ([`Radial`]).
+    Radial(Radial),
+    /// A RealNVP affine coupling ([`AffineCoupling`]).
+    AffineCoupling(AffineCoupling),
+    /// A rational-quadratic spline coupling ([`SplineCoupling`]).
+    SplineCoupling(SplineCoupling),
+    /// An activation normalisation ([`ActNorm`]).
+    ActNorm(ActNorm),
+}
+
+impl Transform {
+    /// The transform as a [`Bijection`].
+    pub fn as_bijection(&self) -> &dyn Bijection {
+        match self {
+            Self::Planar(t) => t,
+            Self::Radial(t) => t,
+            Self::AffineCoupling(t) => t,
+            Self::SplineCoupling(t) => t,
+            Self::ActNorm(t) => t,
+        }
+    }
+}
+
+impl Bijection for Transform {
+    fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        self.as_bijection().forward(x)
+    }
+
+    fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        self.as_bijection().inverse(y)
+    }
+}

@@ -1,22 +1,29 @@
-//! Toy two-dimensional data sets (checkerboard) for normalizing flows, served through Burn's
-//! data API.
+//! Data for normalizing flows, served through Burn's data API.
 //!
-//! - [`checkerboard()`] / [`DatasetKind::generate`]: seeded, reproducible point sets ([`Points`]).
+//! - Toy two-dimensional data sets, seeded and reproducible ([`toy`]): [`checkerboard()`],
+//!   [`eight_gaussians()`], [`circles()`], [`rings()`], [`moons()`], [`swiss_roll()`],
+//!   [`two_spirals()`], [`pinwheel()`]; by name through [`DatasetKind`], with each one's ideal
+//!   NLL ([`DatasetKind::ideal_nll`]) and picture range ([`DatasetKind::plot_range`]).
 //! - [`split()`] / [`make_splits`]: disjoint train / valid / test [`Splits`].
 //! - [`PointBatcher`] and [`dataloader()`]: batches of shape `[B, D]` as Burn tensors.
+//!
+//! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
 
 pub mod batcher;
-pub mod checkerboard;
 pub mod error;
 pub mod kind;
 pub mod loader;
 pub mod points;
 pub mod split;
+pub mod toy;
 
 pub use batcher::{PointBatch, PointBatcher};
-pub use checkerboard::{CHECKERBOARD_DIM, checkerboard};
 pub use error::DataError;
 pub use kind::DatasetKind;
 pub use loader::{ResumedLoader, dataloader};
 pub use points::Points;
 pub use split::{SPLIT_SEED_MIX, Splits, make_splits, split};
+pub use toy::{
+    CHECKERBOARD_DIM, TOY_DIM, checkerboard, circles, eight_gaussians, moons, pinwheel, rings,
+    swiss_roll, two_spirals,
+};

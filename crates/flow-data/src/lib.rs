@@ -4,6 +4,9 @@
 //!   [`eight_gaussians()`], [`circles()`], [`rings()`], [`moons()`], [`swiss_roll()`],
 //!   [`two_spirals()`], [`pinwheel()`]; by name through [`DatasetKind`], with each one's ideal
 //!   NLL ([`DatasetKind::ideal_nll`]) and picture range ([`DatasetKind::plot_range`]).
+//! - Real data of any dimension from CSV files ([`table`]): [`read_csv`] for a whole file,
+//!   [`CsvReader`] for chunks in bounded memory, with one-line errors that name the line and
+//!   column.
 //! - [`split()`] / [`make_splits`]: disjoint train / valid / test [`Splits`].
 //! - [`PointBatcher`] and [`dataloader()`]: batches of shape `[B, D]` as Burn tensors.
 //!
@@ -15,6 +18,7 @@ pub mod kind;
 pub mod loader;
 pub mod points;
 pub mod split;
+pub mod table;
 pub mod toy;
 
 pub use batcher::{PointBatch, PointBatcher};
@@ -23,6 +27,7 @@ pub use kind::DatasetKind;
 pub use loader::{ResumedLoader, dataloader};
 pub use points::Points;
 pub use split::{SPLIT_SEED_MIX, Splits, make_splits, split};
+pub use table::{CsvReader, CsvTable, read_csv};
 pub use toy::{
     CHECKERBOARD_DIM, TOY_DIM, checkerboard, circles, eight_gaussians, moons, pinwheel, rings,
     swiss_roll, two_spirals,

@@ -86,6 +86,34 @@ pub enum DataError {
         allowed: String,
     },
 
+    /// Split fractions outside `(0, 1)`, or adding up to 1 or more.
+    #[error(
+        "split fractions must each lie in (0, 1) and add up to less than 1 (the rest is the \
+         training split); got valid {valid} and test {test}"
+    )]
+    BadFractions {
+        /// Requested validation fraction.
+        valid: f64,
+        /// Requested test fraction.
+        test: f64,
+    },
+
+    /// Too few rows for every split to get at least one row at the requested fractions.
+    #[error(
+        "{rows} rows are too few for train/valid/test splits with valid fraction {valid} and \
+         test fraction {test}; at least {needed} rows are needed (each split needs a row)"
+    )]
+    TooFewRows {
+        /// Rows available.
+        rows: usize,
+        /// Requested validation fraction.
+        valid: f64,
+        /// Requested test fraction.
+        test: f64,
+        /// The fewest rows for which every split gets at least one row.
+        needed: usize,
+    },
+
     /// A line of a CSV file that cannot be read as a point: `<path>: line L[, column C]: reason`.
     #[error("{}", csv_line_message(.path, .line, .column, .reason))]
     CsvLine {

@@ -7,26 +7,33 @@
 //! - Real data of any dimension from CSV files ([`table`]): [`read_csv`] for a whole file,
 //!   [`CsvReader`] for chunks in bounded memory, with one-line errors that name the line and
 //!   column.
-//! - [`split()`] / [`make_splits`]: disjoint train / valid / test [`Splits`].
+//! - Preprocessing: [`Standardizer`] (per-column standardisation and its log-Jacobian) and
+//!   [`dequantize()`] (uniform noise for integer data).
+//! - Splits: [`split()`] / [`make_splits`] by sizes, [`split_fractions`] by fractions of a
+//!   file's rows; disjoint train / valid / test [`Splits`].
 //! - [`PointBatcher`] and [`dataloader()`]: batches of shape `[B, D]` as Burn tensors.
 //!
 //! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
 
 pub mod batcher;
+pub mod dequantize;
 pub mod error;
 pub mod kind;
 pub mod loader;
 pub mod points;
 pub mod split;
+pub mod standardize;
 pub mod table;
 pub mod toy;
 
 pub use batcher::{PointBatch, PointBatcher};
+pub use dequantize::dequantize;
 pub use error::DataError;
 pub use kind::DatasetKind;
 pub use loader::{ResumedLoader, dataloader};
 pub use points::Points;
-pub use split::{SPLIT_SEED_MIX, Splits, make_splits, split};
+pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
+pub use standardize::Standardizer;
 pub use table::{CsvReader, CsvTable, read_csv};
 pub use toy::{
     CHECKERBOARD_DIM, TOY_DIM, checkerboard, circles, eight_gaussians, moons, pinwheel, rings,

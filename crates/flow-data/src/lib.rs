@@ -11,7 +11,8 @@
 //!   [`dequantize()`] (uniform noise for integer data).
 //! - Splits: [`split()`] / [`make_splits`] by sizes, [`split_fractions`] by fractions of a
 //!   file's rows; disjoint train / valid / test [`Splits`].
-//! - [`PointBatcher`] and [`dataloader()`]: batches of shape `[B, D]` as Burn tensors.
+//! - [`dataloader()`]: batches of shape `[B, D]` as Burn tensors, gathered from a shared point
+//!   set by row index ([`RowIndices`], [`RowBatcher`]); [`PointBatcher`] batches owned rows.
 //!
 //! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
 
@@ -26,11 +27,11 @@ pub mod standardize;
 pub mod table;
 pub mod toy;
 
-pub use batcher::{PointBatch, PointBatcher};
+pub use batcher::{PointBatch, PointBatcher, RowBatcher};
 pub use dequantize::dequantize;
 pub use error::DataError;
 pub use kind::DatasetKind;
-pub use loader::{ResumedLoader, dataloader};
+pub use loader::{ResumedLoader, RowIndices, dataloader};
 pub use points::Points;
 pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
 pub use standardize::Standardizer;

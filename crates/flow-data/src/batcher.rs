@@ -1,7 +1,11 @@
 //! Turning point items into tensors.
 
+use std::sync::Arc;
+
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::points::Points;
 
 /// A batch of points.
 #[derive(Debug, Clone)]
@@ -45,6 +49,39 @@ impl Batcher<Vec<f32>, PointBatch> for PointBatcher {
             flat.extend_from_slice(item);
         }
         let points = Tensor::from_data(TensorData::new(flat, [b, self.dim]), device);
+        PointBatch { points }
+    }
+}
+
+/// Gathers the rows of a batch, given by their indices, from a shared point set into one
+/// buffer and makes a [`PointBatch`] of shape `[B, dim]`; the batcher of [`dataloader()`](crate::dataloader()).
+#[derive(Debug, Clone)]
+pub struct RowBatcher {
+    points: Arc<Points>,
+}
+
+impl RowBatcher {
+    /// A batcher over the rows of `points`.
+    pub fn new(points: Arc<Points>) -> Self {
+        Self { points }
+    }
+
+    /// The shared point set.
+    pub fn points(&self) -> &Arc<Points> {
+        &self.points
+    }
+}
+
+impl Batcher<usize, PointBatch> for RowBatcher {
+    /// # Panics
+    /// If an index is out of range.
+    fn batch(&self, items: Vec<usize>, device: &Device) -> PointBatch {
+        let dim = self.points.dim();
+        let mut flat = Vec::with_capacity(items.len() * dim);
+        for &i in &items {
+            flat.extend_from_slice(self.points.row(i));
+        }
+        let points = Tensor::from_data(TensorData::new(flat, [items.len(), dim]), device);
         PointBatch { points }
     }
 }

@@ -1,8 +1,12 @@
 //! The crate's single error type.
 
+use std::path::{Path, PathBuf};
+
 use thiserror::Error;
 
-/// Everything that can go wrong while building, validating or splitting a data set.
+/// Everything that can go wrong while building, reading, validating or splitting a data set.
+///
+/// Every message is one line.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum DataError {
     /// A point set was given a dimension of zero.
@@ -81,4 +85,63 @@ pub enum DataError {
         /// Comma-separated list of accepted names.
         allowed: String,
     },
+
+    /// Split fractions outside `(0, 1)`, or adding up to 1 or more.
+    #[error(
+        "split fractions must each lie in (0, 1) and add up to less than 1 (the rest is the \
+         training split); got valid {valid} and test {test}"
+    )]
+    BadFractions {
+        /// Requested validation fraction.
+        valid: f64,
+        /// Requested test fraction.
+        test: f64,
+    },
+
+    /// Too few rows for every split to get at least one row at the requested fractions.
+    #[error(
+        "{rows} rows are too few for train/valid/test splits with valid fraction {valid} and \
+         test fraction {test}; at least {needed} rows are needed (each split needs a row)"
+    )]
+    TooFewRows {
+        /// Rows available.
+        rows: usize,
+        /// Requested validation fraction.
+        valid: f64,
+        /// Requested test fraction.
+        test: f64,
+        /// The fewest rows for which every split gets at least one row.
+        needed: usize,
+    },
+
+    /// A line of a CSV file that cannot be read as a point: `<path>: line L[, column C]: reason`.
+    #[error("{}", csv_line_message(.path, .line, .column, .reason))]
+    CsvLine {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line, as an editor shows it (blank lines counted).
+        line: usize,
+        /// The 1-based column (field), when the problem is one field.
+        column: Option<usize>,
+        /// What is wrong, e.g. "`abc` is not a number".
+        reason: String,
+    },
+
+    /// A CSV file that cannot be read at all, or has no data rows: `<path>: reason`.
+    #[error("{}: {reason}", .path.display())]
+    CsvFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong: "no data rows", "is a directory, not a CSV file", or the text of
+        /// the I/O error.
+        reason: String,
+    },
+}
+
+/// The message of a [`DataError::CsvLine`].
+fn csv_line_message(path: &Path, line: &usize, column: &Option<usize>, reason: &str) -> String {
+    match column {
+        Some(c) => format!("{}: line {line}, column {c}: {reason}", path.display()),
+        None => format!("{}: line {line}: {reason}", path.display()),
+    }
 }

@@ -1,22 +1,42 @@
-//! Toy two-dimensional data sets (checkerboard) for normalizing flows, served through Burn's
-//! data API.
+//! Data for normalizing flows, served through Burn's data API.
 //!
-//! - [`checkerboard()`] / [`DatasetKind::generate`]: seeded, reproducible point sets ([`Points`]).
-//! - [`split()`] / [`make_splits`]: disjoint train / valid / test [`Splits`].
-//! - [`PointBatcher`] and [`dataloader()`]: batches of shape `[B, D]` as Burn tensors.
+//! - Toy two-dimensional data sets, seeded and reproducible ([`toy`]): [`checkerboard()`],
+//!   [`eight_gaussians()`], [`circles()`], [`rings()`], [`moons()`], [`swiss_roll()`],
+//!   [`two_spirals()`], [`pinwheel()`]; by name through [`DatasetKind`], with each one's ideal
+//!   NLL ([`DatasetKind::ideal_nll`]) and picture range ([`DatasetKind::plot_range`]).
+//! - Real data of any dimension from CSV files ([`table`]): [`read_csv`] for a whole file,
+//!   [`CsvReader`] for chunks in bounded memory, with one-line errors that name the line and
+//!   column.
+//! - Preprocessing: [`Standardizer`] (per-column standardisation and its log-Jacobian) and
+//!   [`dequantize()`] (uniform noise for integer data).
+//! - Splits: [`split()`] / [`make_splits`] by sizes, [`split_fractions`] by fractions of a
+//!   file's rows; disjoint train / valid / test [`Splits`].
+//! - [`dataloader()`]: batches of shape `[B, D]` as Burn tensors, gathered from a shared point
+//!   set by row index ([`RowIndices`], [`RowBatcher`]); [`PointBatcher`] batches owned rows.
+//!
+//! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
 
 pub mod batcher;
-pub mod checkerboard;
+pub mod dequantize;
 pub mod error;
 pub mod kind;
 pub mod loader;
 pub mod points;
 pub mod split;
+pub mod standardize;
+pub mod table;
+pub mod toy;
 
-pub use batcher::{PointBatch, PointBatcher};
-pub use checkerboard::{CHECKERBOARD_DIM, checkerboard};
+pub use batcher::{PointBatch, PointBatcher, RowBatcher};
+pub use dequantize::dequantize;
 pub use error::DataError;
 pub use kind::DatasetKind;
-pub use loader::{ResumedLoader, dataloader};
+pub use loader::{ResumedLoader, RowIndices, dataloader};
 pub use points::Points;
-pub use split::{SPLIT_SEED_MIX, Splits, make_splits, split};
+pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
+pub use standardize::Standardizer;
+pub use table::{CsvReader, CsvTable, read_csv};
+pub use toy::{
+    CHECKERBOARD_DIM, TOY_DIM, checkerboard, circles, eight_gaussians, moons, pinwheel, rings,
+    swiss_roll, two_spirals,
+};

@@ -3,10 +3,44 @@
 use std::sync::Arc;
 
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder, DataLoaderIterator};
+use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::Device;
 
-use crate::batcher::{PointBatch, PointBatcher};
+use crate::batcher::{PointBatch, RowBatcher};
 use crate::points::Points;
+
+/// The row indices `0..len` as a Burn [`Dataset`]: item `i` is `i`.
+///
+/// The loader of [`dataloader()`] iterates (and shuffles) these indices, and its
+/// [`RowBatcher`] gathers the rows of a batch from the shared point set, so no item owns an
+/// allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowIndices {
+    len: usize,
+}
+
+impl RowIndices {
+    /// The indices `0..len`.
+    pub fn new(len: usize) -> Self {
+        Self { len }
+    }
+}
+
+impl Dataset<usize> for RowIndices {
+    /// Returns `index`; panics if `index >= len`, as the trait requires.
+    fn get(&self, index: usize) -> Result<usize, DatasetError> {
+        assert!(
+            index < self.len,
+            "row index {index} out of range for {} rows",
+            self.len
+        );
+        Ok(index)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
 
 /// A single-threaded Burn data loader over `points`, yielding [`PointBatch`]es of shape
 /// `[batch_size, dim]` on `device` (the last batch may be smaller), i.e. `⌈N / batch_size⌉`
@@ -14,6 +48,12 @@ use crate::points::Points;
 ///
 /// With `shuffle_seed = Some(s)` the order is reshuffled on every pass by an RNG seeded once
 /// with `s` (so the sequence of epochs is reproducible); with `None` the points come in order.
+///
+/// The loader's items are row indices ([`RowIndices`]); each batch's rows are copied from the
+/// shared points straight into one buffer by a [`RowBatcher`]. The batches are the same, in
+/// the same order, as those of Burn's loader over the points themselves (items `Vec<f32>`,
+/// batched by [`PointBatcher`](crate::PointBatcher)) with the same seed, since both shuffle
+/// `0..N` with the same generator.
 ///
 /// # Panics
 /// If `batch_size == 0`.
@@ -24,13 +64,14 @@ pub fn dataloader(
     device: &Device,
 ) -> Arc<dyn DataLoader<PointBatch>> {
     assert!(batch_size > 0, "batch_size must be at least 1");
-    let mut builder = DataLoaderBuilder::new(PointBatcher::new(points.dim()))
+    let rows = RowIndices::new(points.len());
+    let mut builder = DataLoaderBuilder::new(RowBatcher::new(Arc::new(points)))
         .batch_size(batch_size)
         .set_device(device.clone());
     if let Some(seed) = shuffle_seed {
         builder = builder.shuffle(seed);
     }
-    builder.build(points)
+    builder.build(rows)
 }
 
 /// A shuffling loader that resumes its sequence of passes after `passes_done` passes.

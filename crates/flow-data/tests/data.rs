@@ -241,11 +241,11 @@ fn dataset_kind_names() {
     assert_eq!(" Checkerboard ".parse::<DatasetKind>().unwrap(), k);
     assert_eq!(k.to_string(), "checkerboard");
     assert_eq!(k.dim(), 2);
-    let err = "moons".parse::<DatasetKind>().unwrap_err();
+    let err = "spiral".parse::<DatasetKind>().unwrap_err();
     assert!(matches!(err, DataError::UnknownDataset { .. }));
     let msg = err.to_string();
     assert!(
-        msg.contains("\"moons\"") && msg.contains("checkerboard"),
+        msg.contains("\"spiral\"") && msg.contains("checkerboard"),
         "{msg}"
     );
 }

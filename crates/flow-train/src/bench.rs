@@ -9,12 +9,11 @@ use flow_data::DatasetKind;
 use flow_model::{FlowConfig, FlowFamily, PlanarConfig};
 use serde::Serialize;
 
-use crate::config::{FlowKind, Preset};
 use crate::error::FlowError;
-use crate::inference::grid_points;
-use crate::model::DensityModel;
+use crate::infer::inference::grid_points;
 use crate::plot::Grid2d;
-use crate::training::PLOT_RANGE;
+use crate::train::config::{FlowKind, Preset};
+use crate::train::model::DensityModel;
 
 /// One timed configuration.
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +132,7 @@ impl BenchPlan {
 
     /// This plan restricted to one family.
     pub fn only(mut self, flow: FlowKind) -> Self {
-        let name = crate::config::flow_name(flow);
+        let name = crate::train::config::flow_name(flow);
         self.models.retain(|m| m.family.name() == name);
         self
     }
@@ -197,9 +196,7 @@ pub fn run(
                 TensorData::new(points.values().to_vec(), [batch, 2]),
                 &autodiff,
             );
-            let mut current = Some(DensityModel {
-                flow: config.init(&autodiff)?,
-            });
+            let mut current = Some(DensityModel::new(config.init(&autodiff)?, 0.0));
             let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
             let timing = time(plan.warmup, plan.repeats, || {
                 let step = current
@@ -216,7 +213,8 @@ pub fn run(
             continue;
         }
         let flow = config.init(device)?;
-        let centres = grid_points(&Grid2d::new(PLOT_RANGE, PLOT_RANGE, plan.grid, plan.grid));
+        let range = dataset.plot_range();
+        let centres = grid_points(&Grid2d::new(range, range, plan.grid, plan.grid));
         let n = plan.grid * plan.grid;
         let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
         let timing = time(plan.warmup, plan.repeats, || {

@@ -71,10 +71,11 @@ impl FlowError {
         }
     }
 
-    /// The exit code of the binary: 2 for bad arguments, 130 for an interruption, else 1.
+    /// The exit code of the binary: 2 for bad arguments or bad input data, 130 for an
+    /// interruption, else 1.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::InvalidArgument { .. } => 2,
+            Self::InvalidArgument { .. } | Self::Data(_) => 2,
             Self::Interrupted(_) => 130,
             _ => 1,
         }

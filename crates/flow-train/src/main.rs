@@ -1,10 +1,10 @@
-//! `flow-train`: train planar flows and use the trained models.
+//! `flow-train`: train normalizing flows and use the trained models.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use flow_train::cli::{Cli, Command, TrainArgs};
-use flow_train::commands;
+use flow_train::commands::{self, Mapping};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -25,7 +25,10 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => commands::eval(&args),
         Some(Command::Density(args)) => commands::density(&args),
         Some(Command::Sample(args)) => commands::sample(&args),
-        Some(Command::Score(args)) => commands::score(&args),
+        Some(Command::Score(args)) => commands::map(&args, Mapping::Score),
+        Some(Command::Encode(args)) => commands::map(&args, Mapping::Encode),
+        Some(Command::Decode(args)) => commands::map(&args, Mapping::Decode),
+        Some(Command::Data(args)) => commands::data(&args),
         Some(Command::Export(args)) => commands::export_params(&args),
         Some(Command::Bench(args)) => commands::bench(&args),
     };

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_train::inference::{TrainedFlow, log_prob_points, mean_nll};
-use flow_train::training::rebuild_splits;
+use flow_train::infer::inference::TrainedFlow;
+use flow_train::train::training::rebuild_splits;
 
 mod common;
 use common::{assert_png, run_err, run_ok, s, scratch_dir as scratch};
@@ -226,7 +226,7 @@ fn eval_json_reproduces_the_recorded_test_nll() {
     // The same number computed in-process from the rebuilt test split.
     let trained = load_model();
     let splits = rebuild_splits(&trained.config).unwrap();
-    let in_process = mean_nll(&trained.flow, splits.test.values(), &device());
+    let in_process = trained.mean_nll(splits.test.values(), &device());
     assert!(
         close(in_process, test_nll, 1e-12, 0.0),
         "{in_process} vs {test_nll}"
@@ -254,7 +254,7 @@ fn score_agrees_with_the_library_with_and_without_header() {
 
     let trained = load_model();
     let values: Vec<f32> = rows.iter().flatten().map(|v| parse_f32(v)).collect();
-    let expected = log_prob_points(&trained.flow, &values, &device());
+    let expected = trained.log_prob(&values, &device());
     assert_eq!(expected.len(), rows.len());
     for (i, (&got, &want)) in with_header.iter().zip(&expected).enumerate() {
         assert!(got.is_finite(), "row {i} ({:?}): {got}", rows[i]);
@@ -494,7 +494,7 @@ fn density_grid_matches_the_library_and_integrates_to_one() {
         .iter()
         .flat_map(|r| [r[0] as f32, r[1] as f32])
         .collect();
-    let expected = log_prob_points(&trained.flow, &points, &device());
+    let expected = trained.log_prob(&points, &device());
     for (k, (row, &want)) in rows.iter().zip(&expected).enumerate() {
         assert!(
             close(row[2], f64::from(want), 1e-5, 1e-5),
@@ -652,7 +652,7 @@ fn bad_inputs_fail_with_one_error_line() {
                 "--out",
                 s(&out),
             ],
-            1,
+            2,
             needles,
         );
         assert!(!out.exists(), "{} left {}", input.display(), out.display());

@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use burn::config::Config;
-use flow_train::config::{FlowKind, Preset};
-use flow_train::training::RunSummary;
+use flow_train::train::config::{FlowKind, Preset};
+use flow_train::train::training::RunSummary;
 
 mod common;
 use common::{fresh_path, run_err, run_ok, s, scratch_dir};

@@ -1,7 +1,7 @@
 //! The `flow-train` binary end to end: a short training run and its artifact directory.
 
-use flow_train::inference::{TrainedFlow, mean_nll};
-use flow_train::training::{RunSummary, rebuild_splits};
+use flow_train::infer::inference::TrainedFlow;
+use flow_train::train::training::{RunSummary, rebuild_splits};
 
 mod common;
 use common::{assert_png, flow_train, fresh_path as scratch};
@@ -81,7 +81,7 @@ fn short_training_learns_and_writes_every_artifact() {
     let trained = TrainedFlow::load(&dir, &device).unwrap();
     assert_eq!(trained.config.layers(), Some(16));
     let splits = rebuild_splits(&trained.config).unwrap();
-    let reloaded = mean_nll(&trained.flow, splits.test.values(), &device);
+    let reloaded = trained.mean_nll(splits.test.values(), &device);
     assert_eq!(reloaded, test);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -155,7 +155,7 @@ fn divergence_stops_with_one_line_and_keeps_the_best_model() {
 
     let summary: RunSummary =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
-    let flow_train::monitor::StopReason::Diverged { epoch } = summary.stopped else {
+    let flow_train::train::monitor::StopReason::Diverged { epoch } = summary.stopped else {
         panic!("summary says {:?}", summary.stopped);
     };
     let best = summary
@@ -168,7 +168,7 @@ fn divergence_stops_with_one_line_and_keeps_the_best_model() {
     let device = burn::tensor::Device::flex();
     let trained = TrainedFlow::load(&dir, &device).unwrap();
     let splits = rebuild_splits(&trained.config).unwrap();
-    let nll = mean_nll(&trained.flow, splits.test.values(), &device);
+    let nll = trained.mean_nll(splits.test.values(), &device);
     assert!(nll.is_finite());
     let recorded = summary.test_nll.unwrap();
     // The huge values of an exploded model leave room for a last-bit difference in the sum.
@@ -273,7 +273,7 @@ fn assert_best_model_scores(dir: &std::path::Path) {
     let device = burn::tensor::Device::flex();
     let trained = TrainedFlow::load(dir, &device).unwrap();
     let splits = rebuild_splits(&trained.config).unwrap();
-    assert!(mean_nll(&trained.flow, splits.test.values(), &device) < 7.0);
+    assert!(trained.mean_nll(splits.test.values(), &device) < 7.0);
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn sigint_stops_cleanly_and_keeps_the_best_model() {
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(
         summary.stopped,
-        flow_train::monitor::StopReason::Interrupted
+        flow_train::train::monitor::StopReason::Interrupted
     );
     assert!(summary.test_nll.is_some());
     assert_best_model_scores(&dir);

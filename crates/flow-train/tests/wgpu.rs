@@ -10,7 +10,7 @@ use std::process::Command;
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{Flow, FlowConfig, Planar, PlanarConfig, Transform, standard_normal_sample};
 use flow_train::backend;
-use flow_train::training::RunSummary;
+use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
 mod common;

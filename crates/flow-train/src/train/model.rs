@@ -13,6 +13,9 @@ use flow_model::Flow;
 pub struct DensityModel {
     /// The flow being fitted.
     pub flow: Flow,
+    /// Added to every log-density (the standardisation's log-Jacobian), so that the reported
+    /// NLL is in the data's own units; it does not change the gradient.
+    log_det_offset: f64,
 }
 
 /// What one step hands to the metrics: the per-point NLL, `[B]`.
@@ -22,9 +25,20 @@ pub struct NllOutput {
 }
 
 impl DensityModel {
+    /// `flow`, whose log-densities are shifted by `log_det_offset` when reported.
+    pub fn new(flow: Flow, log_det_offset: f64) -> Self {
+        Self {
+            flow,
+            log_det_offset,
+        }
+    }
+
     /// Per-point negative log-likelihood of a batch: `[B]`.
     pub fn nll(&self, batch: PointBatch) -> Tensor<1> {
-        self.flow.log_prob(batch.points).neg()
+        self.flow
+            .log_prob(batch.points)
+            .add_scalar(self.log_det_offset)
+            .neg()
     }
 }
 

@@ -12,28 +12,27 @@ use burn::tensor::{Device, Tensor, TensorData};
 use burn::train::checkpoint::Checkpointer;
 use burn::train::metric::LossMetric;
 use burn::train::{Interrupter, Learner, SupervisedTraining};
-use flow_data::{Points, ResumedLoader, Splits, dataloader, make_splits};
+use flow_data::{Points, ResumedLoader, Splits, Standardizer, dataloader};
 use flow_model::Flow;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::ArtifactPaths;
-use crate::checkpoint::{
+use crate::error::FlowError;
+use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
+use crate::infer::inference::{TrainedFlow, load_flow};
+use crate::plot::{self, Grid2d};
+use crate::train::checkpoint::{
     AtomicFileCheckpointer, ModelCheckpointer, RECORD_NAMES, SnapshotHook, complete_epochs,
     copy_atomically, prune_checkpoints,
 };
-use crate::config::TrainingConfig;
-use crate::error::FlowError;
-use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
-use crate::inference::{fill_density, load_flow, mean_nll};
-use crate::logger::ResumableMetricLogger;
-use crate::model::DensityModel;
-use crate::monitor::{MonitorSettings, RunMonitor, StopReason};
-use crate::plot::{self, Grid2d};
-use crate::renderer::SilentRenderer;
-use crate::schedule::ScheduledLr;
+use crate::train::config::TrainingConfig;
+use crate::train::data::{plot_ranges, raw_splits, standardized};
+use crate::train::logger::ResumableMetricLogger;
+use crate::train::model::DensityModel;
+use crate::train::monitor::{MonitorSettings, RunMonitor, StopReason};
+use crate::train::renderer::SilentRenderer;
+use crate::train::schedule::ScheduledLr;
 
-/// The square shown in density pictures: `[−4, 4]²`, the checkerboard's support.
-pub const PLOT_RANGE: (f64, f64) = (-4.0, 4.0);
 /// Grid cells per side of the final density picture.
 const DENSITY_GRID: usize = 400;
 /// Grid cells per side of the snapshots taken during training.
@@ -114,6 +113,8 @@ pub fn train(
     start: Start,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
+    let raw = raw_splits(&config.data, config.dim, config.sizes(), config.seed)?;
+    let config = &with_standardizer(config.clone(), &raw.train);
     let paths = ArtifactPaths::new(dir);
     let resume_epoch = match start {
         Start::Fresh => {
@@ -128,11 +129,12 @@ pub fn train(
     };
     create_dir(&paths.snapshots())?;
 
-    let splits = rebuild_splits(config)?;
+    let splits = standardized(raw.clone(), config.standardizer.as_ref());
     let training_device = device.clone().autodiff();
-    let model = DensityModel {
-        flow: initial_flow(config, &splits.train, &training_device)?,
-    };
+    let model = DensityModel::new(
+        initial_flow(config, &splits.train, &training_device)?,
+        config.log_det_offset(),
+    );
     let train_loader = dataloader(
         splits.train.clone(),
         config.batch_size,
@@ -176,7 +178,7 @@ pub fn train(
         files(model_name)?,
         paths.model(),
         monitor.clone(),
-        Some(snapshot_hook(config, &paths, device, &splits.train)),
+        Some(snapshot_hook(config, &paths, device, &raw.train)),
     );
     let optimizer = AdamConfig::new()
         .with_epsilon(config.adam_epsilon as f32)
@@ -245,16 +247,20 @@ pub fn train(
 
     let (test_nll, test_seconds) = match best {
         Some(best) => {
-            let flow = load_flow(config, &paths.model(), device)?;
+            let trained = TrainedFlow {
+                config: config.clone(),
+                flow: load_flow(config, &paths.model(), device)?,
+            };
             let started = Instant::now();
-            let nll = mean_nll(&flow, splits.test.values(), device);
+            let nll = trained.mean_nll(raw.test.values(), device);
             let seconds = started.elapsed().as_secs_f64();
             if config.dim == 2 {
-                let grid = Grid2d::new(PLOT_RANGE, PLOT_RANGE, DENSITY_GRID, DENSITY_GRID);
-                let grid = fill_density(&flow, grid, false, device);
+                let (x_range, y_range) = plot_ranges(&config.data, &raw.train);
+                let grid = Grid2d::new(x_range, y_range, DENSITY_GRID, DENSITY_GRID);
+                let grid = trained.fill_density(grid, false, device);
                 let title = format!("Learned density (best epoch {})", best.epoch);
                 write_atomically(&paths.density_plot(), |tmp| {
-                    plot::density_png(tmp, &grid, Some(&plotted_points(&splits.train)), &title)
+                    plot::density_png(tmp, &grid, Some(&plotted_points(&raw.train)), &title)
                 })?;
             }
             (Some(nll), seconds)
@@ -275,7 +281,7 @@ pub fn train(
         layers: config.layers(),
         transforms: config.transforms(),
         dim: config.dim,
-        dataset: config.dataset.to_string(),
+        dataset: config.data.describe(),
         n_train: config.n_train,
         n_valid: config.n_valid,
         n_test: config.n_test,
@@ -408,13 +414,18 @@ fn snapshot_hook(
     let paths = paths.clone();
     let device = device.clone();
     let data = plotted_points(train);
+    let (x_range, y_range) = plot_ranges(&config.data, train);
     Arc::new(move |epoch, record: &Path| {
         if config.dim != 2 {
             return;
         }
         let drawn = load_flow(&config, record, &device).and_then(|flow| {
-            let grid = Grid2d::new(PLOT_RANGE, PLOT_RANGE, SNAPSHOT_GRID, SNAPSHOT_GRID);
-            let grid = fill_density(&flow, grid, false, &device);
+            let trained = TrainedFlow {
+                config: config.clone(),
+                flow,
+            };
+            let grid = Grid2d::new(x_range, y_range, SNAPSHOT_GRID, SNAPSHOT_GRID);
+            let grid = trained.fill_density(grid, false, &device);
             let target = paths.snapshot(epoch);
             write_atomically(&target, |tmp| {
                 plot::density_png(
@@ -451,13 +462,16 @@ fn initial_flow(
     Ok(flow.initialized_from(first))
 }
 
-/// The splits of a recorded configuration, rebuilt exactly.
+/// `config` with its standardisation fitted on the training points `train` (of the data's
+/// units) if it asks for one and has none yet.
+fn with_standardizer(mut config: TrainingConfig, train: &Points) -> TrainingConfig {
+    if config.standardize && config.standardizer.is_none() {
+        config.standardizer = Some(Standardizer::fit(train));
+    }
+    config
+}
+
+/// The splits of a recorded configuration, rebuilt exactly, in the data's own units.
 pub fn rebuild_splits(config: &TrainingConfig) -> Result<Splits, FlowError> {
-    Ok(make_splits(
-        config.dataset,
-        config.n_train,
-        config.n_valid,
-        config.n_test,
-        config.seed,
-    )?)
+    raw_splits(&config.data, config.dim, config.sizes(), config.seed)
 }

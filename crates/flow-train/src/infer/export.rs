@@ -2,6 +2,7 @@
 //! `log p(x)` (schema in the README).
 
 use burn::tensor::Tensor;
+use flow_data::Standardizer;
 use flow_model::spline::{MIN_BIN_SIZE, MIN_DERIVATIVE};
 use flow_model::{AffineCoupling, Base, Direction, Flow, Mlp, Transform};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,9 @@ pub struct ExportedFlow {
     pub direction: Direction,
     /// The base distribution of the latent space.
     pub base: ExportedBase,
+    /// The standardisation applied to the data before the transforms, if any:
+    /// `x' = (x − mean) / scale`, and `log p(x) = log p'(x') − Σ ln scale`.
+    pub standardization: Option<Standardizer>,
     /// How to evaluate the density from the fields below.
     pub formula: String,
     /// The transforms in application order.
@@ -136,7 +140,8 @@ pub struct ExportedLinear {
     pub bias: Vec<f32>,
 }
 
-const FORMULA: &str = "direction density: z = x; for each transform in order: (z, ld) = transform(z); \
+const FORMULA: &str = "if standardization is given, first x = (x - mean)/scale and add -sum(ln scale) to log p. \
+direction density: z = x; for each transform in order: (z, ld) = transform(z); \
 log p(x) = log base(z) + sum of ld. direction generative: invert the transforms in reverse order \
 (log p(x) = log base(z) - sum of forward ld at the intermediate points). \
 planar layer: a = w.z + b; z += u_hat * tanh(a); ld = log|1 + (1 - tanh(a)^2) * w_dot_u_hat|. \
@@ -244,13 +249,15 @@ fn transform(transform: &Transform) -> ExportedTransform {
     }
 }
 
-/// Reads every parameter of `flow` back from its device; `family` names it.
-pub fn export(flow: &Flow, family: &str) -> ExportedFlow {
+/// Reads every parameter of `flow` back from its device; `family` names it, `standardizer`
+/// is the data's standardisation.
+pub fn export(flow: &Flow, family: &str, standardizer: Option<&Standardizer>) -> ExportedFlow {
     ExportedFlow {
         dim: flow.dim(),
         flow: family.to_string(),
         direction: flow.direction,
         base: base(&flow.base),
+        standardization: standardizer.cloned(),
         formula: FORMULA.into(),
         transforms: flow.transforms.iter().map(transform).collect(),
     }

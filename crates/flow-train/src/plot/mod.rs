@@ -27,6 +27,9 @@ pub enum PlotError {
     InvalidInput(String),
 }
 
+/// The `(x, y)` extents `(min, max)` of a picture.
+pub type PlotRanges = ((f64, f64), (f64, f64));
+
 /// A regular 2-D grid of values over a rectangle.
 ///
 /// `values` is row-major: index `j * nx + i`, where row `j` is the y index

@@ -12,10 +12,10 @@ use burn::train::checkpoint::{CheckpointingAction, CheckpointingStrategy};
 use burn::train::metric::store::{Aggregate, EventStoreClient, Split};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::complete_epochs;
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
-use crate::progress::Progress;
+use crate::train::checkpoint::complete_epochs;
+use crate::train::progress::Progress;
 
 /// The Learner's name of the loss metric.
 const LOSS: &str = "Loss";

@@ -7,9 +7,10 @@ use flow_data::DatasetKind;
 use flow_model::FlowFamily;
 
 use crate::backend;
-use crate::config::{FlowKind, Preset, TrainingConfig, flow_name};
 use crate::error::FlowError;
-use crate::schedule::LrSchedule;
+use crate::train::config::{FlowKind, Preset, TrainingConfig, flow_name};
+use crate::train::data::{DataSource, FileRequest, inspect_file};
+use crate::train::schedule::LrSchedule;
 
 /// Normalizing flows (planar, radial, RealNVP, neural splines): train, evaluate, sample,
 /// score, export.
@@ -23,6 +24,8 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the training flags does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Train a flow with Burn's Learner and write an artifact directory.
     Train(TrainArgs),
@@ -33,7 +36,13 @@ pub enum Command {
     /// Draw exact samples from the model.
     Sample(SampleArgs),
     /// Compute log p(x) for every row of a CSV file.
-    Score(ScoreArgs),
+    Score(MapArgs),
+    /// Map every row of a CSV file to its latent code z.
+    Encode(MapArgs),
+    /// Map every row of a CSV file of latent codes back to a point.
+    Decode(MapArgs),
+    /// Write points of a toy data set as CSV.
+    Data(DataArgs),
     /// Write the model's parameters as JSON for other tools.
     Export(ExportArgs),
     /// Time train steps, log-density and sampling on the backend compiled in.
@@ -134,16 +143,34 @@ pub struct SampleArgs {
     pub seed: u64,
 }
 
-/// Options of `flow-train score`.
+/// Options of `flow-train score`, `encode` and `decode`.
 #[derive(Debug, Clone, Args)]
-pub struct ScoreArgs {
+pub struct MapArgs {
     /// The model to load.
     #[command(flatten)]
     pub model: ModelArgs,
     /// A CSV file with one numeric column per dimension (a header row is allowed).
     #[arg(long)]
     pub input: PathBuf,
-    /// The CSV to write, one `log_prob` per input row.
+    /// The CSV to write, one row per input row.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Options of `flow-train data`.
+#[derive(Debug, Clone, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct DataArgs {
+    /// The toy data set.
+    #[arg(long)]
+    pub dataset: DatasetKind,
+    /// Number of points.
+    #[arg(short = 'n', long = "num-points")]
+    pub n: usize,
+    /// Seed of the points.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The CSV file to write (header `x,y`).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -203,9 +230,28 @@ pub struct TrainArgs {
     /// The flow family; without other flags, its tuned preset [default: planar].
     #[arg(long, value_enum)]
     pub flow: Option<FlowKind>,
-    /// The data set.
-    #[arg(long)]
+    /// A toy data set [default: checkerboard].
+    #[arg(long, conflicts_with = "data")]
     pub dataset: Option<DatasetKind>,
+    /// Train on a CSV file instead: one numeric column per dimension (any number), a header
+    /// row optional; split into train/valid/test by the seed.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The share of the file's rows that validates (with --data).
+    #[arg(long, requires = "data")]
+    pub valid_fraction: Option<f64>,
+    /// The share of the file's rows that tests (with --data).
+    #[arg(long, requires = "data")]
+    pub test_fraction: Option<f64>,
+    /// Standardise every column by the training split's mean and standard deviation before
+    /// the model sees it (results stay in the data's own units) [default: true with --data,
+    /// false for toy sets].
+    #[arg(long)]
+    pub standardize: Option<bool>,
+    /// Add U[0, 1) noise, drawn from the seed, to every value of the file (integer data such
+    /// as pixel intensities).
+    #[arg(long, requires = "data")]
+    pub dequantize: bool,
     /// Number of layers (planar, radial).
     #[arg(long)]
     pub layers: Option<usize>,
@@ -254,7 +300,7 @@ pub struct TrainArgs {
     /// Points in the test split.
     #[arg(long)]
     pub test_size: Option<usize>,
-    /// Where to write the model, metrics and plots [default: artifacts/<dataset>].
+    /// Where to write the model, metrics and plots [default: artifacts/<data set or file name>].
     #[arg(long)]
     pub artifact_dir: Option<PathBuf>,
     /// Save a density snapshot every this many epochs (0: none).
@@ -264,6 +310,9 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub device: DeviceArg,
 }
+
+/// The share of a file's rows that validates, and the share that tests, unless given.
+const DEFAULT_HOLD_OUT: f64 = 0.1;
 
 /// `--preset` values (clap's mirror of [`Preset`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -325,8 +374,12 @@ impl TrainArgs {
         }
         self.apply_model_flags(&mut config.model)?;
         if let Some(dataset) = self.dataset {
-            config.dataset = dataset;
+            config.data = DataSource::Toy { dataset };
             config.dim = dataset.dim();
+        }
+        self.apply_file(&mut config)?;
+        if let Some(standardize) = self.standardize {
+            config.standardize = standardize;
         }
         if let Some(seed) = self.seed {
             config = config.seeded(seed);
@@ -376,6 +429,61 @@ impl TrainArgs {
         }
         config.validate()?;
         Ok(config)
+    }
+
+    /// With `--data`, reads the file's dimension and row count, cuts the splits by the
+    /// fractions and scales the preset's batch size and epoch counts to the file's size (each
+    /// unless given), so that the run makes the preset's number of optimizer steps.
+    fn apply_file(&self, config: &mut TrainingConfig) -> Result<(), FlowError> {
+        let Some(path) = &self.data else {
+            return Ok(());
+        };
+        for (flag, given) in [
+            ("--train-size", self.train_size),
+            ("--valid-size", self.valid_size),
+            ("--test-size", self.test_size),
+        ] {
+            if given.is_some() {
+                return Err(FlowError::invalid(
+                    flag,
+                    "does not apply with --data, whose splits are fractions of its rows                      (--valid-fraction, --test-fraction)",
+                ));
+            }
+        }
+        let request = FileRequest {
+            path: path.clone(),
+            valid_fraction: self.valid_fraction.unwrap_or(DEFAULT_HOLD_OUT),
+            test_fraction: self.test_fraction.unwrap_or(DEFAULT_HOLD_OUT),
+            dequantize: self.dequantize,
+        };
+        let (dim, rows, [n_train, n_valid, n_test]) = inspect_file(&request)?;
+        let steps = |n: usize, batch: usize| n.div_ceil(batch.max(1)).max(1);
+        let before = steps(config.n_train, config.batch_size);
+        let batch_size = self.batch_size.unwrap_or(config.batch_size.min(n_train));
+        let after = steps(n_train, batch_size);
+        let scaled = |epochs: usize, given: Option<usize>| {
+            given.unwrap_or_else(|| (epochs * before).div_ceil(after))
+        };
+        config.max_epochs = scaled(config.max_epochs, self.max_epochs);
+        config.patience = scaled(config.patience, self.patience);
+        config.plot_every = scaled(config.plot_every, self.plot_every);
+        config.batch_size = batch_size;
+        let source = DataSource::File {
+            path: request.path,
+            rows,
+            valid_fraction: request.valid_fraction,
+            test_fraction: request.test_fraction,
+            dequantize: request.dequantize,
+        };
+        if config.data != source {
+            // Fitted again on the new data when training starts.
+            config.standardizer = None;
+            config.standardize = true;
+        }
+        config.data = source;
+        config.dim = dim;
+        (config.n_train, config.n_valid, config.n_test) = (n_train, n_valid, n_test);
+        Ok(())
     }
 
     /// Applies the family's own flags to `model`, refusing those of other families.
@@ -445,10 +553,10 @@ impl TrainArgs {
         Ok(())
     }
 
-    /// The artifact directory: the flag, or `artifacts/<dataset>`.
+    /// The artifact directory: the flag, or `artifacts/<data set or file name>`.
     pub fn artifact_dir(&self, config: &TrainingConfig) -> PathBuf {
         self.artifact_dir
             .clone()
-            .unwrap_or_else(|| PathBuf::from("artifacts").join(config.dataset.to_string()))
+            .unwrap_or_else(|| PathBuf::from("artifacts").join(config.data.name()))
     }
 }

@@ -1,14 +1,15 @@
 //! The training configuration, its presets and its checks.
 
 use burn::config::Config;
-use flow_data::DatasetKind;
+use flow_data::{DatasetKind, Standardizer};
 use flow_model::{
     CouplingConfig, FlowConfig, FlowFamily, NsfConfig, PlanarConfig, RadialConfig, RealNvpConfig,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::FlowError;
-use crate::schedule::LrSchedule;
+use crate::train::data::DataSource;
+use crate::train::schedule::LrSchedule;
 
 /// Everything needed to rebuild the data, the model and the training run; saved as
 /// `config.json` in the artifact directory. The flow family's name is its `flow` field,
@@ -20,8 +21,14 @@ pub struct TrainingConfig {
     pub model: FlowFamily,
     /// The data dimension `D`.
     pub dim: usize,
-    /// The data set.
-    pub dataset: DatasetKind,
+    /// Where the data comes from.
+    pub data: DataSource,
+    /// Whether the model sees the data standardised (per column, by the training split's
+    /// mean and standard deviation); every number a user sees is in the data's own units.
+    pub standardize: bool,
+    /// The standardisation's mean and scale, fitted on the training split when training
+    /// starts.
+    pub standardizer: Option<Standardizer>,
     /// Points in the training split.
     pub n_train: usize,
     /// Points in the validation split.
@@ -82,7 +89,9 @@ fn default_run(
     TrainingConfig {
         model,
         dim: dataset.dim(),
-        dataset,
+        data: DataSource::Toy { dataset },
+        standardize: false,
+        standardizer: None,
         n_train: 65_536,
         n_valid: 8_192,
         n_test: 20_000,
@@ -136,7 +145,9 @@ impl Preset {
                 TrainingConfig {
                     model: PlanarConfig::new(8).with_init_bound(Some(1.0)).into(),
                     dim: dataset.dim(),
-                    dataset,
+                    data: DataSource::Toy { dataset },
+                    standardize: false,
+                    standardizer: None,
                     n_train: 1600,
                     n_valid: 200,
                     n_test: 200,
@@ -179,6 +190,19 @@ pub fn flow_name(kind: FlowKind) -> &'static str {
 }
 
 impl TrainingConfig {
+    /// The sizes of the train, valid and test splits.
+    pub fn sizes(&self) -> [usize; 3] {
+        [self.n_train, self.n_valid, self.n_test]
+    }
+
+    /// `log|det|` of the standardisation (0 without one): the model's log-density plus this
+    /// is the log-density in the data's own units.
+    pub fn log_det_offset(&self) -> f64 {
+        self.standardizer
+            .as_ref()
+            .map_or(0.0, Standardizer::log_abs_det)
+    }
+
     /// The flow's configuration: this family in `dim` dimensions, seeded with the run's seed.
     pub fn flow_config(&self) -> FlowConfig {
         FlowConfig::new(self.dim, self.model.clone()).with_seed(self.seed)
@@ -253,14 +277,27 @@ impl TrainingConfig {
                 ),
             ));
         }
-        if self.dim != self.dataset.dim() {
+        if let Some(dataset) = self.data.toy()
+            && self.dim != dataset.dim()
+        {
             return Err(FlowError::invalid(
                 "dim",
                 format!(
-                    "the model has {} dimensions but {} has {}",
+                    "the model has {} dimensions but {dataset} has {}",
                     self.dim,
-                    self.dataset,
-                    self.dataset.dim()
+                    dataset.dim()
+                ),
+            ));
+        }
+        if let Some(standardizer) = &self.standardizer
+            && standardizer.dim() != self.dim
+        {
+            return Err(FlowError::invalid(
+                "standardizer",
+                format!(
+                    "has {} columns but the data has {}",
+                    standardizer.dim(),
+                    self.dim
                 ),
             ));
         }

@@ -9,7 +9,7 @@ use burn::store::ModuleRecord;
 use burn::train::checkpoint::{Checkpoint, Checkpointer, CheckpointerError};
 
 use crate::fsutil::{sync_file, temporary_path};
-use crate::monitor::RunMonitor;
+use crate::train::monitor::RunMonitor;
 
 /// The names of the three records the Learner saves per checkpointed epoch.
 pub const RECORD_NAMES: [&str; 3] = ["model", "optim", "scheduler"];

@@ -1,0 +1,57 @@
+//! `flow-train bench`: timings of the hot paths, as a table or JSON lines.
+
+use crate::backend;
+use crate::bench::{self, BenchPlan};
+use crate::cli::BenchArgs;
+use crate::commands::print_json_line;
+use crate::error::FlowError;
+
+/// `flow-train bench`.
+pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
+    let backend = args.device.backend();
+    let device = backend::device(&backend)?;
+    let mut plan = if args.quick {
+        BenchPlan::quick()
+    } else {
+        BenchPlan::full()
+    };
+    if let Some(flow) = args.flow {
+        plan = plan.only(flow);
+    }
+    if args.large {
+        plan = plan.with_batches(&[16_384, 65_536]);
+    }
+    if let Some(repeats) = args.repeats {
+        if repeats == 0 {
+            return Err(FlowError::invalid("--repeats", "must be at least 1"));
+        }
+        plan.repeats = repeats;
+    }
+    if !args.json {
+        println!(
+            "{:<14} {:<8} {:>6} {:>7} {:>11} {:>21} {:>14}",
+            "what", "flow", "layers", "batch", "median ms", "p10-p90 ms", "points/s"
+        );
+    }
+    for result in bench::run(&plan, &device, &backend)? {
+        if args.json {
+            print_json_line(&result);
+        } else {
+            let rate = result
+                .points_per_s
+                .map_or_else(String::new, |r| format!("{r:.3e}"));
+            println!(
+                "{:<14} {:<8} {:>6} {:>7} {:>11.3} {:>10.3} - {:>8.3} {:>14}",
+                result.what,
+                result.flow,
+                result.layers,
+                result.batch,
+                result.median_ms,
+                result.p10_ms,
+                result.p90_ms,
+                rate
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! `flow-train score`, `encode` and `decode`: a CSV file's rows mapped through the model,
+//! streamed in chunks.
+
+use crate::cli::MapArgs;
+use crate::commands::load;
+use crate::error::FlowError;
+use crate::infer::stream::{StreamReport, map_csv, numbered};
+
+/// What to map the rows to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// `log p(x)` in the data's units, one column `log_prob`.
+    Score,
+    /// The latent code `z` of each point, columns `z1 … zD`.
+    Encode,
+    /// The point of each latent code, columns `x1 … xD`.
+    Decode,
+}
+
+/// `flow-train score`, `encode` or `decode`.
+pub fn map(args: &MapArgs, mapping: Mapping) -> Result<(), FlowError> {
+    let (trained, device, _) = load(&args.model)?;
+    let dim = trained.dim();
+    let (columns, verb) = match mapping {
+        Mapping::Score => (vec!["log_prob".to_string()], "scored"),
+        Mapping::Encode => (numbered("z", dim), "encoded"),
+        Mapping::Decode => (numbered("x", dim), "decoded"),
+    };
+    let StreamReport { rows, header } =
+        map_csv(
+            &args.input,
+            &args.out,
+            dim,
+            &columns,
+            |chunk| match mapping {
+                Mapping::Score => trained.log_prob(chunk, &device),
+                Mapping::Encode => trained.encode(chunk, &device),
+                Mapping::Decode => trained.decode(chunk, &device),
+            },
+        )?;
+    println!(
+        "{verb} {rows} rows{} into {}",
+        if header { " (after a header)" } else { "" },
+        args.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Mapping the rows of a CSV file to the rows of another, chunk by chunk, in bounded memory:
+//! `score` (log-densities), `encode` (latent codes) and `decode` (points).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use flow_data::CsvReader;
+
+use crate::error::FlowError;
+use crate::fsutil::write_atomically;
+use crate::infer::inference::SCORE_CHUNK;
+
+/// What [`map_csv`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamReport {
+    /// Rows read and written.
+    pub rows: usize,
+    /// Whether the input began with a header row.
+    pub header: bool,
+}
+
+/// Reads the points of `input` (one numeric column per dimension, `dim` of them, an optional
+/// header row) in chunks, maps each chunk (row-major values) with `map` to `columns.len()`
+/// values per row, and writes them under the header `columns` to `output`.
+///
+/// Nothing is left at `output` when the input is rejected: the result is written to a
+/// temporary file and renamed into place only once every row has been mapped. Errors name
+/// the input's line and column.
+pub fn map_csv(
+    input: &Path,
+    output: &Path,
+    dim: usize,
+    columns: &[String],
+    mut map: impl FnMut(&[f32]) -> Vec<f32>,
+) -> Result<StreamReport, FlowError> {
+    let mut reader = CsvReader::open(input, Some(dim), SCORE_CHUNK)?;
+    let mut report = StreamReport {
+        rows: 0,
+        header: reader.header().is_some(),
+    };
+    write_rows(output, columns, |writer| {
+        while let Some(chunk) = reader.next_chunk()? {
+            writer.rows(&map(chunk.values()))?;
+            report.rows += chunk.len();
+        }
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// `name1 … nameD`: the header of `D` columns.
+pub fn numbered(name: &str, dim: usize) -> Vec<String> {
+    (1..=dim).map(|d| format!("{name}{d}")).collect()
+}
+
+/// A CSV file being written, row-major values of a fixed number of columns per row.
+pub struct RowWriter<'a> {
+    writer: csv::Writer<BufWriter<File>>,
+    path: &'a Path,
+    width: usize,
+}
+
+impl RowWriter<'_> {
+    /// Appends the rows of `values` (row-major).
+    pub fn rows(&mut self, values: &[f32]) -> Result<(), FlowError> {
+        for row in values.chunks(self.width) {
+            self.writer
+                .serialize(row)
+                .map_err(|e| FlowError::bad_file(self.path, e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a CSV file with the header `columns` and the rows that `fill` appends, atomically:
+/// on any error nothing is left at `path`.
+pub fn write_rows(
+    path: &Path,
+    columns: &[String],
+    fill: impl FnOnce(&mut RowWriter) -> Result<(), FlowError>,
+) -> Result<(), FlowError> {
+    write_atomically(path, |temporary| {
+        let file = File::create(temporary).map_err(|e| FlowError::io(temporary, e))?;
+        let mut writer = RowWriter {
+            writer: csv::Writer::from_writer(BufWriter::new(file)),
+            path,
+            width: columns.len(),
+        };
+        writer
+            .writer
+            .write_record(columns)
+            .map_err(|e| FlowError::bad_file(path, e.to_string()))?;
+        fill(&mut writer)?;
+        writer.writer.flush().map_err(|e| FlowError::io(path, e))
+    })
+}

@@ -1,0 +1,177 @@
+//! The data of a run: where it comes from (a toy set or a user's CSV file), its splits, and
+//! its standardisation, all recorded in `config.json` so that every later command rebuilds
+//! exactly the same points.
+
+use std::path::{Path, PathBuf};
+
+use flow_data::{
+    DatasetKind, Points, SPLIT_SEED_MIX, Splits, Standardizer, dequantize, fraction_sizes,
+    make_splits, read_csv, split_fractions,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::FlowError;
+use crate::plot::PlotRanges;
+
+/// Where a run's data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum DataSource {
+    /// A toy set generated from the run's seed.
+    Toy {
+        /// The set.
+        dataset: DatasetKind,
+    },
+    /// A CSV file (one column per dimension, header optional), split by fractions of its
+    /// rows with the run's seed.
+    File {
+        /// The file, as given.
+        path: PathBuf,
+        /// Its number of data rows when training started (checked whenever the splits are
+        /// rebuilt, so an edited file is noticed).
+        rows: usize,
+        /// The share of the rows that validates.
+        valid_fraction: f64,
+        /// The share of the rows that tests.
+        test_fraction: f64,
+        /// Whether `U[0, 1)` noise, drawn from the seed, was added to every value (for
+        /// integer-valued data such as pixel intensities).
+        dequantize: bool,
+    },
+}
+
+impl DataSource {
+    /// A short name: the toy set's, or the file's stem.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Toy { dataset } => dataset.to_string(),
+            Self::File { path, .. } => path
+                .file_stem()
+                .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned()),
+        }
+    }
+
+    /// What to call the data in messages and summaries: the toy set's name or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Toy { dataset } => dataset.to_string(),
+            Self::File { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// The toy set, if the data is one.
+    pub fn toy(&self) -> Option<DatasetKind> {
+        match self {
+            Self::Toy { dataset } => Some(*dataset),
+            Self::File { .. } => None,
+        }
+    }
+}
+
+/// A file's rows as given on the command line, before any configuration exists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRequest {
+    /// The CSV file.
+    pub path: PathBuf,
+    /// The share of the rows that validates.
+    pub valid_fraction: f64,
+    /// The share of the rows that tests.
+    pub test_fraction: f64,
+    /// Add `U[0, 1)` noise to every value.
+    pub dequantize: bool,
+}
+
+/// Reads a CSV file's points, with a one-line error naming the line and column of any bad
+/// value.
+fn read_points(path: &Path, dim: Option<usize>) -> Result<Points, FlowError> {
+    Ok(read_csv(path, dim)?.points)
+}
+
+/// The file's points as the run uses them: dequantised with the seed if asked.
+fn file_points(points: Points, dequantized: bool, seed: u64) -> Points {
+    if dequantized {
+        dequantize(&points, seed ^ SPLIT_SEED_MIX.rotate_left(17))
+    } else {
+        points
+    }
+}
+
+/// The sizes and dimension of a file's splits, read once before training: `(dim, rows,
+/// [n_train, n_valid, n_test])`.
+pub fn inspect_file(request: &FileRequest) -> Result<(usize, usize, [usize; 3]), FlowError> {
+    let points = read_points(&request.path, None)?;
+    let rows = points.len();
+    let (train, valid, test) = fraction_sizes(rows, request.valid_fraction, request.test_fraction)?;
+    Ok((points.dim(), rows, [train, valid, test]))
+}
+
+/// The splits of a run in the data's own units (before standardisation), rebuilt exactly
+/// from the recorded source, sizes and seed.
+pub fn raw_splits(
+    source: &DataSource,
+    dim: usize,
+    sizes: [usize; 3],
+    seed: u64,
+) -> Result<Splits, FlowError> {
+    let [n_train, n_valid, n_test] = sizes;
+    match source {
+        DataSource::Toy { dataset } => Ok(make_splits(*dataset, n_train, n_valid, n_test, seed)?),
+        DataSource::File {
+            path,
+            rows,
+            valid_fraction,
+            test_fraction,
+            dequantize,
+        } => {
+            let points = read_points(path, Some(dim))?;
+            if points.len() != *rows {
+                return Err(FlowError::bad_file(
+                    path,
+                    format!(
+                        "has {} data rows, but the model was trained on {rows}: the file changed \
+                         since training, so its splits cannot be rebuilt",
+                        points.len()
+                    ),
+                ));
+            }
+            let points = file_points(points, *dequantize, seed);
+            Ok(split_fractions(
+                points,
+                *valid_fraction,
+                *test_fraction,
+                seed ^ SPLIT_SEED_MIX,
+            )?)
+        }
+    }
+}
+
+/// `splits` in the model's units: each set standardised by `standardizer`, if any.
+pub fn standardized(splits: Splits, standardizer: Option<&Standardizer>) -> Splits {
+    match standardizer {
+        None => splits,
+        Some(s) => Splits {
+            train: s.apply(&splits.train),
+            valid: s.apply(&splits.valid),
+            test: s.apply(&splits.test),
+        },
+    }
+}
+
+/// The square or rectangle in which to draw a 2-D run's density: the toy set's own range, or
+/// the training points' extent with a margin of a tenth of it on every side.
+pub fn plot_ranges(source: &DataSource, train: &Points) -> PlotRanges {
+    if let Some(dataset) = source.toy() {
+        let range = dataset.plot_range();
+        return (range, range);
+    }
+    let extent = |d: usize| {
+        let (lo, hi) = train
+            .iter_rows()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), row| {
+                (lo.min(f64::from(row[d])), hi.max(f64::from(row[d])))
+            });
+        let margin = ((hi - lo) * 0.1).max(1e-3);
+        (lo - margin, hi + margin)
+    };
+    (extent(0), extent(1))
+}

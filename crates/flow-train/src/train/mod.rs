@@ -1,0 +1,13 @@
+//! Training: the configuration, its data, the model wrapped for Burn's Learner, the
+//! Learner's wiring, and what watches a run (monitor, checkpoints, progress).
+
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod logger;
+pub mod model;
+pub mod monitor;
+pub mod progress;
+pub mod renderer;
+pub mod schedule;
+pub mod training;

@@ -8,6 +8,7 @@
 
 mod inverse;
 mod log_prob;
+pub mod spline;
 
 pub use inverse::{Inverted, inverse};
 pub use log_prob::{LogProbGrads, log_prob, log_prob_grads};

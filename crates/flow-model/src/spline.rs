@@ -10,6 +10,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor};
 
 use crate::numerics::stable_softplus;
+use crate::{fused, fused_spline};
 
 /// The smallest share of `[−B, B]` a bin may have, along either axis.
 pub const MIN_BIN_SIZE: f64 = 1e-3;
@@ -96,7 +97,25 @@ fn bin_of(value: Tensor<2>, knots: &Tensor<3>, bins: usize) -> Tensor<3, Int> {
 
 /// Applies the splines elementwise: `input` is `[N, M]`, `params` `[N, M, 3K − 1]` (widths,
 /// heights, derivatives). Returns the output `[N, M]` and `log|∂output/∂input|` `[N, M]`.
+///
+/// On the CPU backends one fused operation with a hand-derived gradient
+/// ([`crate::fused_spline`]), elsewhere [`rational_quadratic_tensor_ops`].
 pub fn rational_quadratic(
+    input: Tensor<2>,
+    params: Tensor<3>,
+    shape: SplineShape,
+    direction: SplineDirection,
+) -> (Tensor<2>, Tensor<2>) {
+    if fused::supports(&input.device()) {
+        fused_spline::rational_quadratic(input, params, shape, direction)
+    } else {
+        rational_quadratic_tensor_ops(input, params, shape, direction)
+    }
+}
+
+/// [`rational_quadratic`] through tensor operations, on every backend: the reference for
+/// the fused operation.
+pub fn rational_quadratic_tensor_ops(
     input: Tensor<2>,
     params: Tensor<3>,
     shape: SplineShape,

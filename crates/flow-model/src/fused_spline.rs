@@ -1,0 +1,170 @@
+//! The rational-quadratic spline as one fused Burn operation on the CPU backends, with its
+//! hand-derived backward pass registered in Burn's autodiff graph.
+//!
+//! The operation starts at the raw parameters: softmax, cumulative sums and softplus (the
+//! knots), the bin search and the rational-quadratic all run in [`kernel::spline`], where the
+//! tensor-op path ([`crate::spline::rational_quadratic_tensor_ops`]) dispatches about a
+//! hundred small operations each way. A backend extension ([`RationalQuadraticOps`]) runs the
+//! kernel on Flex and NdArray tensors; its `Autodiff` implementation records one graph node
+//! whose backward pass is [`kernel::spline::rational_quadratic_grads`], in both directions.
+
+// Burn 0.22 marks NdArray deprecated; it stays supported here as long as Burn ships it.
+#![allow(deprecated)]
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
+use burn::tensor::{Tensor, TensorData, read_sync};
+
+use crate::kernel::spline::{self as kernel, Spline, SplineGrads};
+use crate::spline::{SplineDirection, SplineShape};
+
+/// The elementwise rational-quadratic spline as a backend operation.
+#[backend_extension(
+    Flex: cfg(feature = "flex"),
+    NdArray: cfg(feature = "ndarray"),
+    Autodiff
+)]
+pub trait RationalQuadraticOps: Backend {
+    /// Applies `spline` to `input` `[N, M]` with the parameters `params` `[N, M, 3K − 1]`;
+    /// returns `[2, N, M]`: the outputs, then the log-derivatives. The default runs
+    /// [`kernel::rational_quadratic`] on the host, for the CPU backends.
+    fn rational_quadratic(
+        input: FloatTensor<Self>,
+        params: FloatTensor<Self>,
+        spline: Spline,
+    ) -> FloatTensor<Self> {
+        forward::<Self>([input, params], &spline)
+    }
+}
+
+/// [`crate::spline::rational_quadratic`] through the fused operation: `input` `[N, M]`,
+/// `params` `[N, M, 3K − 1]`; returns the outputs and the log-derivatives, `[N, M]` each.
+/// Only for devices where [`crate::fused::supports`] holds.
+pub fn rational_quadratic(
+    input: Tensor<2>,
+    params: Tensor<3>,
+    shape: SplineShape,
+    direction: SplineDirection,
+) -> (Tensor<2>, Tensor<2>) {
+    let [n, m] = input.dims();
+    let both: Tensor<3> =
+        Tensor::from_dispatch(<Dispatch as RationalQuadraticOps>::rational_quadratic(
+            input.into_dispatch(),
+            params.into_dispatch(),
+            Spline { shape, direction },
+        ));
+    let part = |i: usize| both.clone().narrow(0, i, 1).reshape([n, m]);
+    (part(0), part(1))
+}
+
+/// A float tensor's values on the host, as `f32`.
+fn host<B: Backend>(tensor: FloatTensor<B>) -> TensorData {
+    read_sync(B::float_into_data(tensor))
+        .expect("CPU tensors are always readable")
+        .convert::<f32>()
+}
+
+/// The values of host data from [`host`], borrowed.
+fn values(data: &TensorData) -> &[f32] {
+    data.as_slice().expect("converted to f32")
+}
+
+/// Host values as a float tensor of `B` on `device`.
+fn tensor<B: Backend>(values: Vec<f32>, shape: Vec<usize>, device: &B::Device) -> FloatTensor<B> {
+    B::float_from_data(TensorData::new(values, shape), device)
+}
+
+/// The inputs of the operation, `[input, params]`.
+type Inputs<B> = [FloatTensor<B>; 2];
+
+/// Host copies of the inputs, after checking that they are `[N, M]` and `[N, M, 3K − 1]`.
+fn read<B: Backend>(inputs: Inputs<B>, spline: &Spline) -> [TensorData; 2] {
+    let [input, params] = inputs.map(host::<B>);
+    let (shape, params_shape) = (input.shape().to_vec(), params.shape().to_vec());
+    let per = spline.shape.params_per_element();
+    assert!(
+        shape.len() == 2 && params_shape == [shape[0], shape[1], per],
+        "the spline needs input [N, M] and params [N, M, 3K − 1 = {per}]; got {shape:?} and {params_shape:?}"
+    );
+    [input, params]
+}
+
+/// The forward pass on a CPU backend.
+fn forward<B: Backend>(inputs: Inputs<B>, spline: &Spline) -> FloatTensor<B> {
+    let device = inputs[0].device();
+    let [input, params] = read::<B>(inputs, spline);
+    let out = kernel::rational_quadratic(spline, values(&input), values(&params));
+    let mut shape = input.shape().to_vec();
+    shape.insert(0, 2);
+    tensor::<B>(out, shape, &device)
+}
+
+#[cfg(feature = "flex")]
+impl RationalQuadraticOps for burn::backend::Flex {}
+
+#[cfg(feature = "ndarray")]
+impl RationalQuadraticOps for burn::backend::NdArray {}
+
+/// The autodiff node of the fused spline; its state holds the two inputs and the spline.
+#[derive(Debug)]
+struct RationalQuadraticBackward;
+
+impl<B: Backend> Backward<B, 2> for RationalQuadraticBackward {
+    type State = (Inputs<B>, Spline);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 2>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let (inputs, spline) = ops.state;
+        let device = inputs[0].device();
+        let grad = host::<B>(grads.consume::<B>(&ops.node));
+        let [input, params] = read::<B>(inputs, &spline);
+        let SplineGrads {
+            input: grad_input,
+            params: grad_params,
+        } = kernel::rational_quadratic_grads(
+            &spline,
+            values(&input),
+            values(&params),
+            values(&grad),
+        );
+        let results = [
+            (grad_input, input.shape().to_vec()),
+            (grad_params, params.shape().to_vec()),
+        ];
+        for (parent, (values, shape)) in ops.parents.into_iter().zip(results) {
+            if let Some(node) = parent {
+                grads.register::<B>(node.id, tensor::<B>(values, shape, &device));
+            }
+        }
+    }
+}
+
+impl<B: RationalQuadraticOps, C: CheckpointStrategy> RationalQuadraticOps for Autodiff<B, C> {
+    fn rational_quadratic(
+        input: FloatTensor<Self>,
+        params: FloatTensor<Self>,
+        spline: Spline,
+    ) -> FloatTensor<Self> {
+        let inputs = [&input, &params].map(|t| t.primitive().clone());
+        let prepared = RationalQuadraticBackward
+            .prepare::<C>([input.node(), params.node()])
+            .compute_bound()
+            .stateful();
+        let run = |[input, params]: Inputs<B>| B::rational_quadratic(input, params, spline);
+        match prepared {
+            OpsKind::Tracked(prep) => {
+                let out = run(inputs.clone());
+                prep.finish((inputs, spline), out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(run(inputs)),
+        }
+    }
+}

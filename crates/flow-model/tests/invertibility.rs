@@ -99,14 +99,19 @@ fn every_family_inverts_exactly_in_both_directions() {
                 let (back, log_det_back) = flow.to_data(z);
                 assert_round_trip(
                     &format!("{what}: to_data(to_latent(x))"),
-                    back,
+                    back.clone(),
                     x,
-                    log_det.clone(),
+                    log_det,
                 );
+                // The inverse's log-determinant against the forward one at the point the
+                // inverse returned: where a spline is nearly flat, that point is off by
+                // rounding times 1/g' (up to 1e-3), and the log-determinant at x itself may
+                // differ by more than the tolerance.
+                let (_, log_det_at_back) = flow.to_latent(back);
                 common::assert_all_close(
                     &format!("{what}: log-determinants"),
                     &floats(log_det_back.neg()),
-                    &floats(log_det),
+                    &floats(log_det_at_back),
                     1e-4,
                     true,
                 );

@@ -1,0 +1,56 @@
+//! The host kernel of the fused rational-quadratic spline alone, without Burn around it, at
+//! the NSF preset's shape (K = 16, B = 4.5, one transformed coordinate per point):
+//! `cargo bench -p flow-model --bench spline`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use flow_model::kernel::spline::{Spline, rational_quadratic, rational_quadratic_grads};
+use flow_model::spline::{SplineDirection, SplineShape};
+
+/// Deterministic values in `[-scale, scale)`.
+fn values(n: usize, seed: u32, scale: f32) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32 * 2.0 - 1.0) * scale
+        })
+        .collect()
+}
+
+fn kernel(c: &mut Criterion) {
+    let shape = SplineShape {
+        bins: 16,
+        tail_bound: 4.5,
+    };
+    let mut group = c.benchmark_group("spline K=16");
+    for direction in [SplineDirection::Forward, SplineDirection::Inverse] {
+        let spline = Spline { shape, direction };
+        for n in [512, 40_000] {
+            let input = values(n, 1, 5.0);
+            let params = values(n * shape.params_per_element(), 2, 1.5);
+            let grad = values(2 * n, 3, 1.0);
+            group.throughput(Throughput::Elements(n as u64));
+            group.bench_function(format!("{direction:?} E={n}"), |bench| {
+                bench.iter(|| rational_quadratic(&spline, black_box(&input), black_box(&params)))
+            });
+            group.bench_function(format!("{direction:?} grads E={n}"), |bench| {
+                bench.iter(|| {
+                    rational_quadratic_grads(
+                        &spline,
+                        black_box(&input),
+                        black_box(&params),
+                        black_box(&grad),
+                    )
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, kernel);
+criterion_main!(benches);

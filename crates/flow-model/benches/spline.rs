@@ -5,7 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flow_model::kernel::spline::{Spline, rational_quadratic, rational_quadratic_grads};
+use flow_model::kernel::spline::{
+    Spline, rational_quadratic, rational_quadratic_grads, rational_quadratic_saving,
+};
 use flow_model::spline::{SplineDirection, SplineShape};
 
 /// Deterministic values in `[-scale, scale)`.
@@ -37,15 +39,14 @@ fn kernel(c: &mut Criterion) {
             group.bench_function(format!("{direction:?} E={n}"), |bench| {
                 bench.iter(|| rational_quadratic(&spline, black_box(&input), black_box(&params)))
             });
-            group.bench_function(format!("{direction:?} grads E={n}"), |bench| {
+            group.bench_function(format!("{direction:?} saving E={n}"), |bench| {
                 bench.iter(|| {
-                    rational_quadratic_grads(
-                        &spline,
-                        black_box(&input),
-                        black_box(&params),
-                        black_box(&grad),
-                    )
+                    rational_quadratic_saving(&spline, black_box(&input), black_box(&params))
                 })
+            });
+            let (_, saved) = rational_quadratic_saving(&spline, &input, &params);
+            group.bench_function(format!("{direction:?} grads E={n}"), |bench| {
+                bench.iter(|| rational_quadratic_grads(black_box(&saved), black_box(&grad)))
             });
         }
     }

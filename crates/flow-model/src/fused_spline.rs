@@ -2,14 +2,18 @@
 //! hand-derived backward pass registered in Burn's autodiff graph.
 //!
 //! The operation starts at the raw parameters: softmax, cumulative sums and softplus (the
-//! knots), the bin search and the rational-quadratic all run in [`kernel::spline`], where the
+//! knots), the bin search and the rational-quadratic all run in [`crate::kernel::spline`], where the
 //! tensor-op path ([`crate::spline::rational_quadratic_tensor_ops`]) dispatches about a
 //! hundred small operations each way. A backend extension ([`RationalQuadraticOps`]) runs the
-//! kernel on Flex and NdArray tensors; its `Autodiff` implementation records one graph node
-//! whose backward pass is [`kernel::spline::rational_quadratic_grads`], in both directions.
+//! kernel on Flex and NdArray tensors. Its `Autodiff` implementation, where the result is
+//! tracked, runs [`kernel::rational_quadratic_saving`] itself and keeps what the backward
+//! pass needs on the host; its one graph node's backward pass is
+//! [`kernel::rational_quadratic_grads`], in both directions.
 
 // Burn 0.22 marks NdArray deprecated; it stays supported here as long as Burn ships it.
 #![allow(deprecated)]
+
+use std::sync::Arc;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -19,7 +23,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::{Tensor, TensorData, read_sync};
 
-use crate::kernel::spline::{self as kernel, Spline, SplineGrads};
+use crate::kernel::spline::{self as kernel, Saved, Spline, SplineGrads};
 use crate::spline::{SplineDirection, SplineShape};
 
 /// The elementwise rational-quadratic spline as a backend operation.
@@ -37,7 +41,10 @@ pub trait RationalQuadraticOps: Backend {
         params: FloatTensor<Self>,
         spline: Spline,
     ) -> FloatTensor<Self> {
-        forward::<Self>([input, params], &spline)
+        let run = |input: &[f32], params: &[f32]| {
+            (kernel::rational_quadratic(&spline, input, params), ())
+        };
+        on_host::<Self, _>([input, params], &spline, run).0
     }
 }
 
@@ -93,14 +100,19 @@ fn read<B: Backend>(inputs: Inputs<B>, spline: &Spline) -> [TensorData; 2] {
     [input, params]
 }
 
-/// The forward pass on a CPU backend.
-fn forward<B: Backend>(inputs: Inputs<B>, spline: &Spline) -> FloatTensor<B> {
+/// Runs `kernel` on host copies of `[input, params]`; returns the outputs and
+/// log-derivatives it computes as a `[2, N, M]` tensor of `B`, and whatever else it returns.
+fn on_host<B: Backend, T>(
+    inputs: Inputs<B>,
+    spline: &Spline,
+    kernel: impl FnOnce(&[f32], &[f32]) -> (Vec<f32>, T),
+) -> (FloatTensor<B>, T) {
     let device = inputs[0].device();
     let [input, params] = read::<B>(inputs, spline);
-    let out = kernel::rational_quadratic(spline, values(&input), values(&params));
+    let (out, rest) = kernel(values(&input), values(&params));
     let mut shape = input.shape().to_vec();
     shape.insert(0, 2);
-    tensor::<B>(out, shape, &device)
+    (tensor::<B>(out, shape, &device), rest)
 }
 
 #[cfg(feature = "flex")]
@@ -109,12 +121,14 @@ impl RationalQuadraticOps for burn::backend::Flex {}
 #[cfg(feature = "ndarray")]
 impl RationalQuadraticOps for burn::backend::NdArray {}
 
-/// The autodiff node of the fused spline; its state holds the two inputs and the spline.
+/// The autodiff node of the fused spline; its state holds what the forward pass kept (shared,
+/// so that the state clones cheaply) and the shapes of the input `[N, M]` and the parameters
+/// `[N, M, 3K − 1]`.
 #[derive(Debug)]
 struct RationalQuadraticBackward;
 
 impl<B: Backend> Backward<B, 2> for RationalQuadraticBackward {
-    type State = (Inputs<B>, Spline);
+    type State = (Arc<Saved>, [Vec<usize>; 2]);
 
     fn backward(
         self,
@@ -122,24 +136,16 @@ impl<B: Backend> Backward<B, 2> for RationalQuadraticBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let (inputs, spline) = ops.state;
-        let device = inputs[0].device();
-        let grad = host::<B>(grads.consume::<B>(&ops.node));
-        let [input, params] = read::<B>(inputs, &spline);
-        let SplineGrads {
-            input: grad_input,
-            params: grad_params,
-        } = kernel::rational_quadratic_grads(
-            &spline,
-            values(&input),
-            values(&params),
-            values(&grad),
-        );
-        let results = [
-            (grad_input, input.shape().to_vec()),
-            (grad_params, params.shape().to_vec()),
-        ];
-        for (parent, (values, shape)) in ops.parents.into_iter().zip(results) {
+        let (saved, shapes) = ops.state;
+        let grad = grads.consume::<B>(&ops.node);
+        let device = grad.device();
+        let SplineGrads { input, params } =
+            kernel::rational_quadratic_grads(&saved, values(&host::<B>(grad)));
+        for (parent, (values, shape)) in ops
+            .parents
+            .into_iter()
+            .zip([input, params].into_iter().zip(shapes))
+        {
             if let Some(node) = parent {
                 grads.register::<B>(node.id, tensor::<B>(values, shape, &device));
             }
@@ -158,13 +164,19 @@ impl<B: RationalQuadraticOps, C: CheckpointStrategy> RationalQuadraticOps for Au
             .prepare::<C>([input.node(), params.node()])
             .compute_bound()
             .stateful();
-        let run = |[input, params]: Inputs<B>| B::rational_quadratic(input, params, spline);
         match prepared {
             OpsKind::Tracked(prep) => {
-                let out = run(inputs.clone());
-                prep.finish((inputs, spline), out)
+                let shapes = inputs.each_ref().map(|t| t.shape().to_vec());
+                let run = |input: &[f32], params: &[f32]| {
+                    kernel::rational_quadratic_saving(&spline, input, params)
+                };
+                let (out, saved) = on_host::<B, _>(inputs, &spline, run);
+                prep.finish((Arc::new(saved), shapes), out)
             }
-            OpsKind::UnTracked(prep) => prep.finish(run(inputs)),
+            OpsKind::UnTracked(prep) => {
+                let [input, params] = inputs;
+                prep.finish(B::rational_quadratic(input, params, spline))
+            }
         }
     }
 }

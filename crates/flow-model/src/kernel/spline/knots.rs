@@ -112,9 +112,35 @@ impl Knots {
         }
     }
 
+    /// Rows of lanes that [`Knots::save`] writes: what [`Knots::backward`] needs.
+    pub fn saved_rows(&self) -> usize {
+        3 * self.bins - 1
+    }
+
+    /// Writes the softmaxes and slopes of [`Knots::compute`] into `out`
+    /// (`[saved_rows][LANES]`).
+    #[inline(always)]
+    pub fn save(&self, out: &mut [f32]) {
+        let (widths, rest) = out.split_at_mut(self.width_softmax.len());
+        let (heights, slopes) = rest.split_at_mut(self.height_softmax.len());
+        widths.copy_from_slice(&self.width_softmax);
+        heights.copy_from_slice(&self.height_softmax);
+        slopes.copy_from_slice(&self.slope);
+    }
+
+    /// Restores what [`Knots::save`] wrote into `saved`.
+    #[inline(always)]
+    pub fn restore(&mut self, saved: &[f32]) {
+        let (widths, rest) = saved.split_at(self.width_softmax.len());
+        let (heights, slopes) = rest.split_at(self.height_softmax.len());
+        self.width_softmax.copy_from_slice(widths);
+        self.height_softmax.copy_from_slice(heights);
+        self.slope.copy_from_slice(slopes);
+    }
+
     /// Writes into `grads` (`[3K − 1][LANES]`) the gradient with respect to the parameters,
     /// given the gradients `g_x`, `g_y`, `g_derivative` (`[K + 1][LANES]` each) with respect
-    /// to the knots of [`Knots::compute`].
+    /// to the knots of [`Knots::compute`] (or of the state [`Knots::restore`] brought back).
     #[inline(always)]
     pub fn backward(&self, g_x: &[f32], g_y: &[f32], g_derivative: &[f32], grads: &mut [f32]) {
         let (k, bound) = (self.bins, self.bound);

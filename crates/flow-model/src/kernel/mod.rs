@@ -4,7 +4,7 @@
 //! The tensor-op flow spends most of its time dispatching many small operations per layer;
 //! here all `K` layers run in one loop over chunks of points kept in cache, with the points
 //! of a chunk stored dimension by dimension so that the inner loops vectorise. The maths is
-//! that of [`crate::planar`].
+//! that of [`crate::Planar`].
 
 mod inverse;
 mod log_prob;

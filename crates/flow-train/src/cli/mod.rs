@@ -190,7 +190,7 @@ pub struct ExportArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct DeviceArg {
     /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
-    #[arg(long = "device")]
+    #[arg(long = "device", env = "FLOW_TRAIN_DEVICE")]
     pub name: Option<String>,
 }
 
@@ -300,7 +300,7 @@ pub struct TrainArgs {
     /// Points in the test split.
     #[arg(long)]
     pub test_size: Option<usize>,
-    /// Where to write the model, metrics and plots [default: artifacts/<data set or file name>].
+    /// Where to write the model, metrics and plots [default: artifacts/NAME, NAME the data set or file name].
     #[arg(long)]
     pub artifact_dir: Option<PathBuf>,
     /// Save a density snapshot every this many epochs (0: none).

@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod learner;
 pub mod logger;
 pub mod model;
 pub mod monitor;

@@ -10,8 +10,8 @@ use burn::optim::AdamConfig;
 use burn::optim::OptimizerRecord;
 use burn::tensor::{Device, Tensor, TensorData};
 use burn::train::checkpoint::Checkpointer;
-use burn::train::metric::LossMetric;
-use burn::train::{Interrupter, Learner, SupervisedTraining};
+
+use burn::train::{Interrupter, Learner};
 use flow_data::{Points, ResumedLoader, Splits, Standardizer, dataloader};
 use flow_model::Flow;
 use serde::{Deserialize, Serialize};
@@ -27,10 +27,10 @@ use crate::train::checkpoint::{
 };
 use crate::train::config::TrainingConfig;
 use crate::train::data::{plot_ranges, raw_splits, standardized};
+use crate::train::learner::quiet_training;
 use crate::train::logger::ResumableMetricLogger;
 use crate::train::model::DensityModel;
 use crate::train::monitor::{MonitorSettings, RunMonitor, StopReason};
-use crate::train::renderer::SilentRenderer;
 use crate::train::schedule::ScheduledLr;
 
 /// Grid cells per side of the final density picture.
@@ -189,9 +189,7 @@ pub fn train(
         .resolved(config.max_epochs * steps_per_epoch);
     let learner = Learner::new(model, optimizer, ScheduledLr::new(schedule));
 
-    let mut training = SupervisedTraining::new(dir, train_loader, valid_loader)
-        .metric_train_numeric(LossMetric::new())
-        .metric_valid_numeric(LossMetric::new())
+    let mut training = quiet_training(dir, train_loader, valid_loader)
         .with_metric_logger(ResumableMetricLogger::new(
             resume_epoch.map_or(1, |e| e + 1),
         ))
@@ -202,8 +200,6 @@ pub fn train(
         )
         .with_checkpointing_strategy(monitor.clone())
         .early_stopping(monitor.clone())
-        .with_application_logger(None)
-        .renderer(Box::new(SilentRenderer))
         .with_interrupter(interrupter.clone())
         .num_epochs(last_epoch);
     if let Some(epoch) = resume_epoch {
@@ -394,7 +390,7 @@ fn restore_best_model(paths: &ArtifactPaths, best_epoch: Option<usize>) -> Resul
     copy_atomically(&record, &paths.model()).map_err(|e| FlowError::io(paths.model(), e))
 }
 
-/// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).
+/// The training points drawn beside densities (a prefix, at most 20 000).
 pub fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
     points
         .iter_rows()

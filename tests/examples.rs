@@ -11,7 +11,7 @@ fn number_after(text: &str, label: &str) -> f64 {
         + label.len()..];
     rest.split_whitespace()
         .next()
-        .and_then(|word| word.parse().ok())
+        .and_then(|word| word.trim_end_matches([',', ')']).parse().ok())
         .unwrap_or_else(|| panic!("no number after `{label}` in {text}"))
 }
 
@@ -67,6 +67,20 @@ fn inference_reads_an_artifact_directory_of_flow_train() {
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("sample [")).count(),
         5,
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn custom_energy_fits_a_closure_by_variational_inference() {
+    let dir = scratch_dir("custom-energy");
+    let stdout = run_in(&dir, &built("examples/custom_energy"), &[]);
+    let kl = number_after(&stdout, "KL");
+    assert!((0.0..0.2).contains(&kl), "{stdout}");
+    let log_z = number_after(&stdout, "log Z");
+    assert!(
+        (log_z - (2.0 * std::f64::consts::PI).ln()).abs() < 1e-4,
         "{stdout}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => commands::train(&TrainArgs::default()),
         Some(Command::Train(args)) => commands::train(&args),
+        Some(Command::Fit(args)) => commands::fit(&args),
         Some(Command::Eval(args)) => commands::eval(&args),
         Some(Command::Density(args)) => commands::density(&args),
         Some(Command::Sample(args)) => commands::sample(&args),

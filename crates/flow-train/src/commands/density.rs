@@ -6,8 +6,7 @@ use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::stream::write_rows;
 use crate::plot::{self, Grid2d, PlotRanges};
-use crate::train::data::plot_ranges;
-use crate::train::training::rebuild_splits;
+use crate::train::training::default_ranges;
 
 /// Largest `--grid` accepted.
 const MAX_GRID: usize = 5000;
@@ -41,10 +40,7 @@ pub fn density(args: &DensityArgs) -> Result<(), FlowError> {
     require_2d(&trained, "density")?;
     let (x_range, y_range) = match given {
         Some(ranges) => ranges,
-        None => plot_ranges(
-            &trained.config.data,
-            &rebuild_splits(&trained.config)?.train,
-        ),
+        None => default_ranges(&trained.config)?,
     };
     let log_grid = trained.fill_density(
         Grid2d::new(x_range, y_range, args.grid, args.grid),

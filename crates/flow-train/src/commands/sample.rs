@@ -9,8 +9,7 @@ use crate::fsutil::write_atomically;
 use crate::infer::inference::SCORE_CHUNK;
 use crate::infer::stream::{numbered, write_rows};
 use crate::plot;
-use crate::train::data::plot_ranges;
-use crate::train::training::{plotted_points, rebuild_splits};
+use crate::train::training::{default_ranges, plotted_points, rebuild_splits};
 
 /// `flow-train sample`.
 pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
@@ -40,17 +39,14 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     let seconds = started.elapsed().as_secs_f64();
     if let Some(plot_path) = &args.plot {
         let points: Vec<[f32; 2]> = plotted.chunks(2).map(|p| [p[0], p[1]]).collect();
-        let train = rebuild_splits(&trained.config)?.train;
-        let (x_range, _) = plot_ranges(&trained.config.data, &train);
+        let data = match trained.config.is_fit() {
+            true => None,
+            false => Some(plotted_points(&rebuild_splits(&trained.config)?.train)),
+        };
+        let ranges = default_ranges(&trained.config)?;
         let title = format!("{} exact samples", points.len());
         write_atomically(plot_path, |tmp| {
-            plot::samples_png(
-                tmp,
-                &points,
-                Some(&plotted_points(&train)),
-                (x_range, x_range),
-                &title,
-            )
+            plot::samples_png(tmp, &points, data.as_deref(), ranges, &title)
         })?;
     }
     println!(

@@ -1,30 +1,52 @@
-//! `flow-train train`: a run from flags (or a resumed one) to an artifact directory.
+//! `flow-train train`: density estimation from flags (or a resumed run) to an artifact
+//! directory; and what every training run shares (start, signals, the closing lines).
+
+use std::path::Path;
 
 use burn::train::Interrupter;
 
 use crate::artifacts::ArtifactPaths;
 use crate::backend;
-use crate::cli::TrainArgs;
+use crate::cli::{DeviceArg, TrainArgs};
 use crate::commands::bits_per_dim;
 use crate::error::FlowError;
 use crate::infer::inference::load_config;
+use crate::train::config::TrainingConfig;
 use crate::train::monitor::StopReason;
-use crate::train::training::{self, Start};
+use crate::train::training::{self, RunSummary, Start};
 
 /// `flow-train train`.
 pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
-    let (config, dir, start) = match &args.artifact_dir {
-        Some(dir) if args.resume => {
+    let (config, dir, start) = match &args.run.artifact_dir {
+        Some(dir) if args.run.resume => {
             let recorded = load_config(&ArtifactPaths::new(dir).config())?;
             (args.resumed_config(recorded)?, dir.clone(), Start::Resume)
         }
         _ => {
             let config = args.config()?;
-            let dir = args.artifact_dir(&config);
+            let dir = args.run.artifact_dir(&config);
             (config, dir, Start::Fresh)
         }
     };
-    let backend = args.device.backend();
+    let summary = run(&config, &dir, &args.run.device, start)?;
+    if let Some(test_nll) = summary.test_nll {
+        println!(
+            "test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
+            bits_per_dim(test_nll, summary.dim),
+            summary.test_seconds
+        );
+    }
+    report_end(&summary, &dir)
+}
+
+/// Announces the run, trains with Ctrl-C handled, and prints how training ended.
+pub(super) fn run(
+    config: &TrainingConfig,
+    dir: &Path,
+    device: &DeviceArg,
+    start: Start,
+) -> Result<RunSummary, FlowError> {
+    let backend = device.backend();
     let device = backend::device(&backend)?;
     println!(
         "{} {} on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
@@ -41,23 +63,30 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(&config, &dir, &device, &backend, &interrupter, start)?;
-    match (summary.test_nll, summary.best_epoch) {
-        (Some(test_nll), Some(best_epoch)) => println!(
-            "stopped ({}) after {} epochs in {:.1} s; best epoch {best_epoch} (valid NLL {:.4}); test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
-            summary.stopped.describe(),
-            summary.epochs,
-            summary.train_seconds,
-            summary.best_valid_nll.unwrap_or(f64::NAN),
-            bits_per_dim(test_nll, summary.dim),
-            summary.test_seconds
-        ),
-        _ => println!(
+    let summary = training::train(config, dir, &device, &backend, &interrupter, start)?;
+    match summary.best_epoch {
+        Some(best_epoch) => {
+            let metric = if config.is_fit() { "loss" } else { "NLL" };
+            let best = summary.best_valid_nll.or(summary.loss).unwrap_or(f64::NAN);
+            println!(
+                "stopped ({}) after {} epochs in {:.1} s; best epoch {best_epoch} (valid {metric} {best:.4})",
+                summary.stopped.describe(),
+                summary.epochs,
+                summary.train_seconds,
+            );
+        }
+        None => println!(
             "stopped ({}) after {} epochs; no model was good enough to save",
             summary.stopped.describe(),
             summary.epochs
         ),
     }
+    Ok(summary)
+}
+
+/// The exit status of a run that ended as `summary` says: an error (after saying what was
+/// kept) when it diverged or was interrupted.
+pub(super) fn report_end(summary: &RunSummary, dir: &Path) -> Result<(), FlowError> {
     let kept = match summary.best_epoch {
         Some(best) => format!(
             "the best model (epoch {best}) is intact in {}",

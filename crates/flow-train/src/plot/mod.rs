@@ -7,6 +7,10 @@ use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+mod panels;
+
+pub use panels::{Panel, panels_png};
+
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

@@ -22,8 +22,15 @@ const LOSS: &str = "Loss";
 /// An epoch is checkpointed (for `--resume`) when this much time has passed since the last
 /// checkpoint, even if it is not the best.
 const RESUME_POINT_EVERY: Duration = Duration::from_secs(10);
-/// The header of `metrics.csv`.
-const METRICS_HEADER: [&str; 4] = ["epoch", "train_nll", "valid_nll", "seconds"];
+/// The header of `metrics.csv` for a metric called `metric` (`nll` or `loss`).
+fn metrics_header(metric: &str) -> [String; 4] {
+    [
+        "epoch".into(),
+        format!("train_{metric}"),
+        format!("valid_{metric}"),
+        "seconds".into(),
+    ]
+}
 
 /// Why a training run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,9 +66,11 @@ impl StopReason {
 pub struct EpochRecord {
     /// 1-based epoch number.
     pub epoch: usize,
-    /// Mean training NLL over the epoch (nats).
+    /// Mean training NLL over the epoch (nats), or the loss of variational inference.
+    #[serde(alias = "train_loss")]
     pub train_nll: f64,
-    /// Validation NLL at the end of the epoch (nats).
+    /// Validation NLL at the end of the epoch (nats), or the loss of variational inference.
+    #[serde(alias = "valid_loss")]
     pub valid_nll: f64,
     /// Seconds since training started.
     pub seconds: f64,
@@ -91,6 +100,8 @@ pub struct MonitorSettings {
     pub snapshot_every: usize,
     /// The epoch budget (for the progress display).
     pub max_epochs: usize,
+    /// What the metric is called in `metrics.csv` and on the terminal: `nll` or `loss`.
+    pub metric: &'static str,
 }
 
 /// Shared by the checkpointing and early-stopping hooks of the Learner (it is both).
@@ -110,7 +121,7 @@ impl RunMonitor {
         let file = File::create(metrics_csv).map_err(|e| FlowError::io(metrics_csv, e))?;
         let mut writer = csv::Writer::from_writer(file);
         writer
-            .write_record(METRICS_HEADER)
+            .write_record(metrics_header(settings.metric))
             .and_then(|()| writer.flush().map_err(Into::into))
             .map_err(|e| FlowError::bad_file(metrics_csv, e.to_string()))?;
         Ok(Self::with_history(settings, writer, Vec::new()))
@@ -142,7 +153,7 @@ impl RunMonitor {
         write_atomically(metrics_csv, |tmp| {
             let mut writer = csv::Writer::from_path(tmp).map_err(|e| bad(e.to_string()))?;
             writer
-                .write_record(METRICS_HEADER)
+                .write_record(metrics_header(settings.metric))
                 .map_err(|e| bad(e.to_string()))?;
             for row in &history {
                 writer
@@ -194,7 +205,14 @@ impl RunMonitor {
             stop,
         };
         Self {
-            progress: Arc::new(Mutex::new(Progress::new(settings.max_epochs))),
+            progress: Arc::new(Mutex::new(Progress::new(
+                settings.max_epochs,
+                if settings.metric == "nll" {
+                    "NLL"
+                } else {
+                    settings.metric
+                },
+            ))),
             settings,
             state: Arc::new(Mutex::new(state)),
             csv: Arc::new(Mutex::new(csv)),

@@ -102,7 +102,7 @@ pub fn inverse(
 }
 
 /// A float tensor's values on the host, as `f32`.
-fn host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
+pub(crate) fn host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
     let data = read_sync(B::float_into_data(tensor)).expect("CPU tensors are always readable");
     let shape = data.shape().to_vec();
     (f32_values(data), shape)
@@ -116,23 +116,27 @@ fn f32_values(data: TensorData) -> Vec<f32> {
 }
 
 /// Host values as a float tensor of `B` on `device`.
-fn tensor<B: Backend>(values: Vec<f32>, shape: Vec<usize>, device: &B::Device) -> FloatTensor<B> {
+pub(crate) fn tensor<B: Backend>(
+    values: Vec<f32>,
+    shape: Vec<usize>,
+    device: &B::Device,
+) -> FloatTensor<B> {
     B::float_from_data(TensorData::new(values, shape), device)
 }
 
 /// The inputs of the operation, `[x, w, û, b, c]`.
-type Inputs<B> = [FloatTensor<B>; 5];
+pub(crate) type Inputs<B> = [FloatTensor<B>; 5];
 
 /// Host copies of the inputs of the operation.
-struct HostInputs {
-    dim: usize,
-    x_shape: Vec<usize>,
+pub(crate) struct HostInputs {
+    pub(crate) dim: usize,
+    pub(crate) x_shape: Vec<usize>,
     /// `[x, w, û, b, c]`.
     values: [Vec<f32>; 5],
 }
 
 impl HostInputs {
-    fn read<B: Backend>(inputs: Inputs<B>) -> Self {
+    pub(crate) fn read<B: Backend>(inputs: Inputs<B>) -> Self {
         let [(x, x_shape), (w, w_shape), u_hat, b, c] = inputs.map(host::<B>);
         assert_eq!(
             x_shape[1], w_shape[1],
@@ -145,7 +149,7 @@ impl HostInputs {
         }
     }
 
-    fn params(&self) -> PlanarParams<'_> {
+    pub(crate) fn params(&self) -> PlanarParams<'_> {
         let [_, w, u_hat, b, c] = &self.values;
         PlanarParams {
             dim: self.dim,
@@ -156,7 +160,7 @@ impl HostInputs {
         }
     }
 
-    fn x(&self) -> &[f32] {
+    pub(crate) fn x(&self) -> &[f32] {
         &self.values[0]
     }
 }

@@ -30,6 +30,7 @@ mod family;
 mod fastmath;
 mod flow;
 pub mod fused;
+pub mod fused_forward;
 mod init;
 mod inverse;
 pub mod kernel;

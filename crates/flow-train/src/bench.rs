@@ -6,19 +6,23 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_data::DatasetKind;
-use flow_model::{FlowConfig, FlowFamily, PlanarConfig};
+use std::sync::Arc;
+
+use flow_model::{Direction, Energy, FlowConfig, FlowFamily, PaperEnergy, PlanarConfig};
 use serde::Serialize;
 
 use crate::error::FlowError;
 use crate::infer::inference::grid_points;
 use crate::plot::Grid2d;
 use crate::train::config::{FlowKind, Preset};
+use crate::train::fit::{FitModel, SharedEnergy};
 use crate::train::model::DensityModel;
 
 /// One timed configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
-    /// `train_step`, `log_prob_grid` or `sample`.
+    /// `train_step` (density estimation), `fit_step` (variational inference on U1: sampling
+    /// with log q, the energy, backward, Adam), `log_prob_grid` or `sample`.
     pub what: &'static str,
     /// The flow family.
     pub flow: &'static str,
@@ -50,6 +54,8 @@ pub struct BenchModel {
     pub batches: Vec<usize>,
     /// Whether to time log-density on the grid and sampling too.
     pub inference: bool,
+    /// Batch sizes of the variational-inference step timings (the generator direction).
+    pub fit_batches: Vec<usize>,
 }
 
 impl BenchModel {
@@ -84,6 +90,7 @@ fn planar(layers: usize, batches: &[usize], inference: bool) -> BenchModel {
         family: PlanarConfig::new(layers).into(),
         batches: batches.to_vec(),
         inference,
+        fit_batches: vec![1024],
     }
 }
 
@@ -96,6 +103,7 @@ fn preset(flow: FlowKind, batches: &[usize]) -> BenchModel {
             .model,
         batches: batches.to_vec(),
         inference: true,
+        fit_batches: Vec::new(),
     }
 }
 
@@ -208,6 +216,27 @@ pub fn run(
                 autodiff.sync().expect("the device finishes the step");
             });
             results.push(result("train_step", batch, timing, false, plan.repeats));
+        }
+        let generator = config.clone().with_direction(Direction::Generative);
+        for &batch in &model.fit_batches {
+            let mut current = Some(FitModel::new(
+                generator.init(&autodiff)?,
+                SharedEnergy(Arc::new(PaperEnergy::U1)),
+            ));
+            let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
+            let mut seed = 0;
+            let timing = time(plan.warmup, plan.repeats, || {
+                seed += 1;
+                let step = current
+                    .take()
+                    .expect("the model is put back after each step");
+                let (x, log_q) = step.flow.sample_with_log_prob(batch, seed, &autodiff);
+                let loss = (log_q + PaperEnergy::U1.energy(x)).mean();
+                let grads = GradientsParams::from_grads(loss.backward(), &step);
+                current = Some(optimizer.step(1e-3, step, grads));
+                autodiff.sync().expect("the device finishes the step");
+            });
+            results.push(result("fit_step", batch, timing, false, plan.repeats));
         }
         if !model.inference {
             continue;

@@ -10,7 +10,7 @@ mod inverse;
 mod log_prob;
 
 pub use inverse::{Inverted, inverse};
-pub use log_prob::{LogProbGrads, log_prob, log_prob_grads};
+pub use log_prob::{LogProbGrads, forward, forward_grads, log_prob, log_prob_grads};
 
 use std::ops::Range;
 use std::sync::OnceLock;

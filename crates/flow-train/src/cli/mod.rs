@@ -143,9 +143,21 @@ pub struct SampleArgs {
     /// The CSV to write (one column per dimension).
     #[arg(long)]
     pub out: PathBuf,
-    /// Also draw the samples beside the training data (2-D models).
+    /// Also draw the samples beside the training data: a scatter plot for 2-D models, a
+    /// corner plot (pairwise marginals, samples against data) in more dimensions.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// The coordinates (1-based, comma-separated, at most 8) of the corner plot [default: the
+    /// first six].
+    #[arg(long, value_delimiter = ',', requires = "plot")]
+    pub plot_dims: Option<Vec<usize>>,
+    /// Also draw samples and training rows as small grey-scale images (32 of each), for data
+    /// whose rows are pictures; needs --image-shape.
+    #[arg(long, requires = "image_shape")]
+    pub images: Option<PathBuf>,
+    /// The height and width of those images, as HxW (8x8 for the digits).
+    #[arg(long, requires = "images")]
+    pub image_shape: Option<String>,
     /// Seed of the base draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -51,6 +51,8 @@ pub enum Command {
     Decode(MapArgs),
     /// Write points of a toy data set as CSV.
     Data(DataArgs),
+    /// Draw the densities of several trained 2-D models side by side, led by their data.
+    Figure(FigureArgs),
     /// Write the model's parameters as JSON for other tools.
     Export(ExportArgs),
     /// Time train steps, log-density and sampling on the backend compiled in.
@@ -175,6 +177,26 @@ pub struct MapArgs {
     /// The CSV to write, one row per input row.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// Options of `flow-train figure`.
+#[derive(Debug, Clone, Args)]
+pub struct FigureArgs {
+    /// A directory that `flow-train train` or `fit` wrote; give several, in order.
+    #[arg(long, required = true)]
+    pub artifact_dir: Vec<PathBuf>,
+    /// Models per row; each row begins with the data (or target) of its first model.
+    #[arg(long, default_value_t = 1)]
+    pub columns: usize,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The figure's title.
+    #[arg(long, default_value = "")]
+    pub title: String,
+    /// The compute backend.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// Options of `flow-train data`.

@@ -23,6 +23,8 @@ mod error;
 mod fastmath;
 mod flow;
 pub mod fused;
+#[cfg(feature = "wgpu")]
+mod gpu;
 mod inverse;
 pub mod kernel;
 mod numerics;

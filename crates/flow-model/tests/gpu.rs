@@ -154,9 +154,8 @@ fn gpu_log_prob_and_gradients_match_tensor_ops_and_cpu() {
         (1, 8, 65_537, 1.5, 6),
         (2, 8, 70_001, 1.5, 7),
         (3, 8, 65_600, 1.5, 8),
-        // More layers than shared memory holds at once: the backward pass sums them in
-        // several passes over the points. Smaller parameters keep 128 layers within f32
-        // reach of 1e-5.
+        // Past the layers the backward kernel unrolls, with more sums than its shared
+        // memory takes at once. Smaller parameters keep 128 layers within f32 reach of 1e-5.
         (3, 128, 300, 0.5, 9),
     ] {
         let points = random_values(n * dim, 5.0, seed);

@@ -22,6 +22,7 @@ mod inverse;
 mod log_prob;
 mod log_prob_grads;
 
+use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
 use burn_cubecl::CubeBackend;
 use burn_cubecl::kernel::into_contiguous;
@@ -47,7 +48,15 @@ struct Inputs {
 }
 
 impl Inputs {
+    /// # Panics
+    /// If the shapes do not agree (the kernels index the tensors by these sizes).
     fn new(x: CubeTensor, w: CubeTensor, u_hat: CubeTensor, b: CubeTensor, c: CubeTensor) -> Self {
+        let [_, dim] = x.shape().dims::<2>();
+        let [layers, w_dim] = w.shape().dims::<2>();
+        assert_eq!(dim, w_dim, "x and w must have the same dimension D");
+        assert_eq!(u_hat.shape(), w.shape(), "û must be [K, D] like w");
+        assert_eq!(b.shape().dims::<1>(), [layers], "b must be [K]");
+        assert_eq!(c.shape().dims::<1>(), [layers], "c must be [K]");
         let [x, w, u_hat, b, c] = [x, w, u_hat, b, c].map(into_contiguous);
         Self { x, w, u_hat, b, c }
     }

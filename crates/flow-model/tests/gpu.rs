@@ -372,7 +372,8 @@ fn train_step_ms<M: Module>(
     let x = Tensor::<2>::random([batch, 2], Distribution::Uniform(-4.0, 4.0), &device);
     let mut model = Some(init(&device));
     let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
-    median_ms(5, repeats, || {
+    // Burn's fusion compiles its kernels over the first steps.
+    median_ms(20, repeats, || {
         let current = model.take().expect("put back after each step");
         let loss = log_prob(&current, x.clone()).neg().mean();
         let grads = GradientsParams::from_grads(loss.backward(), &current);

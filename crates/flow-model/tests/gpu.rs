@@ -309,9 +309,22 @@ fn gpu_sampling_on_an_autodiff_device_matches_the_plain_device() {
     assert_all_close("samples", &tracked, &plain, 0.0, false);
 }
 
-/// Median milliseconds of `repeats` calls of `call`, after `warmup` untimed ones; `call`
-/// must wait for its device work.
-fn median_ms(warmup: usize, repeats: usize, mut call: impl FnMut()) -> f64 {
+/// The median and the fastest of several timed calls, in milliseconds.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    median: f64,
+    fastest: f64,
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} ({:.2})", self.median, self.fastest)
+    }
+}
+
+/// Times `repeats` calls of `call` after `warmup` untimed ones; `call` must wait for its
+/// device work.
+fn time(warmup: usize, repeats: usize, mut call: impl FnMut()) -> Timing {
     for _ in 0..warmup {
         call();
     }
@@ -323,7 +336,10 @@ fn median_ms(warmup: usize, repeats: usize, mut call: impl FnMut()) -> f64 {
         })
         .collect();
     ms.sort_by(f64::total_cmp);
-    ms[ms.len() / 2]
+    Timing {
+        median: ms[ms.len() / 2],
+        fastest: ms[0],
+    }
 }
 
 /// The planar flow with its parameters stacked, `u` and `w` `[K, 2]`, `b` `[K]`: the step
@@ -359,21 +375,21 @@ impl StackedFlow {
     }
 }
 
-/// Median milliseconds of an Adam step on the mean NLL of `batch` points of the model made
-/// by `init` on `device`'s autodiff form, its log-density given by `log_prob`.
-fn train_step_ms<M: Module>(
+/// An Adam step on the mean NLL of `batch` points of the model made by `init` on `device`'s
+/// autodiff form, its log-density given by `log_prob`.
+fn train_step<M: Module>(
     device: &Device,
     batch: usize,
     repeats: usize,
     init: impl FnOnce(&Device) -> M,
     log_prob: impl Fn(&M, Tensor<2>) -> Tensor<1>,
-) -> f64 {
+) -> Timing {
     let device = device.clone().autodiff();
     let x = Tensor::<2>::random([batch, 2], Distribution::Uniform(-4.0, 4.0), &device);
     let mut model = Some(init(&device));
     let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
     // Burn's fusion compiles its kernels over the first steps.
-    median_ms(20, repeats, || {
+    time(20, repeats, || {
         let current = model.take().expect("put back after each step");
         let loss = log_prob(&current, x.clone()).neg().mean();
         let grads = GradientsParams::from_grads(loss.backward(), &current);
@@ -383,7 +399,7 @@ fn train_step_ms<M: Module>(
 }
 
 /// The fused operation alone, forward and backward, on parameters `[K, 2]`, `[K]`.
-fn fused_op_ms(device: &Device, layers: usize, batch: usize, repeats: usize) -> f64 {
+fn fused_op(device: &Device, layers: usize, batch: usize, repeats: usize) -> Timing {
     let device = device.clone().autodiff();
     let x = Tensor::<2>::random([batch, 2], Distribution::Uniform(-4.0, 4.0), &device);
     let draw = |shape: [usize; 2]| {
@@ -391,7 +407,7 @@ fn fused_op_ms(device: &Device, layers: usize, batch: usize, repeats: usize) -> 
     };
     let (w, u_hat) = (draw([layers, 2]), draw([layers, 2]));
     let (b, c) = (draw([layers, 1]), draw([layers, 1]));
-    median_ms(5, repeats, || {
+    time(5, repeats, || {
         let (b, c) = (b.clone().reshape([layers]), c.clone().reshape([layers]));
         let log_p = fused::log_prob(x.clone(), w.clone(), u_hat.clone(), b, c);
         let grads = log_p.neg().mean().backward();
@@ -400,11 +416,11 @@ fn fused_op_ms(device: &Device, layers: usize, batch: usize, repeats: usize) -> 
     })
 }
 
-/// Median milliseconds of `log p` of `points` points with `layers` layers on `device`.
-fn log_prob_ms(device: &Device, layers: usize, points: usize, fused: bool, repeats: usize) -> f64 {
+/// `log p` of `points` points with `layers` layers on `device`.
+fn log_prob(device: &Device, layers: usize, points: usize, fused: bool, repeats: usize) -> Timing {
     let flow = PlanarFlowConfig::new(2, layers).init(device).unwrap();
     let x = Tensor::<2>::random([points, 2], Distribution::Uniform(-4.0, 4.0), device);
-    median_ms(1, repeats, || {
+    time(1, repeats, || {
         let log_p = if fused {
             flow.log_prob(x.clone())
         } else {
@@ -414,51 +430,51 @@ fn log_prob_ms(device: &Device, layers: usize, points: usize, fused: bool, repea
     })
 }
 
-/// Side-by-side timings on this machine's adapter and on flex, printed:
+/// Side-by-side timings on this machine's adapter and on flex, printed as median (fastest):
 /// `cargo test --release --workspace --all-features --test gpu -- --ignored --nocapture`.
 #[test]
 #[ignore = "timings, not a check"]
 fn timings() {
     let (layers, batch, points) = (32, 1024, 1_000_000);
     let backends = [("wgpu", wgpu(), 50), ("flex", Device::flex(), 500)];
-    println!("train step, K = {layers}, batch {batch} (median ms):");
+    println!("train step, K = {layers}, batch {batch}, ms:");
     for (name, device, repeats) in &backends {
-        let fused_step = train_step_ms(
+        let flow = train_step(
             device,
             batch,
             *repeats,
             init_flow(layers),
             PlanarFlow::log_prob,
         );
-        let stacked = train_step_ms(
+        let stacked = train_step(
             device,
             batch,
             *repeats,
             |device| StackedFlow::new(layers, device),
             StackedFlow::log_prob,
         );
-        let op = fused_op_ms(device, layers, batch, *repeats);
+        let op = fused_op(device, layers, batch, *repeats);
         println!(
-            "  {name}: fused {fused_step:.2}, fused with stacked parameters {stacked:.2}, \
-             the fused operation alone (forward + backward) {op:.2}"
+            "  {name}: fused {flow}; fused, parameters stacked {stacked}; \
+             the fused operation alone (forward + backward) {op}"
         );
     }
-    let tensor_ops = train_step_ms(&backends[0].1, batch, 10, init_flow(layers), |flow, x| {
+    let tensor_ops = train_step(&backends[0].1, batch, 10, init_flow(layers), |flow, x| {
         flow.log_prob_tensor_ops(x)
     });
-    println!("  wgpu: tensor ops {tensor_ops:.2}");
+    println!("  wgpu: tensor ops {tensor_ops}");
 
-    println!("log p of {points} points, K = {layers} (median ms, M points/s):");
-    let rate = |ms: f64| points as f64 / ms / 1e3;
+    println!("log p of {points} points, K = {layers}, ms (M points/s at the median):");
+    let rate = |t: Timing| points as f64 / t.median / 1e3;
     for (name, device, _) in &backends {
-        let ms = log_prob_ms(device, layers, points, true, 10);
-        println!("  {name}: fused {ms:.1} ({:.2})", rate(ms));
+        let t = log_prob(device, layers, points, true, 10);
+        println!("  {name}: fused {t} ({:.2})", rate(t));
     }
-    let ms = log_prob_ms(&backends[0].1, layers, points, false, 2);
-    println!("  wgpu: tensor ops {ms:.1} ({:.3})", rate(ms));
+    let t = log_prob(&backends[0].1, layers, points, false, 2);
+    println!("  wgpu: tensor ops {t} ({:.3})", rate(t));
 }
 
-/// A `K`-layer flow's constructor, for [`train_step_ms`].
+/// A `K`-layer flow's constructor, for [`train_step`].
 fn init_flow(layers: usize) -> impl FnOnce(&Device) -> PlanarFlow {
     move |device| PlanarFlowConfig::new(2, layers).init(device).unwrap()
 }

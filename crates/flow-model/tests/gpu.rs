@@ -472,6 +472,16 @@ fn timings() {
     }
     let t = log_prob(&backends[0].1, layers, points, false, 2);
     println!("  wgpu: tensor ops {t} ({:.3})", rate(t));
+
+    println!("inverse of {points} points, K = {layers}, ms (M points/s at the median):");
+    for (name, device, _) in &backends {
+        let flow = PlanarFlowConfig::new(2, layers).init(device).unwrap();
+        let z = Tensor::<2>::random([points, 2], Distribution::Normal(0.0, 1.0), device);
+        let t = time(1, 5, || {
+            let _ = flow.inverse(z.clone()).into_data();
+        });
+        println!("  {name}: fused {t} ({:.2})", rate(t));
+    }
 }
 
 /// A `K`-layer flow's constructor, for [`train_step`].

@@ -18,7 +18,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 
-use crate::fused::{HostInputs, Inputs, host, tensor};
+use crate::fused::{HostInputs, Inputs, host, join_columns, tensor};
 use crate::kernel::{self, LogProbGrads};
 
 /// The planar map with its log-determinant as a backend operation.
@@ -44,7 +44,7 @@ pub trait PlanarForwardOps: Backend {
 
 /// The map and `Σ log|det J|` through the fused operation: `x` `[N, D]`, `w` and `u_hat`
 /// `[K, D]`, `b` and `c` `[K]`; returns `([N, D], [N])`. Only for devices where
-/// [`crate::fused::supports`] holds.
+/// [`crate::fused::on_host`] holds.
 pub fn forward(
     x: Tensor<2>,
     w: Tensor<2>,
@@ -70,12 +70,7 @@ fn host_forward<B: Backend>(inputs: Inputs<B>) -> FloatTensor<B> {
     let host = HostInputs::read::<B>(inputs);
     let (z, log_det) = kernel::forward(&host.params(), host.x());
     let (n, dim) = (host.x_shape[0], host.dim);
-    let mut joined = Vec::with_capacity(n * (dim + 1));
-    for (row, ld) in z.chunks(dim).zip(log_det) {
-        joined.extend_from_slice(row);
-        joined.push(ld);
-    }
-    tensor::<B>(joined, vec![n, dim + 1], &device)
+    tensor::<B>(join_columns(&z, &log_det, dim), vec![n, dim + 1], &device)
 }
 
 #[cfg(feature = "flex")]

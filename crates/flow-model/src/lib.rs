@@ -31,6 +31,8 @@ mod fastmath;
 mod flow;
 pub mod fused;
 pub mod fused_forward;
+#[cfg(feature = "wgpu")]
+mod gpu;
 mod init;
 mod inverse;
 pub mod kernel;

@@ -248,7 +248,7 @@ impl Bijection for Planar {
     /// On the CPU backends one fused operation with a hand-derived gradient
     /// ([`crate::fused_forward`]); elsewhere [`Planar::forward_tensor_ops`].
     fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        if !fused::supports(&x.device()) {
+        if !fused::on_host(&x.device()) {
             return self.forward_tensor_ops(x);
         }
         let Stacked { w, u_hat, b, c } = self.stacked();

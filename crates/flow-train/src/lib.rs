@@ -9,6 +9,7 @@ pub mod commands;
 pub mod error;
 pub mod fsutil;
 pub mod infer;
+pub mod lock;
 pub mod plot;
 pub mod train;
 

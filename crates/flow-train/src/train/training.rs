@@ -15,6 +15,7 @@ use crate::artifacts::ArtifactPaths;
 use crate::error::FlowError;
 use crate::fsutil::{write_atomically, write_json_atomically};
 use crate::infer::inference::{TrainedFlow, load_flow};
+use crate::lock::DirLock;
 use crate::plot::{self, Grid2d, Panel};
 use crate::train::checkpoint::{SnapshotHook, complete_epochs, prune_checkpoints};
 use crate::train::config::TrainingConfig;
@@ -186,6 +187,9 @@ pub fn train(
     }
     let baseline = Baseline::new(config, Some(initial_valid));
     let paths = ArtifactPaths::new(dir);
+    // Held until this function returns (the operating system releases it if the process
+    // ends first): no other run writes the directory meanwhile.
+    let _lock = DirLock::acquire(dir)?;
     let resume_epoch = prepare(config, &paths, device, start)?;
     let monitor = open_monitor(config, &paths, resume_epoch, baseline)?;
     let run = Launch {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod fsutil;
 pub mod infer;
 pub mod lock;
+pub mod output;
 pub mod plot;
 pub mod train;
 

@@ -8,6 +8,7 @@ use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::inference::SCORE_CHUNK;
 use crate::infer::stream::{numbered, write_rows};
+use crate::output::{Format, Output, check_outputs};
 use crate::plot;
 use crate::train::training::{default_ranges, plotted_points, rebuild_splits};
 
@@ -16,6 +17,11 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     if args.n == 0 {
         return Err(FlowError::invalid("--num-samples", "must be at least 1"));
     }
+    let mut outputs = vec![Output::new("--out", &args.out, Format::Csv)];
+    if let Some(plot) = &args.plot {
+        outputs.push(Output::new("--plot", plot, Format::Png));
+    }
+    check_outputs(&outputs, &[])?;
     let (trained, device, _) = load(&args.model)?;
     if args.plot.is_some() {
         require_2d(&trained, "--plot")?;

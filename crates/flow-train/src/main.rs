@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Some(Command::Encode(args)) => commands::map(&args, Mapping::Encode),
         Some(Command::Decode(args)) => commands::map(&args, Mapping::Decode),
         Some(Command::Data(args)) => commands::data(&args),
+        Some(Command::Figure(args)) => commands::figure(&args),
         Some(Command::Export(args)) => commands::export_params(&args),
         Some(Command::Bench(args)) => commands::bench(&args),
     };

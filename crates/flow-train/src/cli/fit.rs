@@ -39,13 +39,13 @@ pub struct FitArgs {
     /// The flow (a generator: its transforms map base draws to samples).
     #[command(flatten)]
     pub model: ModelFlags,
-    /// The base distribution [default: standard-normal].
+    /// The base distribution [default: diagonal-gaussian].
     #[arg(long, value_enum)]
     pub base: Option<BaseArg>,
     /// Base draws per optimizer step [default: 1024].
     #[arg(long)]
     pub samples_per_step: Option<usize>,
-    /// Optimizer steps in all [default: 20 000]; sets --max-epochs.
+    /// Optimizer steps in all [default: 40 000]; sets --max-epochs.
     #[arg(long, conflicts_with = "max_epochs")]
     pub steps: Option<usize>,
     /// Optimizer steps per epoch (one validation and checkpoint decision each) [default: 500].

@@ -51,6 +51,8 @@ pub enum Command {
     Decode(MapArgs),
     /// Write points of a toy data set as CSV.
     Data(DataArgs),
+    /// Draw the densities of several trained 2-D models side by side, led by their data.
+    Figure(FigureArgs),
     /// Write the model's parameters as JSON for other tools.
     Export(ExportArgs),
     /// Time train steps, log-density and sampling on the backend compiled in.
@@ -143,9 +145,21 @@ pub struct SampleArgs {
     /// The CSV to write (one column per dimension).
     #[arg(long)]
     pub out: PathBuf,
-    /// Also draw the samples beside the training data (2-D models).
+    /// Also draw the samples beside the training data: a scatter plot for 2-D models, a
+    /// corner plot (pairwise marginals, samples against data) in more dimensions.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// The coordinates (1-based, comma-separated, at most 8) of the corner plot [default: the
+    /// first six].
+    #[arg(long, value_delimiter = ',', requires = "plot")]
+    pub plot_dims: Option<Vec<usize>>,
+    /// Also draw samples and training rows as small grey-scale images (32 of each), for data
+    /// whose rows are pictures; needs --image-shape.
+    #[arg(long, requires = "image_shape")]
+    pub images: Option<PathBuf>,
+    /// The height and width of those images, as HxW (8x8 for the digits).
+    #[arg(long, requires = "images")]
+    pub image_shape: Option<String>,
     /// Seed of the base draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -163,6 +177,26 @@ pub struct MapArgs {
     /// The CSV to write, one row per input row.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// Options of `flow-train figure`.
+#[derive(Debug, Clone, Args)]
+pub struct FigureArgs {
+    /// A directory that `flow-train train` or `fit` wrote; give several, in order.
+    #[arg(long, required = true)]
+    pub artifact_dir: Vec<PathBuf>,
+    /// Models per row; each row begins with the data (or target) of its first model.
+    #[arg(long, default_value_t = 1)]
+    pub columns: usize,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The figure's title.
+    #[arg(long, default_value = "")]
+    pub title: String,
+    /// The compute backend.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// Options of `flow-train data`.

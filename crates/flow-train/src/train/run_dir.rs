@@ -53,6 +53,7 @@ fn remove_previous_run(paths: &ArtifactPaths) -> Result<(), FlowError> {
         paths.metrics(),
         paths.loss_plot(),
         paths.density_plot(),
+        paths.corner_plot(),
     ] {
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

@@ -437,6 +437,10 @@ fn evaluate(
     if config.dim == 2 {
         let title = format!("{} (best epoch {best_epoch})", config.describe_model());
         draw_final_density(&trained, inputs, paths, device, &title)?;
+    } else if let Inputs::Data(raw) = inputs {
+        let samples = trained.sample(CORNER_POINTS, 1, device);
+        let dims: Vec<usize> = (0..config.dim.min(6)).collect();
+        draw_corner(&paths.corner_plot(), &samples, &raw.train, &dims)?;
     }
     Ok(evaluation)
 }
@@ -488,6 +492,36 @@ fn draw_final_density(
             })
         }
     }
+}
+
+/// Samples (and data rows) drawn in a corner plot.
+const CORNER_POINTS: usize = 2000;
+
+/// A corner plot of the coordinates `dims` (0-based) of `samples` (row-major) against the
+/// training rows `train` (at most 2000 of each), written atomically to `path`.
+pub fn draw_corner(
+    path: &Path,
+    samples: &[f32],
+    train: &Points,
+    dims: &[usize],
+) -> Result<(), FlowError> {
+    let dim = train.dim();
+    let rows = CORNER_POINTS.min(train.len());
+    let samples = &samples[..samples.len().min(CORNER_POINTS * dim)];
+    let title = format!(
+        "Samples (red) against data (blue), coordinates {:?}",
+        dims.iter().map(|d| d + 1).collect::<Vec<_>>()
+    );
+    write_atomically(path, |tmp| {
+        plot::corner_png(
+            tmp,
+            samples,
+            &train.values()[..rows * dim],
+            dim,
+            dims,
+            &title,
+        )
+    })
 }
 
 /// `exp(−U)` on the cell centres of `grid`.

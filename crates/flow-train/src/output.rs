@@ -161,6 +161,7 @@ fn run_names() -> Vec<String> {
         paths.summary(),
         paths.loss_plot(),
         paths.density_plot(),
+        paths.corner_plot(),
         paths.snapshots(),
         paths.checkpoints(),
         PathBuf::from(LOCK_FILE),

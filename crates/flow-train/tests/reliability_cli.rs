@@ -178,6 +178,10 @@ fn a_fit_that_explodes_is_a_divergence_and_a_short_one_is_not() {
             "8",
             "--samples-per-step",
             "256",
+            "--base",
+            "standard-normal",
+            "--schedule",
+            "constant",
             "--eval-samples",
             "2000",
             "--plot-every",
@@ -526,6 +530,52 @@ fn output_paths_follow_their_format_and_never_replace_the_model() {
             ),
             "--csv",
             vec!["metrics.csv".into()],
+        ),
+        // figure and sample --images, like every picture.
+        (
+            cmd(&["figure"], &["--out", s(&w("f.txt"))]),
+            "--out",
+            vec![".png".into()],
+        ),
+        (
+            cmd(&["figure"], &["--out", s(&missing)]),
+            "--out",
+            vec![s(&missing).into()],
+        ),
+        (
+            cmd(&["figure"], &["--out", s(&model.join("density.png"))]),
+            "--out",
+            vec!["density.png".into()],
+        ),
+        (
+            cmd(
+                &["sample", "-n", "5"],
+                &[
+                    "--out",
+                    s(&w("s.csv")),
+                    "--images",
+                    s(&w("i.csv")),
+                    "--image-shape",
+                    "1x2",
+                ],
+            ),
+            "--images",
+            vec![".png".into()],
+        ),
+        (
+            cmd(
+                &["sample", "-n", "5"],
+                &[
+                    "--out",
+                    s(&w("s.csv")),
+                    "--images",
+                    s(&model.join("corner.png")),
+                    "--image-shape",
+                    "1x2",
+                ],
+            ),
+            "--images",
+            vec!["corner.png".into()],
         ),
         // The input itself.
         (

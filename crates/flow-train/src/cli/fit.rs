@@ -5,7 +5,7 @@ use flow_model::{BaseKind, PaperEnergy};
 
 use crate::cli::{ModelFlags, RunFlags};
 use crate::error::FlowError;
-use crate::train::config::{TrainingConfig, fit_preset};
+use crate::train::config::{MAX_POINTS, TrainingConfig, fit_preset};
 use crate::train::data::DataSource;
 use crate::train::fit::Annealing;
 
@@ -75,6 +75,13 @@ impl FitArgs {
     /// The configuration of a resumed run, whose `config.json` held `recorded`: the given
     /// flags applied to it must leave it unchanged.
     pub fn resumed_config(&self, recorded: TrainingConfig) -> Result<TrainingConfig, FlowError> {
+        if !recorded.is_fit() {
+            return Err(FlowError::invalid(
+                "--resume",
+                "the run in --artifact-dir trained on data, not on an energy; resume it with \
+                 `flow-train train --resume`",
+            ));
+        }
         let given = self.applied_to(recorded.clone())?;
         crate::cli::run_flags::resumed(recorded, &given)
     }
@@ -90,6 +97,12 @@ impl FitArgs {
         ] {
             if given == Some(0) {
                 return Err(FlowError::invalid(flag, "must be at least 1"));
+            }
+            if let Some(value) = given.filter(|&v| v > MAX_POINTS) {
+                return Err(FlowError::invalid(
+                    flag,
+                    format!("must be at most {MAX_POINTS}, got {value}"),
+                ));
             }
         }
         let mut config = base;

@@ -73,6 +73,13 @@ impl TrainArgs {
     /// The configuration of a resumed run, whose `config.json` held `recorded`: the given
     /// flags (and preset) applied to it must leave it unchanged.
     pub fn resumed_config(&self, recorded: TrainingConfig) -> Result<TrainingConfig, FlowError> {
+        if recorded.is_fit() {
+            return Err(FlowError::invalid(
+                "--resume",
+                "the run in --artifact-dir fits an energy; resume it with `flow-train fit \
+                 --resume`",
+            ));
+        }
         let base = match self.preset {
             Some(preset) => Preset::from(preset).config(self.model.kind())?,
             None => recorded.clone(),
@@ -135,6 +142,26 @@ impl TrainArgs {
             test_fraction: self.test_fraction.unwrap_or(DEFAULT_HOLD_OUT),
             dequantize: self.dequantize,
         };
+        for (flag, fraction) in [
+            ("--valid-fraction", request.valid_fraction),
+            ("--test-fraction", request.test_fraction),
+        ] {
+            if !(fraction > 0.0 && fraction < 1.0) {
+                return Err(FlowError::invalid(
+                    flag,
+                    format!("must lie strictly between 0 and 1, got {fraction}"),
+                ));
+            }
+        }
+        if request.valid_fraction + request.test_fraction >= 1.0 {
+            return Err(FlowError::invalid(
+                "--valid-fraction",
+                format!(
+                    "with --test-fraction it leaves no training rows ({} + {} ≥ 1)",
+                    request.valid_fraction, request.test_fraction
+                ),
+            ));
+        }
         let (dim, rows, [n_train, n_valid, n_test]) = inspect_file(&request)?;
         let steps = |n: usize, batch: usize| n.div_ceil(batch.max(1)).max(1);
         let before = steps(config.n_train, config.batch_size);

@@ -5,6 +5,7 @@ use crate::commands::{load, require_2d};
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::stream::write_rows;
+use crate::output::{Format, Output, check_outputs};
 use crate::plot::{self, Grid2d, PlotRanges};
 use crate::train::training::default_ranges;
 
@@ -36,6 +37,11 @@ pub fn density(args: &DensityArgs) -> Result<(), FlowError> {
         ));
     }
     let given = args.range.as_deref().map(given_range).transpose()?;
+    let mut outputs = vec![Output::new("--out", &args.out, Format::Png)];
+    if let Some(csv) = &args.csv {
+        outputs.push(Output::new("--csv", csv, Format::Csv));
+    }
+    check_outputs(&outputs, &[])?;
     let (trained, device, _) = load(&args.model)?;
     require_2d(&trained, "density")?;
     let (x_range, y_range) = match given {

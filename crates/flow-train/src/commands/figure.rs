@@ -13,6 +13,7 @@ use crate::commands::require_2d;
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::inference::TrainedFlow;
+use crate::output::{Format, Output};
 use crate::plot::{self, Grid2d, Panel, PlotRanges};
 use crate::train::fit::SharedEnergy;
 use crate::train::training::{
@@ -44,6 +45,7 @@ pub fn figure(args: &FigureArgs) -> Result<(), FlowError> {
             ),
         ));
     }
+    Output::new("--out", &args.out, Format::Png).check(&[])?;
     let backend = args.device.backend();
     let device = backend::device(&backend)?;
     let models = args

@@ -9,6 +9,7 @@ use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::inference::{SCORE_CHUNK, TrainedFlow};
 use crate::infer::stream::{numbered, write_rows};
+use crate::output::{Format, Output, check_outputs};
 use crate::plot;
 use crate::train::training::{default_ranges, draw_corner, plotted_points, rebuild_splits};
 
@@ -21,6 +22,14 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         return Err(FlowError::invalid("--num-samples", "must be at least 1"));
     }
     let image_shape = args.image_shape.as_deref().map(parse_shape).transpose()?;
+    let mut outputs = vec![Output::new("--out", &args.out, Format::Csv)];
+    if let Some(plot) = &args.plot {
+        outputs.push(Output::new("--plot", plot, Format::Png));
+    }
+    if let Some(images) = &args.images {
+        outputs.push(Output::new("--images", images, Format::Png));
+    }
+    check_outputs(&outputs, &[])?;
     let (trained, device, _) = load(&args.model)?;
     let dim = trained.dim();
     let plot_dims = corner_dims(args.plot_dims.as_deref(), dim)?;

@@ -13,6 +13,10 @@ use crate::train::data::DataSource;
 use crate::train::fit::Annealing;
 use crate::train::schedule::LrSchedule;
 
+/// The largest number of points (of a split, a batch, drawn samples or generated points)
+/// accepted: beyond it a mistyped size would exhaust the memory and abort the process.
+pub const MAX_POINTS: usize = 100_000_000;
+
 /// Everything needed to rebuild the data, the model and the training run; saved as
 /// `config.json` in the artifact directory. The flow family's name is its `flow` field,
 /// beside the family's own fields.
@@ -328,6 +332,24 @@ impl TrainingConfig {
         at_least_one("--batch-size", self.batch_size)?;
         at_least_one("--max-epochs", self.max_epochs)?;
         at_least_one("--patience", self.patience)?;
+        let fit = self.is_fit();
+        let limited = [
+            (self.data.toy().is_some(), "--train-size", self.n_train),
+            (self.data.toy().is_some(), "--valid-size", self.n_valid),
+            (self.data.toy().is_some(), "--test-size", self.n_test),
+            (fit, "--valid-samples", self.n_valid),
+            (fit, "--eval-samples", self.n_test),
+            (!fit, "--batch-size", self.batch_size),
+            (fit, "--samples-per-step", self.batch_size),
+        ];
+        for (applies, flag, value) in limited {
+            if applies && value > MAX_POINTS {
+                return Err(FlowError::invalid(
+                    flag,
+                    format!("must be at most {MAX_POINTS}, got {value}"),
+                ));
+            }
+        }
         if self.batch_size > self.n_train {
             return Err(FlowError::invalid(
                 "--batch-size",

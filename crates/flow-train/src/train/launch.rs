@@ -110,13 +110,19 @@ where
     if let Some(error) = result.error {
         return Err(FlowError::Training(error.to_string()));
     }
-    let stopped = monitor
+    let mut stopped = monitor
         .stop_reason()
         .unwrap_or(if result.interrupted.is_some() {
             StopReason::Interrupted
         } else {
             StopReason::MaxEpochs
         });
+    // A run that ended by its own rules, never better than its untrained model, diverged.
+    if matches!(stopped, StopReason::MaxEpochs | StopReason::EarlyStopped)
+        && let Some(diverged) = monitor.end_verdict()
+    {
+        stopped = diverged;
+    }
     Ok(Ended {
         stopped,
         train_seconds,

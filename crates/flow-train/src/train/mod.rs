@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod divergence;
 pub mod fit;
 pub mod launch;
 pub mod learner;

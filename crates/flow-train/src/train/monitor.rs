@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::train::checkpoint::complete_epochs;
+use crate::train::divergence::{self, Baseline, Cause};
 use crate::train::progress::Progress;
 
 /// The Learner's name of the loss metric.
@@ -40,10 +41,18 @@ pub enum StopReason {
     MaxEpochs,
     /// `patience` epochs passed without a better validation NLL.
     EarlyStopped,
-    /// The loss became NaN or infinite in this epoch.
+    /// The run diverged (see [`crate::train::divergence`] for the rule).
     Diverged {
-        /// The first epoch with a non-finite NLL.
+        /// The epoch at which it did: the first with a non-finite or exploded value, or the
+        /// first of a run that never did better than its untrained model.
         epoch: usize,
+        /// Which part of the rule it broke (runs recorded before there was more than one
+        /// part diverged by non-finite values).
+        #[serde(default)]
+        cause: Cause,
+        /// The exploded validation value, or the best one of a run without progress.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
     },
     /// The run was interrupted (signal or error) before it finished.
     Interrupted,
@@ -55,7 +64,11 @@ impl StopReason {
         match self {
             Self::MaxEpochs => "maximum number of epochs reached".into(),
             Self::EarlyStopped => "no better validation NLL within the patience".into(),
-            Self::Diverged { epoch } => format!("diverged at epoch {epoch}"),
+            Self::Diverged { epoch, cause, .. } => match cause {
+                Cause::NonFinite => format!("diverged at epoch {epoch}: NaN or infinite loss"),
+                Cause::Exploded => format!("diverged at epoch {epoch}: the loss exploded"),
+                Cause::NoProgress => "diverged: no epoch better than the untrained model".into(),
+            },
             Self::Interrupted => "interrupted".into(),
         }
     }
@@ -102,6 +115,8 @@ pub struct MonitorSettings {
     pub max_epochs: usize,
     /// What the metric is called in `metrics.csv` and on the terminal: `nll` or `loss`.
     pub metric: &'static str,
+    /// What the divergence rule compares the history with.
+    pub baseline: Baseline,
 }
 
 /// Shared by the checkpointing and early-stopping hooks of the Learner (it is both).
@@ -256,6 +271,17 @@ impl RunMonitor {
         self.state().stop
     }
 
+    /// The divergence of a run that ended with this history without breaking the per-epoch
+    /// rules: one that never did better than its untrained model.
+    pub fn end_verdict(&self) -> Option<StopReason> {
+        let verdict = divergence::end_verdict(&self.state().history, &self.settings.baseline)?;
+        Some(StopReason::Diverged {
+            epoch: verdict.epoch,
+            cause: verdict.cause,
+            value: verdict.value,
+        })
+    }
+
     /// Closes the progress display.
     pub fn finish(&self) {
         self.progress
@@ -296,8 +322,15 @@ impl CheckpointingStrategy for RunMonitor {
         let mut actions = Vec::new();
         let mut state = self.state();
         state.history.push(row);
-        if !(row.train_nll.is_finite() && row.valid_nll.is_finite()) {
-            state.stop = Some(StopReason::Diverged { epoch });
+        let best_before = state.best.map(|best| best.valid_nll);
+        if let Some(verdict) = divergence::epoch_verdict(&row, best_before, &self.settings.baseline)
+        {
+            // The diverged epoch is not saved: the best model before it stays in place.
+            state.stop = Some(StopReason::Diverged {
+                epoch,
+                cause: verdict.cause,
+                value: verdict.value,
+            });
         } else {
             let improved = state.best.is_none_or(|best| row.valid_nll < best.valid_nll);
             let snapshot = self.settings.snapshot_every > 0

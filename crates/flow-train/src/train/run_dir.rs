@@ -92,7 +92,7 @@ fn resume_point(
             .map_err(|e| FlowError::bad_file(paths.summary(), format!("not a run summary: {e}")))?;
         let refusal = match summary.stopped {
             StopReason::Interrupted => None,
-            StopReason::Diverged { epoch } => Some(format!(
+            StopReason::Diverged { epoch, .. } => Some(format!(
                 "the run diverged at epoch {epoch} and would diverge again; train afresh with a lower --lr"
             )),
             StopReason::MaxEpochs | StopReason::EarlyStopped => Some(format!(

@@ -15,10 +15,12 @@ use crate::artifacts::ArtifactPaths;
 use crate::error::FlowError;
 use crate::fsutil::{write_atomically, write_json_atomically};
 use crate::infer::inference::{TrainedFlow, load_flow};
+use crate::lock::DirLock;
 use crate::plot::{self, Grid2d, Panel};
 use crate::train::checkpoint::{SnapshotHook, complete_epochs, prune_checkpoints};
 use crate::train::config::TrainingConfig;
 use crate::train::data::{DataSource, plot_ranges, raw_splits, standardized};
+use crate::train::divergence::{Baseline, mean_valid_loss};
 use crate::train::fit::{FitBatcher, FitModel, SharedEnergy, fit_statistics, mix};
 use crate::train::launch::{Ended, Launch, launch};
 use crate::train::model::DensityModel;
@@ -92,6 +94,10 @@ pub struct RunSummary {
     pub seed: u64,
     /// Why training ended.
     pub stopped: StopReason,
+    /// The validation value (NLL, or the loss of variational inference) of the untrained
+    /// model: the reference of the divergence rule.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub initial_valid: Option<f64>,
     /// The energy fitted by variational inference (`u1` … `u4`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub target: Option<String>,
@@ -175,9 +181,17 @@ pub fn train(
     config.validate()?;
     let inputs = Inputs::load(config)?;
     let config = &with_standardizer(config.clone(), &inputs);
+    let initial_valid = untrained_value(config, &inputs, device)?;
+    if !initial_valid.is_finite() {
+        return Err(untrainable(config, initial_valid));
+    }
+    let baseline = Baseline::new(config, Some(initial_valid));
     let paths = ArtifactPaths::new(dir);
+    // Held until this function returns (the operating system releases it if the process
+    // ends first): no other run writes the directory meanwhile.
+    let _lock = DirLock::acquire(dir)?;
     let resume_epoch = prepare(config, &paths, device, start)?;
-    let monitor = open_monitor(config, &paths, resume_epoch)?;
+    let monitor = open_monitor(config, &paths, resume_epoch, baseline)?;
     let run = Launch {
         config,
         paths: &paths,
@@ -197,9 +211,73 @@ pub fn train(
         Some(best) => evaluate(config, &inputs, &paths, device, best.epoch)?,
         None => Evaluation::default(),
     };
-    let summary = summarise(config, backend, &monitor, ended, evaluation);
+    let summary = summarise(config, backend, &monitor, ended, evaluation, initial_valid);
     write_json_atomically(&paths.summary(), &summary)?;
     Ok(summary)
+}
+
+/// The validation value of the untrained model of `config` (freshly initialised from its
+/// seed, ActNorm fitted as training fits it), computed as the Learner validates: the
+/// reference of the divergence rule. `config` must hold its standardisation, if any.
+pub fn untrained_valid(config: &TrainingConfig, device: &Device) -> Result<f64, FlowError> {
+    untrained_value(config, &Inputs::load(config)?, device)
+}
+
+fn untrained_value(
+    config: &TrainingConfig,
+    inputs: &Inputs,
+    device: &Device,
+) -> Result<f64, FlowError> {
+    let batch = config.n_valid.min(MAX_VALID_BATCH);
+    match inputs {
+        Inputs::Data(raw) => {
+            // The first batch of training points (which ActNorm is fitted to) and the
+            // validation points, standardised.
+            let head = config.batch_size.min(raw.train.len()) * config.dim;
+            let needed = Splits {
+                train: Points::new(config.dim, raw.train.values()[..head].to_vec())?,
+                valid: raw.valid.clone(),
+                test: Points::new(config.dim, Vec::new())?,
+            };
+            let splits = standardized(needed, config.standardizer.as_ref());
+            let model = DensityModel::new(
+                initial_flow(config, &splits.train, device)?,
+                config.log_det_offset(),
+            );
+            let valid = dataloader(splits.valid, batch, None, device);
+            mean_valid_loss(&model, valid.as_ref())
+        }
+        Inputs::Energy(energy) => {
+            let model = FitModel::new(config.flow_config().init(device)?, energy.clone());
+            let valid = burn::data::dataloader::DataLoaderBuilder::new(FitBatcher::Fixed {
+                seed: config.seed,
+            })
+            .batch_size(batch)
+            .set_device(device.clone())
+            .build(RowIndices::new(config.n_valid));
+            mean_valid_loss(&model, valid.as_ref())
+        }
+    }
+}
+
+/// The error of a run whose untrained model already scores `value` (not finite): no step
+/// can follow a gradient from there.
+fn untrainable(config: &TrainingConfig, value: f64) -> FlowError {
+    let metric = if config.is_fit() { "loss" } else { "NLL" };
+    let message = format!(
+        "the untrained model's validation {metric} is already {value}, before any training \
+         step: the values overflow f32 arithmetic"
+    );
+    match &config.data {
+        DataSource::File { .. } if !config.standardize => FlowError::invalid(
+            "--standardize",
+            format!("{message}; standardise the data (--standardize true) or rescale them"),
+        ),
+        DataSource::File { .. } => {
+            FlowError::invalid("--data", format!("{message}; rescale the data"))
+        }
+        _ => FlowError::Training(message),
+    }
 }
 
 /// The monitor of a fresh run, or of a resumed one (then `model.bpk` is restored from the
@@ -208,6 +286,7 @@ fn open_monitor(
     config: &TrainingConfig,
     paths: &ArtifactPaths,
     resume_epoch: Option<usize>,
+    baseline: Baseline,
 ) -> Result<RunMonitor, FlowError> {
     let settings = MonitorSettings {
         checkpoint_dir: paths.checkpoints(),
@@ -215,6 +294,7 @@ fn open_monitor(
         snapshot_every: config.plot_every,
         max_epochs: config.max_epochs,
         metric: if config.is_fit() { "loss" } else { "nll" },
+        baseline,
     };
     match resume_epoch {
         None => RunMonitor::new(settings, &paths.metrics()),
@@ -459,13 +539,15 @@ pub fn energy_grid(energy: &SharedEnergy, mut grid: Grid2d, device: &Device) -> 
     grid
 }
 
-/// The summary of a run that `ended`, with its evaluation.
+/// The summary of a run that `ended`, with its evaluation and the validation value of its
+/// untrained model.
 fn summarise(
     config: &TrainingConfig,
     backend: &str,
     monitor: &RunMonitor,
     ended: Ended,
     evaluation: Evaluation,
+    initial_valid: f64,
 ) -> RunSummary {
     let best = monitor.best();
     let fit = config.is_fit();
@@ -488,6 +570,7 @@ fn summarise(
         n_test: config.n_test,
         seed: config.seed,
         stopped: ended.stopped,
+        initial_valid: Some(initial_valid),
         target: config.data.energy().map(|t| t.to_string()),
         loss: best.filter(|_| fit).map(|b| b.valid_nll),
         log_z: evaluation.log_z,

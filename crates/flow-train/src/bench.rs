@@ -75,8 +75,8 @@ impl BenchModel {
 pub struct BenchPlan {
     /// The models.
     pub models: Vec<BenchModel>,
-    /// Cells per side of the log-density grid.
-    pub grid: usize,
+    /// Cells per side of the log-density grids (200: 40 000 points; 1000: 10⁶ points).
+    pub grids: Vec<usize>,
     /// Points drawn per sampling call.
     pub samples: usize,
     /// Untimed warm-up calls before each timing.
@@ -120,7 +120,7 @@ impl BenchPlan {
                 preset(FlowKind::Realnvp, &[512, 1024]),
                 preset(FlowKind::Nsf, &[512, 1024]),
             ],
-            grid: 200,
+            grids: vec![200],
             samples: 100_000,
             warmup: 10,
             repeats: 50,
@@ -131,7 +131,7 @@ impl BenchPlan {
     pub fn quick() -> Self {
         let mut plan = Self::full();
         plan.models = vec![planar(8, &[256], true), preset(FlowKind::Nsf, &[256])];
-        plan.grid = 20;
+        plan.grids = vec![20];
         plan.samples = 1000;
         plan.warmup = 1;
         plan.repeats = 3;
@@ -145,12 +145,18 @@ impl BenchPlan {
         self
     }
 
-    /// This plan with more train-step batch sizes (for GPUs, where large batches are the
-    /// point).
-    pub fn with_batches(mut self, extra: &[usize]) -> Self {
+    /// This plan with the planar flow's train steps also at batches of 16 384 and 65 536
+    /// points and its log-density also on a 1000 × 1000 grid (10⁶ points): the sizes where a
+    /// GPU pays.
+    pub fn large(mut self) -> Self {
         for model in &mut self.models {
-            model.batches.extend_from_slice(extra);
+            if let FlowFamily::Planar(config) = &model.family
+                && config.layers == 32
+            {
+                model.batches.extend_from_slice(&[16_384, 65_536]);
+            }
         }
+        self.grids.push(1000);
         self
     }
 }
@@ -243,13 +249,21 @@ pub fn run(
         }
         let flow = config.init(device)?;
         let range = dataset.plot_range();
-        let centres = grid_points(&Grid2d::new(range, range, plan.grid, plan.grid));
-        let n = plan.grid * plan.grid;
-        let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
-        let timing = time(plan.warmup, plan.repeats, || {
-            let _ = flow.log_prob(grid.clone()).into_data();
-        });
-        results.push(result("log_prob_grid", n, timing, true, plan.repeats));
+        for &cells in &plan.grids {
+            let centres = grid_points(&Grid2d::new(range, range, cells, cells));
+            let n = cells * cells;
+            let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
+            // Fewer calls for the large grid: each is long.
+            let repeats = if n > 100_000 {
+                (plan.repeats / 5).max(3)
+            } else {
+                plan.repeats
+            };
+            let timing = time(plan.warmup.min(repeats), repeats, || {
+                let _ = flow.log_prob(grid.clone()).into_data();
+            });
+            results.push(result("log_prob_grid", n, timing, true, repeats));
+        }
 
         let sample_repeats = (plan.repeats / 5).max(3);
         let mut seed = 0;

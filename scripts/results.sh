@@ -2,14 +2,17 @@
 # Reproduces the README's results tables and pictures on this machine's CPU (flex backend):
 #
 #   scripts/results.sh [families|toys|real|fit|all]   # default: all
+#   BIN=path/to/flow-train scripts/results.sh ...     # an already built binary
 #
 # Runs go to results/ (one artifact directory each; a run already summarised is not run
 # again, so the script can be stopped and restarted); the tables are printed as Markdown
 # and the pictures written to assets/. Timings are those of this machine: run it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p flow-train
-BIN=target/release/flow-train
+if [ -z "${BIN:-}" ]; then
+    cargo build --release -p flow-train
+    BIN=target/release/flow-train
+fi
 export FLOW_TRAIN_DEVICE=flex
 OUT=results
 WHAT=${1:-all}

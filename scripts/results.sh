@@ -21,6 +21,7 @@ WHAT=${1:-all}
 run() {
     local dir=$OUT/$1
     shift
+    mkdir -p "$(dirname "$dir")"
     [ -f "$dir/summary.json" ] || "$BIN" "$@" --artifact-dir "$dir" >"$dir.log" 2>&1 || {
         echo "failed: $BIN $* (see $dir.log)" >&2
         return 1

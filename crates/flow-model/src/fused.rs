@@ -358,19 +358,38 @@ impl<B: PlanarLogProbOps + PlanarLogProbGradOps, C: CheckpointStrategy> PlanarLo
         b: FloatTensor<Self>,
         c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let inputs = [&x, &w, &u_hat, &b, &c].map(|t| t.primitive().clone());
-        let prepared = PlanarLogProbBackward
-            .prepare::<C>([x.node(), w.node(), u_hat.node(), b.node(), c.node()])
-            .compute_bound()
-            .stateful();
-        let run = |[x, w, u_hat, b, c]: Inputs<B>| B::planar_log_prob(x, w, u_hat, b, c);
-        match prepared {
-            OpsKind::Tracked(prep) => {
-                let out = run(inputs.clone());
-                prep.finish(inputs, out)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(run(inputs)),
+        record::<B, C, _>(
+            PlanarLogProbBackward,
+            [x, w, u_hat, b, c],
+            |[x, w, u_hat, b, c]| B::planar_log_prob(x, w, u_hat, b, c),
+        )
+    }
+}
+
+/// Runs `run` on the inner tensors of the five `inputs` and records `backward` as the
+/// autodiff node of its output (when any input is tracked), keeping the inputs as its state:
+/// the `Autodiff` side of a fused operation with a hand-derived backward.
+pub(crate) fn record<B, C, O>(
+    backward: O,
+    inputs: [FloatTensor<Autodiff<B, C>>; 5],
+    run: impl FnOnce(Inputs<B>) -> FloatTensor<B>,
+) -> FloatTensor<Autodiff<B, C>>
+where
+    B: Backend,
+    C: CheckpointStrategy,
+    O: Backward<B, 5, State = Inputs<B>>,
+{
+    let primitives = inputs.each_ref().map(|t| t.primitive().clone());
+    let prepared = backward
+        .prepare::<C>(inputs.map(|t| t.node()))
+        .compute_bound()
+        .stateful();
+    match prepared {
+        OpsKind::Tracked(prep) => {
+            let out = run(primitives.clone());
+            prep.finish(primitives, out)
         }
+        OpsKind::UnTracked(prep) => prep.finish(run(primitives)),
     }
 }
 

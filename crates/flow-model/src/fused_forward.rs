@@ -13,12 +13,12 @@
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 
-use crate::fused::{HostInputs, Inputs, host, join_columns, tensor};
+use crate::fused::{HostInputs, Inputs, host, join_columns, record, tensor};
 use crate::kernel::{self, LogProbGrads};
 
 /// The planar map with its log-determinant as a backend operation.
@@ -127,18 +127,10 @@ impl<B: PlanarForwardOps, C: CheckpointStrategy> PlanarForwardOps for Autodiff<B
         b: FloatTensor<Self>,
         c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let inputs = [&x, &w, &u_hat, &b, &c].map(|t| t.primitive().clone());
-        let prepared = PlanarForwardBackward
-            .prepare::<C>([x.node(), w.node(), u_hat.node(), b.node(), c.node()])
-            .compute_bound()
-            .stateful();
-        let run = |[x, w, u_hat, b, c]: Inputs<B>| B::planar_forward(x, w, u_hat, b, c);
-        match prepared {
-            OpsKind::Tracked(prep) => {
-                let out = run(inputs.clone());
-                prep.finish(inputs, out)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(run(inputs)),
-        }
+        record::<B, C, _>(
+            PlanarForwardBackward,
+            [x, w, u_hat, b, c],
+            |[x, w, u_hat, b, c]| B::planar_forward(x, w, u_hat, b, c),
+        )
     }
 }

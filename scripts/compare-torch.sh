@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side timings of flow-train (flex backend) and the PyTorch reference scripts/torch_planar.py.
+# Side-by-side timings of flow-train (flex backend) and the PyTorch references scripts/torch_planar.py
+# (planar) and scripts/torch_families.py (zuko RealNVP and NSF).
 #
 #   scripts/compare-torch.sh [--rounds R] [--repeats N] [--compile]   # bench, Markdown table
 #   scripts/compare-torch.sh --time-to-quality                          # full training runs
@@ -71,6 +72,8 @@ if [ $MODE = bench ]; then
         echo "round $round/$ROUNDS" >&2
         "$BIN" bench --device flex --json --repeats "$REPEATS" >"$WORK/ours-$round.jsonl"
         torch_run 1 bench --json --repeats "$REPEATS" >"$WORK/torch1-$round.jsonl"
+        # The coupling families against zuko's flows of the same architecture.
+        OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" scripts/torch_families.py --threads 1 --repeats "$REPEATS" >>"$WORK/torch1-$round.jsonl"
         torch_run 2 bench --json --repeats "$REPEATS" >"$WORK/torch2-$round.jsonl"
         if [ $COMPILE = 1 ]; then
             torch_run 1 bench --compile --json --repeats "$REPEATS" >"$WORK/compile1-$round.jsonl"
@@ -98,7 +101,8 @@ if mode == "bench":
         for path in sorted(glob.glob(f"{work}/{source}-*.jsonl")):
             for line in open(path):
                 r = json.loads(line)
-                runs.setdefault((source, r["what"], r["layers"], r["batch"]), []).append(r["median_ms"])
+                flow = r.get("flow", "planar")
+                runs.setdefault((source, r["what"], flow, r["layers"], r["batch"]), []).append(r["median_ms"])
     columns = [c for c in columns if any(k[0] == c[0] for k in runs)]
     configs = sorted({k[1:] for k in runs}, key=lambda k: (k[0] != "train_step", k))
 
@@ -110,12 +114,12 @@ if mode == "bench":
     for _, name in columns[1:]:
         head += [name, "ratio"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
-    for what, layers, batch in configs:
-        per_s = what != "train_step"
-        ours = runs.get(("ours", what, layers, batch))
-        row = [f"{what} K={layers} n={batch}", cell(ours, batch, per_s) if ours else "—"]
+    for what, flow, layers, batch in configs:
+        per_s = what not in ("train_step", "fit_step")
+        ours = runs.get(("ours", what, flow, layers, batch))
+        row = [f"{what} {flow} K={layers} n={batch}", cell(ours, batch, per_s) if ours else "—"]
         for source, _ in columns[1:]:
-            theirs = runs.get((source, what, layers, batch))
+            theirs = runs.get((source, what, flow, layers, batch))
             if what == "sample":
                 row += ["not timed", ""]
                 continue

@@ -458,6 +458,15 @@ fn plot_ranges_hold_the_mass() {
 #[test]
 fn ideal_nll_is_consistent_with_the_data() {
     assert_eq!(DatasetKind::Checkerboard.ideal_nll(), 32f64.ln());
+    // Against the float64 integration of scripts/ideal_nll.py.
+    let reference: serde_json::Value =
+        serde_json::from_str(include_str!("data/ideal_nll.json")).unwrap();
+    for kind in DatasetKind::ALL {
+        let expected = reference["sets"][kind.name()]["ideal_nll"]
+            .as_f64()
+            .unwrap();
+        close(kind.name(), kind.ideal_nll(), expected, 1e-5);
+    }
     close("ln 32", DatasetKind::Checkerboard.ideal_nll(), 3.4657, 1e-4);
     for kind in DatasetKind::ALL {
         // No density has more entropy than the Gaussian of the same covariance.

@@ -1,11 +1,29 @@
-//! The planar flow's log-density as one fused Burn operation on the CPU backends, with its
-//! hand-derived backward pass registered in Burn's autodiff graph.
+//! The planar flow's log-density as one fused Burn operation, with its hand-derived backward
+//! pass registered in Burn's autodiff graph, and the inverse of the flow as another.
 //!
-//! A backend extension ([`PlanarLogProbOps`]) runs [`crate::kernel`] on Flex and NdArray
-//! tensors; its `Autodiff` implementation records one graph node whose backward pass is
-//! [`kernel::log_prob_grads`]. The inverse, which is never differentiated, runs on the host
-//! directly ([`inverse`]). Other backends (wgpu) use the tensor-operation flow instead: see
-//! [`supports`].
+//! Three backend extensions carry them: [`PlanarLogProbOps`] (the log-density),
+//! [`PlanarLogProbGradOps`] (its backward pass, called only from the autodiff node) and
+//! [`PlanarInverseOps`] (the inverse, never differentiated). Their default bodies run
+//! [`crate::kernel`] on the host, for the CPU backends (Flex, NdArray); with the `wgpu`
+//! feature, Burn's CubeCL backend runs them as GPU kernels (the `gpu` module). Other
+//! backends use the tensor-operation flow instead: see [`supports`].
+//!
+//! Burn 0.22.1 APIs this relies on (they move between releases):
+//! - `#[backend_extension]` (Burn's `extension` feature) writes the `Dispatch` routing of each
+//!   trait to the backend behind a tensor's device. `Cube` selects the CubeCL backends (a
+//!   selector of its own: there is no `Wgpu` one). With Burn's `fusion` feature, which wgpu
+//!   runs with here, a Cube device's tensors belong to `Fusion<CubeBackend>`: the `Fusion`
+//!   selector generates that implementation, which records the operation in the fusion
+//!   stream as an opaque custom operation (pending fused work on its inputs runs first) and
+//!   calls the `CubeBackend` implementation when the stream executes. It needs the output
+//!   shapes up front, from the inputs' shapes alone: the `#[fusion(...)]` attributes.
+//! - Autodiff: `Autodiff` routes autodiff tensors to the `Autodiff<B, C>` implementations
+//!   written here. The log-density records one graph node through
+//!   `Backward::prepare(..).compute_bound().stateful()` (`OpsKind::Tracked` keeps the five
+//!   inputs as its state), and its `Backward::backward` reads the incoming gradient with
+//!   `Gradients::consume` and registers each input's gradient with `Gradients::register`.
+//!   The inverse unwraps and rewraps its tensors with `AutodiffBackend::inner` and
+//!   `from_inner`, outside the graph.
 
 // Burn 0.22 marks NdArray deprecated; it stays supported here as long as Burn ships it.
 #![allow(deprecated)]
@@ -15,7 +33,9 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
+use burn::backend::{
+    Autodiff, AutodiffBackend, Backend, Dispatch, TensorMetadata, backend_extension,
+};
 use burn::tensor::{Device, Tensor, TensorData, read_sync};
 
 use crate::InverseSolver;
@@ -25,12 +45,15 @@ use crate::kernel::{self, LogProbGrads, PlanarParams};
 #[backend_extension(
     Flex: cfg(feature = "flex"),
     NdArray: cfg(feature = "ndarray"),
+    Cube: cfg(feature = "wgpu"),
+    Fusion: cfg(feature = "wgpu"),
     Autodiff
 )]
 pub trait PlanarLogProbOps: Backend {
     /// `log p(x)` of the planar flow with parameters `w` `[K, D]`, `û` `[K, D]`, `b` `[K]`
     /// and `c = wᵀû` `[K]`, at the points `x` `[N, D]`: `[N]`. The default runs
     /// [`kernel::log_prob`] on the host, for the CPU backends.
+    #[fusion(dtype = x, shape = { let points = x[0]; burn::tensor::Shape::new([points]) })]
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
@@ -42,8 +65,79 @@ pub trait PlanarLogProbOps: Backend {
     }
 }
 
-/// Whether tensors on `device` can use the fused operation (the CPU backends).
+/// The backward pass of [`PlanarLogProbOps::planar_log_prob`], run by its autodiff node on
+/// the inner backend (so no `Autodiff` routing).
+#[backend_extension(
+    Flex: cfg(feature = "flex"),
+    NdArray: cfg(feature = "ndarray"),
+    Cube: cfg(feature = "wgpu"),
+    Fusion: cfg(feature = "wgpu")
+)]
+pub trait PlanarLogProbGradOps: Backend {
+    /// The gradient of `Σ_n g_n log p(x_n)` with respect to `(x, w, û, b, c)`, shaped like
+    /// them, with `g` `[N]` the gradient flowing into the log-densities. The default runs
+    /// [`kernel::log_prob_grads`] on the host, for the CPU backends.
+    #[fusion(meta = |x, w, u_hat, b, c, _g| (x.clone(), w.clone(), u_hat.clone(), b.clone(), c.clone()))]
+    #[allow(clippy::type_complexity)]
+    fn planar_log_prob_grads(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        u_hat: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        g: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        grads::<Self>([x, w, u_hat, b, c], g)
+    }
+}
+
+/// The inverse of a planar flow as a backend operation (not differentiable).
+#[backend_extension(
+    Flex: cfg(feature = "flex"),
+    NdArray: cfg(feature = "ndarray"),
+    Cube: cfg(feature = "wgpu"),
+    Fusion: cfg(feature = "wgpu"),
+    Autodiff
+)]
+pub trait PlanarInverseOps: Backend {
+    /// The points `x` that the flow (parameters as in
+    /// [`PlanarLogProbOps::planar_log_prob`]) maps to `z` `[N, D]`, each layer inverted by
+    /// `solver`'s root finder, joined with the forward map's `Σ log|det J|` at them:
+    /// `[N, D + 1]` (an operation has one output). The default runs [`kernel::inverse`] on
+    /// the host, for the CPU backends.
+    #[fusion(dtype = z, shape = { let s = z; burn::tensor::Shape::new([s[0], s[1] + 1]) })]
+    fn planar_inverse(
+        z: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        u_hat: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        solver: InverseSolver,
+    ) -> FloatTensor<Self> {
+        inverse_host::<Self>([z, w, u_hat, b, c], &solver)
+    }
+}
+
+/// Whether tensors on `device` can use the fused log-density and inverse: the CPU backends,
+/// and wgpu with the `wgpu` feature.
 pub fn supports(device: &Device) -> bool {
+    match device.clone().inner().as_dispatch() {
+        #[cfg(feature = "wgpu")]
+        burn::backend::DispatchDevice::Cube(_) => true,
+        _ => on_host(device),
+    }
+}
+
+/// Whether tensors on `device` live on the host (the CPU backends, Flex and NdArray), where
+/// every fused operation of this crate runs, the planar map of [`crate::fused_forward`]
+/// included.
+pub fn on_host(device: &Device) -> bool {
     match device.clone().inner().as_dispatch() {
         #[cfg(feature = "flex")]
         burn::backend::DispatchDevice::Flex(_) => true,
@@ -71,10 +165,10 @@ pub fn log_prob(
     ))
 }
 
-/// The inverse of the flow on the host ([`kernel::inverse`]): `z` `[N, D]`, `w` and `u_hat`
-/// `[K, D]`, `b` and `c` `[K]`. Returns the preimage `x` (`[N, D]`) and the forward map's
-/// `Σ log|det J|` at `x` (`[N]`), on `z`'s device. Not differentiable; only for devices where
-/// [`supports`] holds.
+/// The inverse of the flow ([`PlanarInverseOps::planar_inverse`]): `z` `[N, D]`, `w` and
+/// `u_hat` `[K, D]`, `b` and `c` `[K]`. Returns the preimage `x` (`[N, D]`) and the forward
+/// map's `Σ log|det J|` at `x` (`[N]`), on `z`'s device. Not differentiable; only for devices
+/// where [`supports`] holds.
 pub fn inverse(
     z: Tensor<2>,
     w: Tensor<2>,
@@ -83,26 +177,21 @@ pub fn inverse(
     c: Tensor<1>,
     solver: &InverseSolver,
 ) -> (Tensor<2>, Tensor<1>) {
-    let device = z.device();
-    let shape = z.dims();
-    let [z, w, u_hat] = [z, w, u_hat].map(|t| f32_values(t.into_data()));
-    let [b, c] = [b, c].map(|t| f32_values(t.into_data()));
-    let params = PlanarParams {
-        dim: shape[1],
-        w: &w,
-        u_hat: &u_hat,
-        b: &b,
-        c: &c,
-    };
-    let kernel::Inverted { x, log_det } = kernel::inverse(&params, &z, solver);
-    (
-        Tensor::from_data(TensorData::new(x, shape), &device),
-        Tensor::from_data(TensorData::new(log_det, [shape[0]]), &device),
-    )
+    let [n, dim] = z.dims();
+    let joined: Tensor<2> = Tensor::from_dispatch(<Dispatch as PlanarInverseOps>::planar_inverse(
+        z.into_dispatch(),
+        w.into_dispatch(),
+        u_hat.into_dispatch(),
+        b.into_dispatch(),
+        c.into_dispatch(),
+        *solver,
+    ));
+    let log_det = joined.clone().narrow(1, dim, 1).reshape([n]);
+    (joined.narrow(1, 0, dim), log_det)
 }
 
 /// A float tensor's values on the host, as `f32`.
-fn host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
+pub(crate) fn host<B: Backend>(tensor: FloatTensor<B>) -> (Vec<f32>, Vec<usize>) {
     let data = read_sync(B::float_into_data(tensor)).expect("CPU tensors are always readable");
     let shape = data.shape().to_vec();
     (f32_values(data), shape)
@@ -116,23 +205,27 @@ fn f32_values(data: TensorData) -> Vec<f32> {
 }
 
 /// Host values as a float tensor of `B` on `device`.
-fn tensor<B: Backend>(values: Vec<f32>, shape: Vec<usize>, device: &B::Device) -> FloatTensor<B> {
+pub(crate) fn tensor<B: Backend>(
+    values: Vec<f32>,
+    shape: Vec<usize>,
+    device: &B::Device,
+) -> FloatTensor<B> {
     B::float_from_data(TensorData::new(values, shape), device)
 }
 
 /// The inputs of the operation, `[x, w, û, b, c]`.
-type Inputs<B> = [FloatTensor<B>; 5];
+pub(crate) type Inputs<B> = [FloatTensor<B>; 5];
 
 /// Host copies of the inputs of the operation.
-struct HostInputs {
-    dim: usize,
-    x_shape: Vec<usize>,
+pub(crate) struct HostInputs {
+    pub(crate) dim: usize,
+    pub(crate) x_shape: Vec<usize>,
     /// `[x, w, û, b, c]`.
     values: [Vec<f32>; 5],
 }
 
 impl HostInputs {
-    fn read<B: Backend>(inputs: Inputs<B>) -> Self {
+    pub(crate) fn read<B: Backend>(inputs: Inputs<B>) -> Self {
         let [(x, x_shape), (w, w_shape), u_hat, b, c] = inputs.map(host::<B>);
         assert_eq!(
             x_shape[1], w_shape[1],
@@ -145,7 +238,7 @@ impl HostInputs {
         }
     }
 
-    fn params(&self) -> PlanarParams<'_> {
+    pub(crate) fn params(&self) -> PlanarParams<'_> {
         let [_, w, u_hat, b, c] = &self.values;
         PlanarParams {
             dim: self.dim,
@@ -156,7 +249,7 @@ impl HostInputs {
         }
     }
 
-    fn x(&self) -> &[f32] {
+    pub(crate) fn x(&self) -> &[f32] {
         &self.values[0]
     }
 }
@@ -169,17 +262,73 @@ fn forward<B: Backend>(inputs: Inputs<B>) -> FloatTensor<B> {
     tensor::<B>(out, vec![host.x_shape[0]], &device)
 }
 
+/// The backward pass on a CPU backend: the gradients of `Σ g log p` with respect to the
+/// inputs, in their order.
+#[allow(clippy::type_complexity)]
+fn grads<B: Backend>(
+    inputs: Inputs<B>,
+    g: FloatTensor<B>,
+) -> (
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+) {
+    let device = inputs[0].device();
+    let (g, _) = host::<B>(g);
+    let host = HostInputs::read::<B>(inputs);
+    let LogProbGrads { x, w, u_hat, b, c } = kernel::log_prob_grads(&host.params(), host.x(), &g);
+    let (k, d) = (host.params().layers(), host.dim);
+    let on_device = |values, shape| tensor::<B>(values, shape, &device);
+    (
+        on_device(x, host.x_shape.clone()),
+        on_device(w, vec![k, d]),
+        on_device(u_hat, vec![k, d]),
+        on_device(b, vec![k]),
+        on_device(c, vec![k]),
+    )
+}
+
+/// The inverse on a CPU backend, `[N, D + 1]`; the first input holds the latent points.
+fn inverse_host<B: Backend>(inputs: Inputs<B>, solver: &InverseSolver) -> FloatTensor<B> {
+    let device = inputs[0].device();
+    let host = HostInputs::read::<B>(inputs);
+    let kernel::Inverted { x, log_det } = kernel::inverse(&host.params(), host.x(), solver);
+    let (n, dim) = (host.x_shape[0], host.dim);
+    tensor::<B>(join_columns(&x, &log_det, dim), vec![n, dim + 1], &device)
+}
+
+/// Rows of `dim` values of `rows` (`[N, D]`), each followed by its value of `last` (`[N]`):
+/// `[N, D + 1]`.
+pub(crate) fn join_columns(rows: &[f32], last: &[f32], dim: usize) -> Vec<f32> {
+    let mut joined = Vec::with_capacity(rows.len() + last.len());
+    for (row, &value) in rows.chunks(dim).zip(last) {
+        joined.extend_from_slice(row);
+        joined.push(value);
+    }
+    joined
+}
+
 #[cfg(feature = "flex")]
 impl PlanarLogProbOps for burn::backend::Flex {}
+#[cfg(feature = "flex")]
+impl PlanarLogProbGradOps for burn::backend::Flex {}
+#[cfg(feature = "flex")]
+impl PlanarInverseOps for burn::backend::Flex {}
 
 #[cfg(feature = "ndarray")]
 impl PlanarLogProbOps for burn::backend::NdArray {}
+#[cfg(feature = "ndarray")]
+impl PlanarLogProbGradOps for burn::backend::NdArray {}
+#[cfg(feature = "ndarray")]
+impl PlanarInverseOps for burn::backend::NdArray {}
 
 /// The autodiff node of the fused log-density; its state holds the five inputs.
 #[derive(Debug)]
 struct PlanarLogProbBackward;
 
-impl<B: Backend> Backward<B, 5> for PlanarLogProbBackward {
+impl<B: PlanarLogProbGradOps> Backward<B, 5> for PlanarLogProbBackward {
     type State = Inputs<B>;
 
     fn backward(
@@ -188,28 +337,20 @@ impl<B: Backend> Backward<B, 5> for PlanarLogProbBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let device = ops.state[0].device();
-        let (g, _) = host::<B>(grads.consume::<B>(&ops.node));
-        let host = HostInputs::read::<B>(ops.state);
-        let LogProbGrads { x, w, u_hat, b, c } =
-            kernel::log_prob_grads(&host.params(), host.x(), &g);
-        let (k, d) = (host.params().layers(), host.dim);
-        let results = [
-            (x, host.x_shape.clone()),
-            (w, vec![k, d]),
-            (u_hat, vec![k, d]),
-            (b, vec![k]),
-            (c, vec![k]),
-        ];
-        for (parent, (values, shape)) in ops.parents.into_iter().zip(results) {
+        let g = grads.consume::<B>(&ops.node);
+        let [x, w, u_hat, b, c] = ops.state;
+        let (x, w, u_hat, b, c) = B::planar_log_prob_grads(x, w, u_hat, b, c, g);
+        for (parent, grad) in ops.parents.into_iter().zip([x, w, u_hat, b, c]) {
             if let Some(node) = parent {
-                grads.register::<B>(node.id, tensor::<B>(values, shape, &device));
+                grads.register::<B>(node.id, grad);
             }
         }
     }
 }
 
-impl<B: PlanarLogProbOps, C: CheckpointStrategy> PlanarLogProbOps for Autodiff<B, C> {
+impl<B: PlanarLogProbOps + PlanarLogProbGradOps, C: CheckpointStrategy> PlanarLogProbOps
+    for Autodiff<B, C>
+{
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
@@ -217,18 +358,51 @@ impl<B: PlanarLogProbOps, C: CheckpointStrategy> PlanarLogProbOps for Autodiff<B
         b: FloatTensor<Self>,
         c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let inputs = [&x, &w, &u_hat, &b, &c].map(|t| t.primitive().clone());
-        let prepared = PlanarLogProbBackward
-            .prepare::<C>([x.node(), w.node(), u_hat.node(), b.node(), c.node()])
-            .compute_bound()
-            .stateful();
-        let run = |[x, w, u_hat, b, c]: Inputs<B>| B::planar_log_prob(x, w, u_hat, b, c);
-        match prepared {
-            OpsKind::Tracked(prep) => {
-                let out = run(inputs.clone());
-                prep.finish(inputs, out)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(run(inputs)),
+        record::<B, C, _>(
+            PlanarLogProbBackward,
+            [x, w, u_hat, b, c],
+            |[x, w, u_hat, b, c]| B::planar_log_prob(x, w, u_hat, b, c),
+        )
+    }
+}
+
+/// Runs `run` on the inner tensors of the five `inputs` and records `backward` as the
+/// autodiff node of its output (when any input is tracked), keeping the inputs as its state:
+/// the `Autodiff` side of a fused operation with a hand-derived backward.
+pub(crate) fn record<B, C, O>(
+    backward: O,
+    inputs: [FloatTensor<Autodiff<B, C>>; 5],
+    run: impl FnOnce(Inputs<B>) -> FloatTensor<B>,
+) -> FloatTensor<Autodiff<B, C>>
+where
+    B: Backend,
+    C: CheckpointStrategy,
+    O: Backward<B, 5, State = Inputs<B>>,
+{
+    let primitives = inputs.each_ref().map(|t| t.primitive().clone());
+    let prepared = backward
+        .prepare::<C>(inputs.map(|t| t.node()))
+        .compute_bound()
+        .stateful();
+    match prepared {
+        OpsKind::Tracked(prep) => {
+            let out = run(primitives.clone());
+            prep.finish(primitives, out)
         }
+        OpsKind::UnTracked(prep) => prep.finish(run(primitives)),
+    }
+}
+
+impl<B: PlanarInverseOps, C: CheckpointStrategy> PlanarInverseOps for Autodiff<B, C> {
+    fn planar_inverse(
+        z: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        u_hat: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        c: FloatTensor<Self>,
+        solver: InverseSolver,
+    ) -> FloatTensor<Self> {
+        let [z, w, u_hat, b, c] = [z, w, u_hat, b, c].map(Self::inner);
+        Self::from_inner(B::planar_inverse(z, w, u_hat, b, c, solver))
     }
 }

@@ -21,8 +21,9 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
-use burn::tensor::{Tensor, TensorData, read_sync};
+use burn::tensor::Tensor;
 
+use crate::fused::{host, tensor};
 use crate::kernel::spline::{self as kernel, Saved, Spline, SplineGrads};
 use crate::spline::{SplineDirection, SplineShape};
 
@@ -68,36 +69,19 @@ pub fn rational_quadratic(
     (part(0), part(1))
 }
 
-/// A float tensor's values on the host, as `f32`.
-fn host<B: Backend>(tensor: FloatTensor<B>) -> TensorData {
-    read_sync(B::float_into_data(tensor))
-        .expect("CPU tensors are always readable")
-        .convert::<f32>()
-}
-
-/// The values of host data from [`host`], borrowed.
-fn values(data: &TensorData) -> &[f32] {
-    data.as_slice().expect("converted to f32")
-}
-
-/// Host values as a float tensor of `B` on `device`.
-fn tensor<B: Backend>(values: Vec<f32>, shape: Vec<usize>, device: &B::Device) -> FloatTensor<B> {
-    B::float_from_data(TensorData::new(values, shape), device)
-}
-
 /// The inputs of the operation, `[input, params]`.
 type Inputs<B> = [FloatTensor<B>; 2];
 
-/// Host copies of the inputs, after checking that they are `[N, M]` and `[N, M, 3K − 1]`.
-fn read<B: Backend>(inputs: Inputs<B>, spline: &Spline) -> [TensorData; 2] {
-    let [input, params] = inputs.map(host::<B>);
-    let (shape, params_shape) = (input.shape().to_vec(), params.shape().to_vec());
+/// Host copies of the inputs, after checking that they are `[N, M]` and `[N, M, 3K − 1]`;
+/// returns the input's values and shape, then the parameters' values.
+fn read<B: Backend>(inputs: Inputs<B>, spline: &Spline) -> (Vec<f32>, Vec<usize>, Vec<f32>) {
+    let [(input, shape), (params, params_shape)] = inputs.map(host::<B>);
     let per = spline.shape.params_per_element();
     assert!(
         shape.len() == 2 && params_shape == [shape[0], shape[1], per],
         "the spline needs input [N, M] and params [N, M, 3K − 1 = {per}]; got {shape:?} and {params_shape:?}"
     );
-    [input, params]
+    (input, shape, params)
 }
 
 /// Runs `kernel` on host copies of `[input, params]`; returns the outputs and
@@ -108,9 +92,8 @@ fn on_host<B: Backend, T>(
     kernel: impl FnOnce(&[f32], &[f32]) -> (Vec<f32>, T),
 ) -> (FloatTensor<B>, T) {
     let device = inputs[0].device();
-    let [input, params] = read::<B>(inputs, spline);
-    let (out, rest) = kernel(values(&input), values(&params));
-    let mut shape = input.shape().to_vec();
+    let (input, mut shape, params) = read::<B>(inputs, spline);
+    let (out, rest) = kernel(&input, &params);
     shape.insert(0, 2);
     (tensor::<B>(out, shape, &device), rest)
 }
@@ -140,7 +123,7 @@ impl<B: Backend> Backward<B, 2> for RationalQuadraticBackward {
         let grad = grads.consume::<B>(&ops.node);
         let device = grad.device();
         let SplineGrads { input, params } =
-            kernel::rational_quadratic_grads(&saved, values(&host::<B>(grad)));
+            kernel::rational_quadratic_grads(&saved, &host::<B>(grad).0);
         for (parent, (values, shape)) in ops
             .parents
             .into_iter()

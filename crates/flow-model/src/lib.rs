@@ -30,7 +30,10 @@ mod family;
 mod fastmath;
 mod flow;
 pub mod fused;
+pub mod fused_forward;
 pub mod fused_spline;
+#[cfg(feature = "wgpu")]
+mod gpu;
 mod init;
 mod inverse;
 pub mod kernel;

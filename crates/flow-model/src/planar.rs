@@ -8,11 +8,11 @@ use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
 use crate::error::ModelError;
-use crate::fused;
 use crate::init::{param, uniform};
 use crate::inverse::InverseSolver;
 use crate::numerics::stable_softplus;
 use crate::transform::Bijection;
+use crate::{fused, fused_forward};
 
 /// Configuration of a [`Planar`] transform.
 #[derive(Config, Debug, PartialEq)]
@@ -226,8 +226,10 @@ impl Planar {
     }
 }
 
-impl Bijection for Planar {
-    fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+impl Planar {
+    /// [`Bijection::forward`] through tensor operations, on every backend: the reference the
+    /// fused map of the CPU backends ([`crate::fused_forward`]) is tested against.
+    pub fn forward_tensor_ops(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
         let stacked = self.stacked();
         let [n, _] = x.dims();
         let mut y = x;
@@ -239,6 +241,18 @@ impl Bijection for Planar {
             log_det = log_det + layer_log_det(h, c);
         }
         (y, log_det.squeeze_dim(1))
+    }
+}
+
+impl Bijection for Planar {
+    /// On the CPU backends one fused operation with a hand-derived gradient
+    /// ([`crate::fused_forward`]); elsewhere [`Planar::forward_tensor_ops`].
+    fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        if !fused::on_host(&x.device()) {
+            return self.forward_tensor_ops(x);
+        }
+        let Stacked { w, u_hat, b, c } = self.stacked();
+        fused_forward::forward(x, w, u_hat, b, c)
     }
 
     fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {

@@ -45,6 +45,11 @@ impl ArtifactPaths {
         self.dir.join("density.png")
     }
 
+    /// `corner.png`: samples against data, pairwise (data of more than two dimensions).
+    pub fn corner_plot(&self) -> PathBuf {
+        self.dir.join("corner.png")
+    }
+
     /// `snapshots/`: density pictures during training.
     pub fn snapshots(&self) -> PathBuf {
         self.dir.join("snapshots")

@@ -6,19 +6,23 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_data::DatasetKind;
-use flow_model::{FlowConfig, FlowFamily, PlanarConfig};
+use std::sync::Arc;
+
+use flow_model::{Direction, Energy, FlowConfig, FlowFamily, PaperEnergy, PlanarConfig};
 use serde::Serialize;
 
 use crate::error::FlowError;
 use crate::infer::inference::grid_points;
 use crate::plot::Grid2d;
 use crate::train::config::{FlowKind, Preset};
+use crate::train::fit::{FitModel, SharedEnergy};
 use crate::train::model::DensityModel;
 
 /// One timed configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
-    /// `train_step`, `log_prob_grid` or `sample`.
+    /// `train_step` (density estimation), `fit_step` (variational inference on U1: sampling
+    /// with log q, the energy, backward, Adam), `log_prob_grid` or `sample`.
     pub what: &'static str,
     /// The flow family.
     pub flow: &'static str,
@@ -50,6 +54,8 @@ pub struct BenchModel {
     pub batches: Vec<usize>,
     /// Whether to time log-density on the grid and sampling too.
     pub inference: bool,
+    /// Batch sizes of the variational-inference step timings (the generator direction).
+    pub fit_batches: Vec<usize>,
 }
 
 impl BenchModel {
@@ -69,8 +75,8 @@ impl BenchModel {
 pub struct BenchPlan {
     /// The models.
     pub models: Vec<BenchModel>,
-    /// Cells per side of the log-density grid.
-    pub grid: usize,
+    /// Cells per side of the log-density grids (200: 40 000 points; 1000: 10⁶ points).
+    pub grids: Vec<usize>,
     /// Points drawn per sampling call.
     pub samples: usize,
     /// Untimed warm-up calls before each timing.
@@ -84,6 +90,7 @@ fn planar(layers: usize, batches: &[usize], inference: bool) -> BenchModel {
         family: PlanarConfig::new(layers).into(),
         batches: batches.to_vec(),
         inference,
+        fit_batches: vec![1024],
     }
 }
 
@@ -96,6 +103,7 @@ fn preset(flow: FlowKind, batches: &[usize]) -> BenchModel {
             .model,
         batches: batches.to_vec(),
         inference: true,
+        fit_batches: Vec::new(),
     }
 }
 
@@ -112,7 +120,7 @@ impl BenchPlan {
                 preset(FlowKind::Realnvp, &[512, 1024]),
                 preset(FlowKind::Nsf, &[512, 1024]),
             ],
-            grid: 200,
+            grids: vec![200],
             samples: 100_000,
             warmup: 10,
             repeats: 50,
@@ -123,7 +131,7 @@ impl BenchPlan {
     pub fn quick() -> Self {
         let mut plan = Self::full();
         plan.models = vec![planar(8, &[256], true), preset(FlowKind::Nsf, &[256])];
-        plan.grid = 20;
+        plan.grids = vec![20];
         plan.samples = 1000;
         plan.warmup = 1;
         plan.repeats = 3;
@@ -137,12 +145,18 @@ impl BenchPlan {
         self
     }
 
-    /// This plan with more train-step batch sizes (for GPUs, where large batches are the
-    /// point).
-    pub fn with_batches(mut self, extra: &[usize]) -> Self {
+    /// This plan with the planar flow's train steps also at batches of 16 384 and 65 536
+    /// points and its log-density also on a 1000 × 1000 grid (10⁶ points): the sizes where a
+    /// GPU pays.
+    pub fn large(mut self) -> Self {
         for model in &mut self.models {
-            model.batches.extend_from_slice(extra);
+            if let FlowFamily::Planar(config) = &model.family
+                && config.layers == 32
+            {
+                model.batches.extend_from_slice(&[16_384, 65_536]);
+            }
         }
+        self.grids.push(1000);
         self
     }
 }
@@ -209,18 +223,47 @@ pub fn run(
             });
             results.push(result("train_step", batch, timing, false, plan.repeats));
         }
+        let generator = config.clone().with_direction(Direction::Generative);
+        for &batch in &model.fit_batches {
+            let mut current = Some(FitModel::new(
+                generator.init(&autodiff)?,
+                SharedEnergy(Arc::new(PaperEnergy::U1)),
+            ));
+            let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
+            let mut seed = 0;
+            let timing = time(plan.warmup, plan.repeats, || {
+                seed += 1;
+                let step = current
+                    .take()
+                    .expect("the model is put back after each step");
+                let (x, log_q) = step.flow.sample_with_log_prob(batch, seed, &autodiff);
+                let loss = (log_q + PaperEnergy::U1.energy(x)).mean();
+                let grads = GradientsParams::from_grads(loss.backward(), &step);
+                current = Some(optimizer.step(1e-3, step, grads));
+                autodiff.sync().expect("the device finishes the step");
+            });
+            results.push(result("fit_step", batch, timing, false, plan.repeats));
+        }
         if !model.inference {
             continue;
         }
         let flow = config.init(device)?;
         let range = dataset.plot_range();
-        let centres = grid_points(&Grid2d::new(range, range, plan.grid, plan.grid));
-        let n = plan.grid * plan.grid;
-        let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
-        let timing = time(plan.warmup, plan.repeats, || {
-            let _ = flow.log_prob(grid.clone()).into_data();
-        });
-        results.push(result("log_prob_grid", n, timing, true, plan.repeats));
+        for &cells in &plan.grids {
+            let centres = grid_points(&Grid2d::new(range, range, cells, cells));
+            let n = cells * cells;
+            let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
+            // Fewer calls for the large grid: each is long.
+            let repeats = if n > 100_000 {
+                (plan.repeats / 5).max(3)
+            } else {
+                plan.repeats
+            };
+            let timing = time(plan.warmup.min(repeats), repeats, || {
+                let _ = flow.log_prob(grid.clone()).into_data();
+            });
+            results.push(result("log_prob_grid", n, timing, true, repeats));
+        }
 
         let sample_repeats = (plan.repeats / 5).max(3);
         let mut seed = 0;

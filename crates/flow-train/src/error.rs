@@ -41,6 +41,18 @@ pub enum FlowError {
     /// The backend asked for cannot run on this machine (no GPU adapter, for instance).
     #[error("{0}")]
     BackendUnavailable(String),
+    /// Another run holds the artifact directory.
+    #[error(
+        "{} is in use by {holder}, which is training into it; wait for it to end or stop it, \
+         or choose another --artifact-dir",
+        dir.display()
+    )]
+    Busy {
+        /// The artifact directory.
+        dir: PathBuf,
+        /// Who holds it, in a few words.
+        holder: String,
+    },
     /// A signal stopped training early (exit code 130 in the binary).
     #[error("interrupted: {0}")]
     Interrupted(String),

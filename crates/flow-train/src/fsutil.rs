@@ -30,12 +30,41 @@ where
         .and_then(|()| sync_file(&temporary).map_err(|e| FlowError::io(&temporary, e)));
     if let Err(error) = written {
         let _ = fs::remove_file(&temporary);
-        return Err(error);
+        return Err(named_as_given(error, &temporary, path));
     }
     fs::rename(&temporary, path).map_err(|e| {
         let _ = fs::remove_file(&temporary);
         FlowError::io(path, e)
     })
+}
+
+/// `error` with the temporary file's name replaced by the name the caller gave, which is the
+/// one the user knows.
+fn named_as_given(error: FlowError, temporary: &Path, path: &Path) -> FlowError {
+    let rename = |p: PathBuf| {
+        if p == temporary {
+            path.to_path_buf()
+        } else {
+            p
+        }
+    };
+    match error {
+        FlowError::Io { path: p, source } => FlowError::Io {
+            path: rename(p),
+            source,
+        },
+        FlowError::BadFile { path: p, reason } => FlowError::BadFile {
+            path: rename(p),
+            reason,
+        },
+        FlowError::Plot(crate::plot::PlotError::Draw { path: p, reason }) => {
+            FlowError::Plot(crate::plot::PlotError::Draw {
+                path: rename(p),
+                reason,
+            })
+        }
+        other => other,
+    }
 }
 
 /// Flushes a written file's contents to disk, so that a rename after it cannot expose an
@@ -62,4 +91,23 @@ pub fn write_json_atomically<T: serde::Serialize>(path: &Path, value: &T) -> Res
 /// Creates `dir` and its parents.
 pub fn create_dir(dir: &Path) -> Result<(), FlowError> {
     fs::create_dir_all(dir).map_err(|e| FlowError::io(dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_is_reported_with_the_path_given() {
+        let dir = std::env::temp_dir().join(format!("flow-train-fsutil-{}", std::process::id()));
+        let path = dir.join("missing-folder").join("out.csv");
+        let error = write_bytes_atomically(&path, b"x").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&path.display().to_string()),
+            "{message}"
+        );
+        assert!(!message.contains(".tmp-"), "{message}");
+        assert!(!path.exists());
+    }
 }

@@ -9,6 +9,8 @@ pub mod commands;
 pub mod error;
 pub mod fsutil;
 pub mod infer;
+pub mod lock;
+pub mod output;
 pub mod plot;
 pub mod train;
 

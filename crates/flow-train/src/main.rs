@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => commands::train(&TrainArgs::default()),
         Some(Command::Train(args)) => commands::train(&args),
+        Some(Command::Fit(args)) => commands::fit(&args),
         Some(Command::Eval(args)) => commands::eval(&args),
         Some(Command::Density(args)) => commands::density(&args),
         Some(Command::Sample(args)) => commands::sample(&args),
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some(Command::Encode(args)) => commands::map(&args, Mapping::Encode),
         Some(Command::Decode(args)) => commands::map(&args, Mapping::Decode),
         Some(Command::Data(args)) => commands::data(&args),
+        Some(Command::Figure(args)) => commands::figure(&args),
         Some(Command::Export(args)) => commands::export_params(&args),
         Some(Command::Bench(args)) => commands::bench(&args),
     };

@@ -8,7 +8,7 @@ use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
 mod common;
-use common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
+use common::{assert_png, flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
 
 /// Rows of `dim` columns: correlated Gaussian-like points scaled by `scale` and shifted by
 /// `shift`, deterministic (a small linear congruential generator).
@@ -246,9 +246,58 @@ fn a_csv_file_trains_in_its_own_units() {
         );
     }
 
+    // Pictures of data of three dimensions: a corner plot (also written by training) and
+    // rows drawn as 1×3 images; bad picture flags get one line.
+    assert_png(&big_dir.join("corner.png"));
+    let (corner, images) = (work.join("corner.png"), work.join("images.png"));
+    let model = ["--artifact-dir", s(&big_dir), "--device", "flex"];
+    let pictures = [
+        "-n",
+        "300",
+        "--out",
+        s(&samples),
+        "--plot",
+        s(&corner),
+        "--plot-dims",
+        "3,1",
+        "--images",
+        s(&images),
+        "--image-shape",
+        "1x3",
+    ];
+    run_ok(&[&["sample"][..], &model, &pictures].concat());
+    assert_png(&corner);
+    assert_png(&images);
+    for (flags, needle) in [
+        (
+            &["--plot", s(&corner), "--plot-dims", "4"][..],
+            "--plot-dims",
+        ),
+        (
+            &["--plot", s(&corner), "--plot-dims", "0"][..],
+            "--plot-dims",
+        ),
+        (
+            &["--images", s(&images), "--image-shape", "2x2"][..],
+            "--image-shape",
+        ),
+        (
+            &["--images", s(&images), "--image-shape", "3"][..],
+            "--image-shape",
+        ),
+    ] {
+        let args = [
+            &["sample"][..],
+            &model,
+            &["-n", "10", "--out", s(&samples)],
+            flags,
+        ]
+        .concat();
+        run_err(&args, 2, &[needle]);
+    }
+
     // encode then decode gives the points back.
     let (codes, back) = (work.join("codes.csv"), work.join("back.csv"));
-    let model = ["--artifact-dir", s(&big_dir), "--device", "flex"];
     run_ok(
         &[
             &["encode"][..],

@@ -1,6 +1,6 @@
-//! `log p(x)` and its gradient, layer after layer over each chunk of points:
-//! `a = wᵀx + b`, `h = tanh(a)`, `x ← x + û h`, `log|det J| = log|1 + (1 − h²) c|`, and
-//! `log p(x) = log N(z; 0, I) + Σ log|det J|`.
+//! The planar map with its log-determinant, and `log p(x)`, with their gradients, layer after
+//! layer over each chunk of points: `a = wᵀx + b`, `h = tanh(a)`, `x ← x + û h`,
+//! `log|det J| = log|1 + (1 − h²) c|`, and `log p(x) = log N(z; 0, I) + Σ log|det J|`.
 
 use multiversion::multiversion;
 
@@ -10,7 +10,7 @@ use crate::fastmath::{ln, tanh};
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;
 
-/// The gradient of `Σ_n g_n log p(x_n)` with respect to each input of [`log_prob`].
+/// The gradient of a loss with respect to each input of [`log_prob`] or [`forward`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogProbGrads {
     /// With respect to the points, `[N, D]`.
@@ -42,11 +42,87 @@ pub fn log_prob(params: &PlanarParams, x: &[f32]) -> Vec<f32> {
     out
 }
 
+/// The map of every layer applied to `x` (`[N, D]` row-major): the image `z` (`[N, D]`) and
+/// `Σ log|det J|` per point (`[N]`).
+pub fn forward(params: &PlanarParams, x: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let n = params.check(x);
+    let d = params.dim;
+    let mut z = vec![0.0; n * d];
+    let mut log_det = vec![0.0; n];
+    // Both splits cut the same ranges of points.
+    let jobs = split_points(n, &mut z, d)
+        .into_iter()
+        .zip(split_points(n, &mut log_det, 1));
+    run_parts(jobs.collect(), |((range, rows), (_, sums))| {
+        let mut chunk = Chunk::new(d, params.layers(), false);
+        for start in range.clone().step_by(CHUNK) {
+            let end = (start + CHUNK).min(range.end);
+            chunk.forward(params, &x[start * d..end * d]);
+            let local = start - range.start..end - range.start;
+            store_rows(&mut rows[local.start * d..local.end * d], &chunk.z, d);
+            sums[local].copy_from_slice(&chunk.log_det[..end - start]);
+        }
+    });
+    (z, log_det)
+}
+
+/// The gradient flowing into the outputs of a chunk.
+#[derive(Clone, Copy)]
+enum Upstream<'a> {
+    /// Into `log p` (`[m]`): the final points receive `−g z`, the log-determinant `g`.
+    LogProb(&'a [f32]),
+    /// Into the final points (`[m, D]` row-major) and into the log-determinant (`[m]`).
+    Map { z: &'a [f32], log_det: &'a [f32] },
+}
+
+impl<'a> Upstream<'a> {
+    /// The part of the gradient for the points `range`.
+    fn part(self, range: std::ops::Range<usize>, dim: usize) -> Self {
+        match self {
+            Self::LogProb(g) => Self::LogProb(&g[range]),
+            Self::Map { z, log_det } => Self::Map {
+                z: &z[range.start * dim..range.end * dim],
+                log_det: &log_det[range],
+            },
+        }
+    }
+
+    /// The gradient flowing into the log-determinant.
+    fn log_det(self) -> &'a [f32] {
+        match self {
+            Self::LogProb(g) => g,
+            Self::Map { log_det, .. } => log_det,
+        }
+    }
+}
+
 /// The gradient of `Σ_n g_n log p(x_n)`, with `g` (`[N]`) the gradient flowing into the
 /// log-densities.
 pub fn log_prob_grads(params: &PlanarParams, x: &[f32], g: &[f32]) -> LogProbGrads {
     let n = params.check(x);
     assert_eq!(g.len(), n, "g must be [N]");
+    grads(params, x, Upstream::LogProb(g))
+}
+
+/// The gradient of `Σ_n (g_z,n · z_n + g_ld,n · Σ log|det J|_n)` for the outputs of
+/// [`forward`]: `g_z` is `[N, D]`, `g_ld` is `[N]`.
+pub fn forward_grads(params: &PlanarParams, x: &[f32], g_z: &[f32], g_ld: &[f32]) -> LogProbGrads {
+    let n = params.check(x);
+    assert_eq!(g_z.len(), n * params.dim, "g_z must be [N, D]");
+    assert_eq!(g_ld.len(), n, "g_ld must be [N]");
+    grads(
+        params,
+        x,
+        Upstream::Map {
+            z: g_z,
+            log_det: g_ld,
+        },
+    )
+}
+
+/// The gradients for the points `x` and the parameters, given what flows into the outputs.
+fn grads(params: &PlanarParams, x: &[f32], upstream: Upstream<'_>) -> LogProbGrads {
+    let n = x.len() / params.dim;
     let (d, k) = (params.dim, params.layers());
     let mut grad_x = vec![0.0; n * d];
     let jobs = split_points(n, &mut grad_x, d);
@@ -58,7 +134,8 @@ pub fn log_prob_grads(params: &PlanarParams, x: &[f32], g: &[f32]) -> LogProbGra
             let end = (start + CHUNK).min(range.end);
             chunk.forward(params, &x[start * d..end * d]);
             let local = (start - range.start) * d..(end - range.start) * d;
-            chunk.backward(params, &g[start..end], &mut mine[local], &mut sums);
+            let upstream = upstream.part(start..end, d);
+            chunk.backward(params, upstream, &mut mine[local], &mut sums);
         }
         sums
     });
@@ -131,10 +208,16 @@ impl Chunk {
         }
     }
 
-    /// After [`Chunk::forward`]: writes `∂/∂x` of `Σ g log p` into `grad_x` (`[m, D]`) and adds
-    /// the parameter gradients into `sums` (`[w | û | b | c]`).
-    fn backward(&mut self, params: &PlanarParams, g: &[f32], grad_x: &mut [f32], sums: &mut [f64]) {
-        backward_chunk(self, params, g, grad_x, sums);
+    /// After [`Chunk::forward`]: writes the gradient for the points into `grad_x` (`[m, D]`)
+    /// and adds the parameter gradients into `sums` (`[w | û | b | c]`).
+    fn backward(
+        &mut self,
+        params: &PlanarParams,
+        upstream: Upstream<'_>,
+        grad_x: &mut [f32],
+        sums: &mut [f64],
+    ) {
+        backward_chunk(self, params, upstream, grad_x, sums);
     }
 }
 
@@ -183,19 +266,26 @@ fn forward_chunk(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) {
 fn backward_chunk(
     chunk: &mut Chunk,
     params: &PlanarParams,
-    g: &[f32],
+    upstream: Upstream<'_>,
     grad_x: &mut [f32],
     sums: &mut [f64],
 ) {
     let (dim, m, k) = (chunk.dim, chunk.len, params.layers());
     let (inputs, hs) = chunk.inputs.take().expect("forward kept the activations");
-    // ∂/∂z of g · log N(z) is −g z; the log-det term receives g directly. The gradient
-    // with respect to the current layer's output is kept in `chunk.z`.
-    for d in 0..dim {
-        for (z, &g) in chunk.column(d).iter_mut().zip(g) {
-            *z *= -g;
+    // The gradient with respect to the current layer's output is kept in `chunk.z`: at the
+    // end, what flows into the final points (for log p, ∂/∂z of g · log N(z) is −g z).
+    match upstream {
+        Upstream::LogProb(g) => {
+            for d in 0..dim {
+                for (z, &g) in chunk.column(d).iter_mut().zip(g) {
+                    *z *= -g;
+                }
+            }
         }
+        Upstream::Map { z, .. } => load_columns(&mut chunk.z, z, dim),
     }
+    // The log-determinant term receives its gradient directly, in every layer.
+    let g = upstream.log_det();
     let mut grad_a = vec![0.0f32; m];
     // Per-point terms of a parameter's gradient, summed by `lane_sum`.
     let mut terms = vec![0.0f32; m];

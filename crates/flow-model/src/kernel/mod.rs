@@ -4,14 +4,14 @@
 //! The tensor-op flow spends most of its time dispatching many small operations per layer;
 //! here all `K` layers run in one loop over chunks of points kept in cache, with the points
 //! of a chunk stored dimension by dimension so that the inner loops vectorise. The maths is
-//! that of [`crate::planar`].
+//! that of [`crate::Planar`].
 
 mod inverse;
 mod log_prob;
 pub mod spline;
 
 pub use inverse::{Inverted, inverse};
-pub use log_prob::{LogProbGrads, log_prob, log_prob_grads};
+pub use log_prob::{LogProbGrads, forward, forward_grads, log_prob, log_prob_grads};
 
 use std::ops::Range;
 use std::sync::OnceLock;

@@ -18,8 +18,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
     if let Some(flow) = args.flow {
         plan = plan.only(flow);
     }
-    if args.large {
-        plan = plan.with_batches(&[16_384, 65_536]);
+    // On a GPU the large sizes are the point: they are always timed there.
+    if args.large || backend == "wgpu" {
+        plan = plan.large();
     }
     if let Some(repeats) = args.repeats {
         if repeats == 0 {

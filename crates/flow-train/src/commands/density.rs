@@ -5,9 +5,9 @@ use crate::commands::{load, require_2d};
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::stream::write_rows;
+use crate::output::{Format, Output, check_outputs};
 use crate::plot::{self, Grid2d, PlotRanges};
-use crate::train::data::plot_ranges;
-use crate::train::training::rebuild_splits;
+use crate::train::training::default_ranges;
 
 /// Largest `--grid` accepted.
 const MAX_GRID: usize = 5000;
@@ -37,14 +37,16 @@ pub fn density(args: &DensityArgs) -> Result<(), FlowError> {
         ));
     }
     let given = args.range.as_deref().map(given_range).transpose()?;
+    let mut outputs = vec![Output::new("--out", &args.out, Format::Png)];
+    if let Some(csv) = &args.csv {
+        outputs.push(Output::new("--csv", csv, Format::Csv));
+    }
+    check_outputs(&outputs, &[])?;
     let (trained, device, _) = load(&args.model)?;
     require_2d(&trained, "density")?;
     let (x_range, y_range) = match given {
         Some(ranges) => ranges,
-        None => plot_ranges(
-            &trained.config.data,
-            &rebuild_splits(&trained.config)?.train,
-        ),
+        None => default_ranges(&trained.config)?,
     };
     let log_grid = trained.fill_density(
         Grid2d::new(x_range, y_range, args.grid, args.grid),

@@ -5,6 +5,7 @@ use crate::cli::MapArgs;
 use crate::commands::load;
 use crate::error::FlowError;
 use crate::infer::stream::{StreamReport, map_csv, numbered};
+use crate::output::{Format, Output};
 
 /// What to map the rows to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,7 @@ pub enum Mapping {
 
 /// `flow-train score`, `encode` or `decode`.
 pub fn map(args: &MapArgs, mapping: Mapping) -> Result<(), FlowError> {
+    Output::new("--out", &args.out, Format::Csv).check(&[&args.input])?;
     let (trained, device, _) = load(&args.model)?;
     let dim = trained.dim();
     let (columns, verb) = match mapping {

@@ -1,55 +1,84 @@
-//! `flow-train sample`: exact samples in the data's units, written in chunks.
+//! `flow-train sample`: exact samples in the data's units, written in chunks, with optional
+//! pictures (a scatter or corner plot, or images).
 
 use std::time::Instant;
 
 use crate::cli::SampleArgs;
-use crate::commands::{load, require_2d};
+use crate::commands::load;
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
-use crate::infer::inference::SCORE_CHUNK;
+use crate::infer::inference::{SCORE_CHUNK, TrainedFlow};
 use crate::infer::stream::{numbered, write_rows};
+use crate::output::{Format, Output, check_outputs};
 use crate::plot;
-use crate::train::data::plot_ranges;
-use crate::train::training::{plotted_points, rebuild_splits};
+use crate::train::training::{default_ranges, draw_corner, plotted_points, rebuild_splits};
+
+/// Images drawn by `--images`, of samples and of data each.
+const IMAGES: usize = 32;
 
 /// `flow-train sample`.
 pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     if args.n == 0 {
         return Err(FlowError::invalid("--num-samples", "must be at least 1"));
     }
-    let (trained, device, _) = load(&args.model)?;
-    if args.plot.is_some() {
-        require_2d(&trained, "--plot")?;
+    let image_shape = args.image_shape.as_deref().map(parse_shape).transpose()?;
+    let mut outputs = vec![Output::new("--out", &args.out, Format::Csv)];
+    if let Some(plot) = &args.plot {
+        outputs.push(Output::new("--plot", plot, Format::Png));
     }
+    if let Some(images) = &args.images {
+        outputs.push(Output::new("--images", images, Format::Png));
+    }
+    check_outputs(&outputs, &[])?;
+    let (trained, device, _) = load(&args.model)?;
     let dim = trained.dim();
+    let plot_dims = corner_dims(args.plot_dims.as_deref(), dim)?;
+    if let Some((height, width)) = image_shape
+        && height * width != dim
+    {
+        return Err(FlowError::invalid(
+            "--image-shape",
+            format!(
+                "{height}x{width} images have {} pixels, but the data has {dim} columns",
+                height * width
+            ),
+        ));
+    }
     let started = Instant::now();
-    // Drawn and written chunk by chunk, so any -n fits in bounded memory; the plot keeps the
-    // first chunk only.
-    let mut plotted: Vec<f32> = Vec::new();
+    // Drawn and written chunk by chunk, so any -n fits in bounded memory; the pictures use
+    // the first chunk only.
+    let mut first: Vec<f32> = Vec::new();
     write_rows(&args.out, &numbered("x", dim), |writer| {
         for (index, start) in (0..args.n).step_by(SCORE_CHUNK).enumerate() {
             let count = SCORE_CHUNK.min(args.n - start);
             let samples = trained.sample(count, chunk_seed(args.seed, index), &device);
             writer.rows(&samples)?;
             if index == 0 {
-                plotted = samples;
+                first = samples;
             }
         }
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    if let Some(plot_path) = &args.plot {
-        let points: Vec<[f32; 2]> = plotted.chunks(2).map(|p| [p[0], p[1]]).collect();
-        let train = rebuild_splits(&trained.config)?.train;
-        let (x_range, _) = plot_ranges(&trained.config.data, &train);
-        let title = format!("{} exact samples", points.len());
-        write_atomically(plot_path, |tmp| {
-            plot::samples_png(
+    if let Some(path) = &args.plot {
+        draw_samples(&trained, &first, &plot_dims, path)?;
+    }
+    if let (Some(path), Some(shape)) = (&args.images, image_shape) {
+        let data = rebuild_splits(&trained.config)?.train;
+        let count = IMAGES.min(first.len() / dim).min(data.len());
+        let values = data.values();
+        let (lo, hi) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| {
+            (lo.min(f64::from(v)), hi.max(f64::from(v)))
+        });
+        write_atomically(path, |tmp| {
+            plot::images_png(
                 tmp,
-                &points,
-                Some(&plotted_points(&train)),
-                (x_range, x_range),
-                &title,
+                &first[..count * dim],
+                &values[..count * dim],
+                shape,
+                8,
+                (lo, hi.max(lo + 1e-6)),
+                "Samples beside training rows",
             )
         })?;
     }
@@ -59,6 +88,59 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The picture of `--plot`: the samples beside the training data (2-D), or the corner plot
+/// of `dims` (0-based) in more dimensions.
+fn draw_samples(
+    trained: &TrainedFlow,
+    samples: &[f32],
+    dims: &[usize],
+    path: &std::path::Path,
+) -> Result<(), FlowError> {
+    let data = match trained.config.is_fit() {
+        true => None,
+        false => Some(rebuild_splits(&trained.config)?.train),
+    };
+    if trained.dim() == 2 {
+        let points: Vec<[f32; 2]> = samples.chunks(2).map(|p| [p[0], p[1]]).collect();
+        let data = data.as_ref().map(plotted_points);
+        let ranges = default_ranges(&trained.config)?;
+        let title = format!("{} exact samples", points.len());
+        return write_atomically(path, |tmp| {
+            plot::samples_png(tmp, &points, data.as_deref(), ranges, &title)
+        });
+    }
+    let data = data.ok_or_else(|| FlowError::invalid("--plot", "needs a model of data"))?;
+    draw_corner(path, samples, &data, dims)
+}
+
+/// The 0-based coordinates of the corner plot: the given 1-based ones, or the first six.
+fn corner_dims(given: Option<&[usize]>, dim: usize) -> Result<Vec<usize>, FlowError> {
+    let Some(given) = given else {
+        return Ok((0..dim.min(6)).collect());
+    };
+    if given.is_empty() || given.len() > 8 || given.iter().any(|&d| d == 0 || d > dim) {
+        return Err(FlowError::invalid(
+            "--plot-dims",
+            format!("takes 1 to 8 coordinates among 1..={dim}, got {given:?}"),
+        ));
+    }
+    Ok(given.iter().map(|d| d - 1).collect())
+}
+
+/// `HxW` as `(H, W)`.
+fn parse_shape(text: &str) -> Result<(usize, usize), FlowError> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(h, w)| Some((h.trim().parse().ok()?, w.trim().parse().ok()?)))
+        .filter(|&(h, w): &(usize, usize)| h > 0 && w > 0);
+    parsed.ok_or_else(|| {
+        FlowError::invalid(
+            "--image-shape",
+            format!("takes HEIGHTxWIDTH such as 8x8, got `{text}`"),
+        )
+    })
 }
 
 /// The seed of the base draws of sampling chunk `index`: the user's seed for the first chunk

@@ -1,30 +1,53 @@
-//! `flow-train train`: a run from flags (or a resumed one) to an artifact directory.
+//! `flow-train train`: density estimation from flags (or a resumed run) to an artifact
+//! directory; and what every training run shares (start, signals, the closing lines).
+
+use std::path::Path;
 
 use burn::train::Interrupter;
 
 use crate::artifacts::ArtifactPaths;
 use crate::backend;
-use crate::cli::TrainArgs;
+use crate::cli::{DeviceArg, TrainArgs};
 use crate::commands::bits_per_dim;
 use crate::error::FlowError;
 use crate::infer::inference::load_config;
+use crate::train::config::TrainingConfig;
+use crate::train::divergence::Cause;
 use crate::train::monitor::StopReason;
-use crate::train::training::{self, Start};
+use crate::train::training::{self, RunSummary, Start};
 
 /// `flow-train train`.
 pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
-    let (config, dir, start) = match &args.artifact_dir {
-        Some(dir) if args.resume => {
+    let (config, dir, start) = match &args.run.artifact_dir {
+        Some(dir) if args.run.resume => {
             let recorded = load_config(&ArtifactPaths::new(dir).config())?;
             (args.resumed_config(recorded)?, dir.clone(), Start::Resume)
         }
         _ => {
             let config = args.config()?;
-            let dir = args.artifact_dir(&config);
+            let dir = args.run.artifact_dir(&config);
             (config, dir, Start::Fresh)
         }
     };
-    let backend = args.device.backend();
+    let summary = run(&config, &dir, &args.run.device, start)?;
+    if let Some(test_nll) = summary.test_nll {
+        println!(
+            "test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
+            bits_per_dim(test_nll, summary.dim),
+            summary.test_seconds
+        );
+    }
+    report_end(&summary, &dir)
+}
+
+/// Announces the run, trains with Ctrl-C handled, and prints how training ended.
+pub(super) fn run(
+    config: &TrainingConfig,
+    dir: &Path,
+    device: &DeviceArg,
+    start: Start,
+) -> Result<RunSummary, FlowError> {
+    let backend = device.backend();
     let device = backend::device(&backend)?;
     println!(
         "{} {} on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
@@ -41,39 +64,92 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(&config, &dir, &device, &backend, &interrupter, start)?;
-    match (summary.test_nll, summary.best_epoch) {
-        (Some(test_nll), Some(best_epoch)) => println!(
-            "stopped ({}) after {} epochs in {:.1} s; best epoch {best_epoch} (valid NLL {:.4}); test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
-            summary.stopped.describe(),
-            summary.epochs,
-            summary.train_seconds,
-            summary.best_valid_nll.unwrap_or(f64::NAN),
-            bits_per_dim(test_nll, summary.dim),
-            summary.test_seconds
-        ),
-        _ => println!(
+    let summary = training::train(config, dir, &device, &backend, &interrupter, start)?;
+    match summary.best_epoch {
+        Some(best_epoch) => {
+            let metric = if config.is_fit() { "loss" } else { "NLL" };
+            let best = summary.best_valid_nll.or(summary.loss).unwrap_or(f64::NAN);
+            println!(
+                "stopped ({}) after {} epochs in {:.1} s; best epoch {best_epoch} (valid {metric} {best:.4})",
+                summary.stopped.describe(),
+                summary.epochs,
+                summary.train_seconds,
+            );
+        }
+        None => println!(
             "stopped ({}) after {} epochs; no model was good enough to save",
             summary.stopped.describe(),
             summary.epochs
         ),
     }
+    Ok(summary)
+}
+
+/// The exit status of a run that ended as `summary` says: an error (after saying what was
+/// kept) when it diverged or was interrupted.
+pub(super) fn report_end(summary: &RunSummary, dir: &Path) -> Result<(), FlowError> {
+    let best_value = summary.best_valid_nll.or(summary.loss);
+    let worse_than_untrained = matches!(
+        (best_value, summary.initial_valid),
+        (Some(best), Some(start)) if best > start
+    );
     let kept = match summary.best_epoch {
+        Some(best) if worse_than_untrained => format!(
+            "the best model (epoch {best}) is in {} but is worse than the untrained one",
+            dir.join("model.bpk").display()
+        ),
         Some(best) => format!(
             "the best model (epoch {best}) is intact in {}",
             dir.join("model.bpk").display()
         ),
         None => "no model was saved".to_string(),
     };
+    let metric = if summary.target.is_some() {
+        "loss"
+    } else {
+        "NLL"
+    };
+    let start = summary
+        .initial_valid
+        .map_or_else(|| "?".to_string(), number);
     match summary.stopped {
-        StopReason::Diverged { epoch } => Err(FlowError::Training(format!(
-            "the loss became NaN or infinite at epoch {epoch} (try a lower --lr); {kept}"
-        ))),
+        StopReason::Diverged {
+            epoch,
+            cause,
+            value,
+        } => {
+            let what = match cause {
+                Cause::NonFinite => format!("the loss became NaN or infinite at epoch {epoch}"),
+                Cause::Exploded => format!(
+                    "the validation {metric} exploded at epoch {epoch}, to {} (the untrained model \
+                     scored {start})",
+                    value.map_or_else(|| "?".to_string(), number)
+                ),
+                Cause::NoProgress => format!(
+                    "the run diverged: from epoch {epoch} to {} no validation {metric} was better \
+                     than the untrained model's {start} (the best was {})",
+                    summary.epochs,
+                    value.map_or_else(|| "?".to_string(), number)
+                ),
+            };
+            Err(FlowError::Training(format!(
+                "{what} (try a lower --lr); {kept}"
+            )))
+        }
         StopReason::Interrupted => Err(FlowError::Interrupted(format!(
             "after {} epochs; {kept}",
             summary.epochs
         ))),
         StopReason::MaxEpochs | StopReason::EarlyStopped => Ok(()),
+    }
+}
+
+/// `value` in a few digits: fixed point when moderate, else in scientific notation.
+fn number(value: f64) -> String {
+    if value.abs() < 1e6 {
+        format!("{value:.4}")
+    } else {
+        format!("{value:.4e}")
     }
 }
 

@@ -26,7 +26,8 @@ pub struct StreamReport {
 ///
 /// Nothing is left at `output` when the input is rejected: the result is written to a
 /// temporary file and renamed into place only once every row has been mapped. Errors name
-/// the input's line and column.
+/// the input's line and column; a row whose result is not finite (a point so far out that
+/// f32 arithmetic overflows) is refused by its number.
 pub fn map_csv(
     input: &Path,
     output: &Path,
@@ -41,7 +42,20 @@ pub fn map_csv(
     };
     write_rows(output, columns, |writer| {
         while let Some(chunk) = reader.next_chunk()? {
-            writer.rows(&map(chunk.values()))?;
+            let mapped = map(chunk.values());
+            if let Some(index) = mapped.iter().position(|v| !v.is_finite()) {
+                let row = report.rows + index / columns.len().max(1) + 1;
+                return Err(FlowError::invalid(
+                    "--input",
+                    format!(
+                        "{}: data row {row}: the result is not finite ({}): the point lies \
+                         beyond what f32 arithmetic can map; nothing was written",
+                        input.display(),
+                        mapped[index]
+                    ),
+                ));
+            }
+            writer.rows(&mapped)?;
             report.rows += chunk.len();
         }
         Ok(())

@@ -7,6 +7,14 @@ use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+mod corner;
+mod images;
+mod panels;
+
+pub use corner::corner_png;
+pub use images::images_png;
+pub use panels::{Panel, panels_png};
+
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

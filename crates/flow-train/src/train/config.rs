@@ -3,13 +3,19 @@
 use burn::config::Config;
 use flow_data::{DatasetKind, Standardizer};
 use flow_model::{
-    CouplingConfig, FlowConfig, FlowFamily, NsfConfig, PlanarConfig, RadialConfig, RealNvpConfig,
+    BaseKind, CouplingConfig, Direction, FlowConfig, FlowFamily, NsfConfig, PaperEnergy,
+    PlanarConfig, RadialConfig, RealNvpConfig,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::FlowError;
 use crate::train::data::DataSource;
+use crate::train::fit::Annealing;
 use crate::train::schedule::LrSchedule;
+
+/// The largest number of points (of a split, a batch, drawn samples or generated points)
+/// accepted: beyond it a mistyped size would exhaust the memory and abort the process.
+pub const MAX_POINTS: usize = 100_000_000;
 
 /// Everything needed to rebuild the data, the model and the training run; saved as
 /// `config.json` in the artifact directory. The flow family's name is its `flow` field,
@@ -29,6 +35,9 @@ pub struct TrainingConfig {
     /// The standardisation's mean and scale, fitted on the training split when training
     /// starts.
     pub standardizer: Option<Standardizer>,
+    /// The base distribution of the latent space.
+    #[serde(default)]
+    pub base: BaseKind,
     /// Points in the training split.
     pub n_train: usize,
     /// Points in the validation split.
@@ -92,6 +101,7 @@ fn default_run(
         data: DataSource::Toy { dataset },
         standardize: false,
         standardizer: None,
+        base: BaseKind::StandardNormal,
         n_train: 65_536,
         n_valid: 8_192,
         n_test: 20_000,
@@ -148,6 +158,7 @@ impl Preset {
                     data: DataSource::Toy { dataset },
                     standardize: false,
                     standardizer: None,
+                    base: BaseKind::StandardNormal,
                     n_train: 1600,
                     n_valid: 200,
                     n_test: 200,
@@ -179,6 +190,46 @@ impl Preset {
     }
 }
 
+/// The preset of variational inference on `target` with `flow`: 40 000 steps of 1024 base
+/// draws in epochs of 500 steps, Adam at 1e-3 decaying as a square root to 1e-4, the energy
+/// annealed over the first 10 000 steps, a learned diagonal Gaussian base (as the paper's);
+/// planar flows of 32 layers, the other families' default models.
+pub fn fit_preset(target: PaperEnergy, flow: FlowKind) -> Result<TrainingConfig, FlowError> {
+    let model = match flow {
+        FlowKind::Planar => PlanarConfig::new(32).into(),
+        other => Preset::Default.config(other)?.model,
+    };
+    Ok(TrainingConfig {
+        model,
+        dim: 2,
+        data: DataSource::Energy {
+            target,
+            annealing: Some(Annealing {
+                start: 0.01,
+                steps: 10_000,
+            }),
+        },
+        standardize: false,
+        standardizer: None,
+        base: BaseKind::DiagonalGaussian,
+        n_train: 500 * 1024,
+        n_valid: 8192,
+        n_test: 100_000,
+        seed: 0,
+        batch_size: 1024,
+        max_epochs: 80,
+        patience: 80,
+        schedule: LrSchedule::Polynomial {
+            initial: 1e-3,
+            final_lr: 1e-4,
+            steps: None,
+            power: 0.5,
+        },
+        adam_epsilon: 1e-7,
+        plot_every: 10,
+    })
+}
+
 /// The `--flow` name of `kind`.
 pub fn flow_name(kind: FlowKind) -> &'static str {
     match kind {
@@ -203,9 +254,22 @@ impl TrainingConfig {
             .map_or(0.0, Standardizer::log_abs_det)
     }
 
-    /// The flow's configuration: this family in `dim` dimensions, seeded with the run's seed.
+    /// The flow's configuration: this family in `dim` dimensions, seeded with the run's seed;
+    /// a generator (latent → data) when it is fitted to an energy.
     pub fn flow_config(&self) -> FlowConfig {
-        FlowConfig::new(self.dim, self.model.clone()).with_seed(self.seed)
+        let direction = match self.data {
+            DataSource::Energy { .. } => Direction::Generative,
+            _ => Direction::Density,
+        };
+        FlowConfig::new(self.dim, self.model.clone())
+            .with_seed(self.seed)
+            .with_base(self.base)
+            .with_direction(direction)
+    }
+
+    /// Whether the run fits an energy (variational inference) rather than data.
+    pub fn is_fit(&self) -> bool {
+        self.data.energy().is_some()
     }
 
     /// The family's name (`planar`, `radial`, `realnvp`, `nsf`).
@@ -268,6 +332,24 @@ impl TrainingConfig {
         at_least_one("--batch-size", self.batch_size)?;
         at_least_one("--max-epochs", self.max_epochs)?;
         at_least_one("--patience", self.patience)?;
+        let fit = self.is_fit();
+        let limited = [
+            (self.data.toy().is_some(), "--train-size", self.n_train),
+            (self.data.toy().is_some(), "--valid-size", self.n_valid),
+            (self.data.toy().is_some(), "--test-size", self.n_test),
+            (fit, "--valid-samples", self.n_valid),
+            (fit, "--eval-samples", self.n_test),
+            (!fit, "--batch-size", self.batch_size),
+            (fit, "--samples-per-step", self.batch_size),
+        ];
+        for (applies, flag, value) in limited {
+            if applies && value > MAX_POINTS {
+                return Err(FlowError::invalid(
+                    flag,
+                    format!("must be at most {MAX_POINTS}, got {value}"),
+                ));
+            }
+        }
         if self.batch_size > self.n_train {
             return Err(FlowError::invalid(
                 "--batch-size",

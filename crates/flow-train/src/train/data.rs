@@ -1,6 +1,6 @@
-//! The data of a run: where it comes from (a toy set or a user's CSV file), its splits, and
-//! its standardisation, all recorded in `config.json` so that every later command rebuilds
-//! exactly the same points.
+//! What a run fits: a toy set or a user's CSV file (density estimation, with splits and a
+//! standardisation), or an energy (variational inference); all recorded in `config.json` so
+//! that every later command rebuilds exactly the same points.
 
 use std::path::{Path, PathBuf};
 
@@ -8,12 +8,14 @@ use flow_data::{
     DatasetKind, Points, SPLIT_SEED_MIX, Splits, Standardizer, dequantize, fraction_sizes,
     make_splits, read_csv, split_fractions,
 };
+use flow_model::PaperEnergy;
 use serde::{Deserialize, Serialize};
 
 use crate::error::FlowError;
 use crate::plot::PlotRanges;
+use crate::train::fit::Annealing;
 
-/// Where a run's data comes from.
+/// What a run fits: the data of density estimation, or the energy of variational inference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum DataSource {
@@ -38,24 +40,44 @@ pub enum DataSource {
         /// integer-valued data such as pixel intensities).
         dequantize: bool,
     },
+    /// An unnormalised density `exp(−U)`, fitted by the reverse KL divergence with fresh
+    /// samples every step (`n_train` per epoch, `n_valid` fixed ones to validate, `n_test`
+    /// to estimate the KL at the end).
+    Energy {
+        /// One of the paper's four energies.
+        target: PaperEnergy,
+        /// The annealing of the energy's weight, if any.
+        annealing: Option<Annealing>,
+    },
 }
 
 impl DataSource {
-    /// A short name: the toy set's, or the file's stem.
+    /// A short name: the toy set's, the file's stem, or the target's.
     pub fn name(&self) -> String {
         match self {
             Self::Toy { dataset } => dataset.to_string(),
             Self::File { path, .. } => path
                 .file_stem()
                 .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned()),
+            Self::Energy { target, .. } => target.to_string(),
         }
     }
 
-    /// What to call the data in messages and summaries: the toy set's name or the file's path.
+    /// What to call the data in messages and summaries: the toy set's name, the file's path,
+    /// or the target energy.
     pub fn describe(&self) -> String {
         match self {
             Self::Toy { dataset } => dataset.to_string(),
             Self::File { path, .. } => path.display().to_string(),
+            Self::Energy { target, .. } => format!("the energy {target}"),
+        }
+    }
+
+    /// The target energy, if the run fits one.
+    pub fn energy(&self) -> Option<PaperEnergy> {
+        match self {
+            Self::Energy { target, .. } => Some(*target),
+            _ => None,
         }
     }
 
@@ -63,7 +85,7 @@ impl DataSource {
     pub fn toy(&self) -> Option<DatasetKind> {
         match self {
             Self::Toy { dataset } => Some(*dataset),
-            Self::File { .. } => None,
+            _ => None,
         }
     }
 }
@@ -142,6 +164,10 @@ pub fn raw_splits(
                 seed ^ SPLIT_SEED_MIX,
             )?)
         }
+        DataSource::Energy { target, .. } => Err(FlowError::invalid(
+            "--artifact-dir",
+            format!("this model was fitted to the energy {target}; it has no data set"),
+        )),
     }
 }
 
@@ -157,12 +183,19 @@ pub fn standardized(splits: Splits, standardizer: Option<&Standardizer>) -> Spli
     }
 }
 
-/// The square or rectangle in which to draw a 2-D run's density: the toy set's own range, or
-/// the training points' extent with a margin of a tenth of it on every side.
+/// The square in which the paper draws its four energies.
+pub const ENERGY_RANGE: (f64, f64) = (-4.0, 4.0);
+
+/// The square or rectangle in which to draw a 2-D run's density: the toy set's own range,
+/// the paper's square for an energy, or the training points' extent with a margin of a tenth
+/// of it on every side.
 pub fn plot_ranges(source: &DataSource, train: &Points) -> PlotRanges {
     if let Some(dataset) = source.toy() {
         let range = dataset.plot_range();
         return (range, range);
+    }
+    if source.energy().is_some() {
+        return (ENERGY_RANGE, ENERGY_RANGE);
     }
     let extent = |d: usize| {
         let (lo, hi) = train

@@ -4,10 +4,15 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod divergence;
+pub mod fit;
+pub mod launch;
+pub mod learner;
 pub mod logger;
 pub mod model;
 pub mod monitor;
 pub mod progress;
 pub mod renderer;
+pub mod run_dir;
 pub mod schedule;
 pub mod training;

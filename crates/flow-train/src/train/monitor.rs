@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::train::checkpoint::complete_epochs;
+use crate::train::divergence::{self, Baseline, Cause};
 use crate::train::progress::Progress;
 
 /// The Learner's name of the loss metric.
@@ -22,8 +23,15 @@ const LOSS: &str = "Loss";
 /// An epoch is checkpointed (for `--resume`) when this much time has passed since the last
 /// checkpoint, even if it is not the best.
 const RESUME_POINT_EVERY: Duration = Duration::from_secs(10);
-/// The header of `metrics.csv`.
-const METRICS_HEADER: [&str; 4] = ["epoch", "train_nll", "valid_nll", "seconds"];
+/// The header of `metrics.csv` for a metric called `metric` (`nll` or `loss`).
+fn metrics_header(metric: &str) -> [String; 4] {
+    [
+        "epoch".into(),
+        format!("train_{metric}"),
+        format!("valid_{metric}"),
+        "seconds".into(),
+    ]
+}
 
 /// Why a training run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -33,10 +41,18 @@ pub enum StopReason {
     MaxEpochs,
     /// `patience` epochs passed without a better validation NLL.
     EarlyStopped,
-    /// The loss became NaN or infinite in this epoch.
+    /// The run diverged (see [`crate::train::divergence`] for the rule).
     Diverged {
-        /// The first epoch with a non-finite NLL.
+        /// The epoch at which it did: the first with a non-finite or exploded value, or the
+        /// first of a run that never did better than its untrained model.
         epoch: usize,
+        /// Which part of the rule it broke (runs recorded before there was more than one
+        /// part diverged by non-finite values).
+        #[serde(default)]
+        cause: Cause,
+        /// The exploded validation value, or the best one of a run without progress.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
     },
     /// The run was interrupted (signal or error) before it finished.
     Interrupted,
@@ -48,7 +64,11 @@ impl StopReason {
         match self {
             Self::MaxEpochs => "maximum number of epochs reached".into(),
             Self::EarlyStopped => "no better validation NLL within the patience".into(),
-            Self::Diverged { epoch } => format!("diverged at epoch {epoch}"),
+            Self::Diverged { epoch, cause, .. } => match cause {
+                Cause::NonFinite => format!("diverged at epoch {epoch}: NaN or infinite loss"),
+                Cause::Exploded => format!("diverged at epoch {epoch}: the loss exploded"),
+                Cause::NoProgress => "diverged: no epoch better than the untrained model".into(),
+            },
             Self::Interrupted => "interrupted".into(),
         }
     }
@@ -59,9 +79,11 @@ impl StopReason {
 pub struct EpochRecord {
     /// 1-based epoch number.
     pub epoch: usize,
-    /// Mean training NLL over the epoch (nats).
+    /// Mean training NLL over the epoch (nats), or the loss of variational inference.
+    #[serde(alias = "train_loss")]
     pub train_nll: f64,
-    /// Validation NLL at the end of the epoch (nats).
+    /// Validation NLL at the end of the epoch (nats), or the loss of variational inference.
+    #[serde(alias = "valid_loss")]
     pub valid_nll: f64,
     /// Seconds since training started.
     pub seconds: f64,
@@ -91,6 +113,10 @@ pub struct MonitorSettings {
     pub snapshot_every: usize,
     /// The epoch budget (for the progress display).
     pub max_epochs: usize,
+    /// What the metric is called in `metrics.csv` and on the terminal: `nll` or `loss`.
+    pub metric: &'static str,
+    /// What the divergence rule compares the history with.
+    pub baseline: Baseline,
 }
 
 /// Shared by the checkpointing and early-stopping hooks of the Learner (it is both).
@@ -110,7 +136,7 @@ impl RunMonitor {
         let file = File::create(metrics_csv).map_err(|e| FlowError::io(metrics_csv, e))?;
         let mut writer = csv::Writer::from_writer(file);
         writer
-            .write_record(METRICS_HEADER)
+            .write_record(metrics_header(settings.metric))
             .and_then(|()| writer.flush().map_err(Into::into))
             .map_err(|e| FlowError::bad_file(metrics_csv, e.to_string()))?;
         Ok(Self::with_history(settings, writer, Vec::new()))
@@ -142,7 +168,7 @@ impl RunMonitor {
         write_atomically(metrics_csv, |tmp| {
             let mut writer = csv::Writer::from_path(tmp).map_err(|e| bad(e.to_string()))?;
             writer
-                .write_record(METRICS_HEADER)
+                .write_record(metrics_header(settings.metric))
                 .map_err(|e| bad(e.to_string()))?;
             for row in &history {
                 writer
@@ -194,7 +220,14 @@ impl RunMonitor {
             stop,
         };
         Self {
-            progress: Arc::new(Mutex::new(Progress::new(settings.max_epochs))),
+            progress: Arc::new(Mutex::new(Progress::new(
+                settings.max_epochs,
+                if settings.metric == "nll" {
+                    "NLL"
+                } else {
+                    settings.metric
+                },
+            ))),
             settings,
             state: Arc::new(Mutex::new(state)),
             csv: Arc::new(Mutex::new(csv)),
@@ -238,6 +271,17 @@ impl RunMonitor {
         self.state().stop
     }
 
+    /// The divergence of a run that ended with this history without breaking the per-epoch
+    /// rules: one that never did better than its untrained model.
+    pub fn end_verdict(&self) -> Option<StopReason> {
+        let verdict = divergence::end_verdict(&self.state().history, &self.settings.baseline)?;
+        Some(StopReason::Diverged {
+            epoch: verdict.epoch,
+            cause: verdict.cause,
+            value: verdict.value,
+        })
+    }
+
     /// Closes the progress display.
     pub fn finish(&self) {
         self.progress
@@ -278,8 +322,15 @@ impl CheckpointingStrategy for RunMonitor {
         let mut actions = Vec::new();
         let mut state = self.state();
         state.history.push(row);
-        if !(row.train_nll.is_finite() && row.valid_nll.is_finite()) {
-            state.stop = Some(StopReason::Diverged { epoch });
+        let best_before = state.best.map(|best| best.valid_nll);
+        if let Some(verdict) = divergence::epoch_verdict(&row, best_before, &self.settings.baseline)
+        {
+            // The diverged epoch is not saved: the best model before it stays in place.
+            state.stop = Some(StopReason::Diverged {
+                epoch,
+                cause: verdict.cause,
+                value: verdict.value,
+            });
         } else {
             let improved = state.best.is_none_or(|best| row.valid_nll < best.valid_nll);
             let snapshot = self.settings.snapshot_every > 0

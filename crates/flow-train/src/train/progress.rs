@@ -14,12 +14,14 @@ const LINE_INTERVAL: Duration = Duration::from_secs(2);
 pub struct Progress {
     bar: Option<ProgressBar>,
     max_epochs: usize,
+    /// What the metric is called (`NLL`, `loss`).
+    metric: &'static str,
     last_line: Option<Instant>,
 }
 
 impl Progress {
     /// A bar when stdout is a terminal, else plain lines at most every two seconds.
-    pub fn new(max_epochs: usize) -> Self {
+    pub fn new(max_epochs: usize, metric: &'static str) -> Self {
         let bar = std::io::stdout().is_terminal().then(|| {
             let bar = ProgressBar::new(max_epochs as u64);
             bar.set_style(
@@ -34,6 +36,7 @@ impl Progress {
         Self {
             bar,
             max_epochs,
+            metric,
             last_line: None,
         }
     }
@@ -43,8 +46,9 @@ impl Progress {
         let best = best.map_or_else(String::new, |b| {
             format!("  best {:.4} (epoch {})", b.valid_nll, b.epoch)
         });
+        let metric = self.metric;
         let message = format!(
-            "train NLL {:.4}  valid NLL {:.4}{best}",
+            "train {metric} {:.4}  valid {metric} {:.4}{best}",
             row.train_nll, row.valid_nll
         );
         match &self.bar {

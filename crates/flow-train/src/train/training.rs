@@ -1,46 +1,46 @@
-//! Training a flow with Burn's Learner, from a [`TrainingConfig`] to an artifact directory.
+//! Training a flow with Burn's Learner, from a [`TrainingConfig`] to an artifact directory:
+//! density estimation on data, or variational inference on an energy.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use burn::config::Config;
-use burn::lr_scheduler::LrSchedulerRecord;
-use burn::optim::AdamConfig;
-use burn::optim::OptimizerRecord;
 use burn::tensor::{Device, Tensor, TensorData};
-use burn::train::checkpoint::Checkpointer;
-use burn::train::metric::LossMetric;
-use burn::train::{Interrupter, Learner, SupervisedTraining};
-use flow_data::{Points, ResumedLoader, Splits, Standardizer, dataloader};
-use flow_model::Flow;
+use burn::train::Interrupter;
+use flow_data::{Points, ResumedLoader, RowIndices, Splits, Standardizer, dataloader};
+use flow_model::{Flow, grid_log_partition};
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::ArtifactPaths;
 use crate::error::FlowError;
-use crate::fsutil::{create_dir, write_atomically, write_json_atomically};
+use crate::fsutil::{write_atomically, write_json_atomically};
 use crate::infer::inference::{TrainedFlow, load_flow};
-use crate::plot::{self, Grid2d};
-use crate::train::checkpoint::{
-    AtomicFileCheckpointer, ModelCheckpointer, RECORD_NAMES, SnapshotHook, complete_epochs,
-    copy_atomically, prune_checkpoints,
-};
+use crate::lock::DirLock;
+use crate::plot::{self, Grid2d, Panel};
+use crate::train::checkpoint::{SnapshotHook, complete_epochs, prune_checkpoints};
 use crate::train::config::TrainingConfig;
-use crate::train::data::{plot_ranges, raw_splits, standardized};
-use crate::train::logger::ResumableMetricLogger;
+use crate::train::data::{DataSource, plot_ranges, raw_splits, standardized};
+use crate::train::divergence::{Baseline, mean_valid_loss};
+use crate::train::fit::{FitBatcher, FitModel, SharedEnergy, fit_statistics, mix};
+use crate::train::launch::{Ended, Launch, launch};
 use crate::train::model::DensityModel;
 use crate::train::monitor::{MonitorSettings, RunMonitor, StopReason};
-use crate::train::renderer::SilentRenderer;
-use crate::train::schedule::ScheduledLr;
+use crate::train::run_dir::{prepare, restore_best_model};
 
 /// Grid cells per side of the final density picture.
 const DENSITY_GRID: usize = 400;
 /// Grid cells per side of the snapshots taken during training.
 const SNAPSHOT_GRID: usize = 160;
-/// At most this many data points are drawn beside a density.
+/// At most this many data points (or samples) are drawn beside a density.
 const MAX_PLOTTED_POINTS: usize = 20_000;
-/// Largest validation batch (the NLL metric is weighted by batch size, so any size is exact).
+/// Largest validation batch (the loss metric is weighted by batch size, so any size is exact).
 const MAX_VALID_BATCH: usize = 8192;
+/// `log Z` of an energy: the midpoint rule on this many cells per side of
+/// `[−LOG_Z_HALF_WIDTH, LOG_Z_HALF_WIDTH]²`.
+pub const LOG_Z_CELLS: usize = 2000;
+/// Half the side of the square on which `log Z` is computed: the confined energies keep
+/// mass out to `|z1| ≈ 15`.
+pub const LOG_Z_HALF_WIDTH: f64 = 25.0;
 
 /// How a run begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,17 +55,18 @@ pub enum Start {
 /// The outcome of a run, saved as `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
-    /// Mean NLL of the best model on the test split (nats); `None` if no epoch finished.
+    /// Mean NLL of the best model on the test split (nats), in the data's units; `None` if no
+    /// epoch finished or the run fitted an energy.
     pub test_nll: Option<f64>,
-    /// The best validation NLL (nats).
+    /// The best validation NLL (nats) of density estimation.
     pub best_valid_nll: Option<f64>,
-    /// The epoch of the best validation NLL (the model saved in `model.bpk`).
+    /// The epoch of the best validation value (the model saved in `model.bpk`).
     pub best_epoch: Option<usize>,
     /// Epochs run.
     pub epochs: usize,
     /// Wall time of training (seconds).
     pub train_seconds: f64,
-    /// Wall time of the test evaluation (seconds).
+    /// Wall time of the final evaluation (seconds).
     pub test_seconds: f64,
     /// The backend used.
     pub backend: String,
@@ -81,29 +82,94 @@ pub struct RunSummary {
     pub transforms: Option<usize>,
     /// The data dimension.
     pub dim: usize,
-    /// The data set.
+    /// The data set, the data file, or the energy.
     pub dataset: String,
-    /// Training points.
+    /// Training points (per epoch, for an energy).
     pub n_train: usize,
     /// Validation points.
     pub n_valid: usize,
-    /// Test points.
+    /// Test points (the samples of the final KL estimate, for an energy).
     pub n_test: usize,
     /// The seed of the run.
     pub seed: u64,
     /// Why training ended.
     pub stopped: StopReason,
+    /// The validation value (NLL, or the loss of variational inference) of the untrained
+    /// model: the reference of the divergence rule.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub initial_valid: Option<f64>,
+    /// The energy fitted by variational inference (`u1` … `u4`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub target: Option<String>,
+    /// The best model's unannealed loss `E_q[log q + U]` on the fixed validation samples.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub loss: Option<f64>,
+    /// `log Z` of the target, by the midpoint rule on a 2000 × 2000 grid over `[−25, 25]²`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub log_z: Option<f64>,
+    /// `KL(q‖p) = E_q[log q + U] + log Z`, on `n_test` fresh samples of the best model.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kl: Option<f64>,
+    /// The Monte-Carlo standard error of `kl`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kl_stderr: Option<f64>,
+    /// The effective sample size fraction of the importance weights `p/q` on those samples.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ess: Option<f64>,
+}
+
+/// What the final evaluation found.
+#[derive(Debug, Clone, Default)]
+struct Evaluation {
+    test_nll: Option<f64>,
+    seconds: f64,
+    log_z: Option<f64>,
+    kl: Option<(f64, f64)>,
+    ess: Option<f64>,
+}
+
+/// The inputs of a run: the data's splits (in the data's units), or the energy.
+enum Inputs {
+    Data(Splits),
+    Energy(SharedEnergy),
+}
+
+impl Inputs {
+    fn load(config: &TrainingConfig) -> Result<Self, FlowError> {
+        Ok(match &config.data {
+            DataSource::Energy { target, .. } => Self::Energy(SharedEnergy(Arc::new(*target))),
+            _ => Self::Data(rebuild_splits(config)?),
+        })
+    }
+
+    /// The training points drawn beside densities, if there are data.
+    fn plotted(&self) -> Option<Vec<[f32; 2]>> {
+        match self {
+            Self::Data(raw) => Some(plotted_points(&raw.train)),
+            Self::Energy(_) => None,
+        }
+    }
+
+    /// The rectangle in which to draw densities.
+    fn ranges(&self, config: &TrainingConfig) -> plot::PlotRanges {
+        let empty = Points::new(config.dim, Vec::new()).expect("an empty set is valid");
+        match self {
+            Self::Data(raw) => plot_ranges(&config.data, &raw.train),
+            Self::Energy(_) => plot_ranges(&config.data, &empty),
+        }
+    }
 }
 
 /// Trains the flow described by `config` on `device` (a plain device: training runs on its
 /// autodiff form) and fills the artifact directory `dir`.
 ///
 /// Returns the summary also when training diverged or `interrupter` stopped it (then
-/// `stopped` says so, and the best model saved before is the one scored).
+/// `stopped` says so, and the best model saved before is the one evaluated).
 ///
 /// A resumed run continues exactly where its checkpoint left off: the weights, Adam's
-/// moments, the learning-rate step, the epoch count, the shuffling of the data and the
-/// early-stopping state are restored, so it ends as the uninterrupted run would have.
+/// moments, the learning-rate step, the epoch count, the shuffling of the data (or the
+/// sequence of base draws) and the early-stopping state are restored, so it ends as the
+/// uninterrupted run would have.
 pub fn train(
     config: &TrainingConfig,
     dir: &Path,
@@ -113,168 +179,385 @@ pub fn train(
     start: Start,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
-    let raw = raw_splits(&config.data, config.dim, config.sizes(), config.seed)?;
-    let config = &with_standardizer(config.clone(), &raw.train);
+    let inputs = Inputs::load(config)?;
+    let config = &with_standardizer(config.clone(), &inputs);
+    let initial_valid = untrained_value(config, &inputs, device)?;
+    if !initial_valid.is_finite() {
+        return Err(untrainable(config, initial_valid));
+    }
+    let baseline = Baseline::new(config, Some(initial_valid));
     let paths = ArtifactPaths::new(dir);
-    let resume_epoch = match start {
-        Start::Fresh => {
-            create_dir(dir)?;
-            remove_previous_run(&paths)?;
-            write_atomically(&paths.config(), |tmp| {
-                config.save(tmp).map_err(|e| FlowError::io(tmp, e))
-            })?;
-            None
-        }
-        Start::Resume => Some(resume_point(config, &paths, device)?),
+    // Held until this function returns (the operating system releases it if the process
+    // ends first): no other run writes the directory meanwhile.
+    let _lock = DirLock::acquire(dir)?;
+    let resume_epoch = prepare(config, &paths, device, start)?;
+    let monitor = open_monitor(config, &paths, resume_epoch, baseline)?;
+    let run = Launch {
+        config,
+        paths: &paths,
+        monitor: &monitor,
+        resume_epoch,
+        interrupter,
+        snapshot: Some(snapshot_hook(config, &paths, device, &inputs)),
     };
-    create_dir(&paths.snapshots())?;
+    let ended = match &inputs {
+        Inputs::Data(raw) => launch_density(config, raw, device, run)?,
+        Inputs::Energy(energy) => launch_fit(config, energy, device, run)?,
+    };
+    let best = monitor.best();
+    keep_best_and_newest_checkpoints(&paths, best.map(|b| b.epoch));
+    draw_loss_curves(config, &paths, &monitor)?;
+    let evaluation = match best {
+        Some(best) => evaluate(config, &inputs, &paths, device, best.epoch)?,
+        None => Evaluation::default(),
+    };
+    let summary = summarise(config, backend, &monitor, ended, evaluation, initial_valid);
+    write_json_atomically(&paths.summary(), &summary)?;
+    Ok(summary)
+}
 
+/// The validation value of the untrained model of `config` (freshly initialised from its
+/// seed, ActNorm fitted as training fits it), computed as the Learner validates: the
+/// reference of the divergence rule. `config` must hold its standardisation, if any.
+pub fn untrained_valid(config: &TrainingConfig, device: &Device) -> Result<f64, FlowError> {
+    untrained_value(config, &Inputs::load(config)?, device)
+}
+
+fn untrained_value(
+    config: &TrainingConfig,
+    inputs: &Inputs,
+    device: &Device,
+) -> Result<f64, FlowError> {
+    let batch = config.n_valid.min(MAX_VALID_BATCH);
+    match inputs {
+        Inputs::Data(raw) => {
+            // The first batch of training points (which ActNorm is fitted to) and the
+            // validation points, standardised.
+            let head = config.batch_size.min(raw.train.len()) * config.dim;
+            let needed = Splits {
+                train: Points::new(config.dim, raw.train.values()[..head].to_vec())?,
+                valid: raw.valid.clone(),
+                test: Points::new(config.dim, Vec::new())?,
+            };
+            let splits = standardized(needed, config.standardizer.as_ref());
+            let model = DensityModel::new(
+                initial_flow(config, &splits.train, device)?,
+                config.log_det_offset(),
+            );
+            let valid = dataloader(splits.valid, batch, None, device);
+            mean_valid_loss(&model, valid.as_ref())
+        }
+        Inputs::Energy(energy) => {
+            let model = FitModel::new(config.flow_config().init(device)?, energy.clone());
+            let valid = burn::data::dataloader::DataLoaderBuilder::new(FitBatcher::Fixed {
+                seed: config.seed,
+            })
+            .batch_size(batch)
+            .set_device(device.clone())
+            .build(RowIndices::new(config.n_valid));
+            mean_valid_loss(&model, valid.as_ref())
+        }
+    }
+}
+
+/// The error of a run whose untrained model already scores `value` (not finite): no step
+/// can follow a gradient from there.
+fn untrainable(config: &TrainingConfig, value: f64) -> FlowError {
+    let metric = if config.is_fit() { "loss" } else { "NLL" };
+    let message = format!(
+        "the untrained model's validation {metric} is already {value}, before any training \
+         step: the values overflow f32 arithmetic"
+    );
+    match &config.data {
+        DataSource::File { .. } if !config.standardize => FlowError::invalid(
+            "--standardize",
+            format!("{message}; standardise the data (--standardize true) or rescale them"),
+        ),
+        DataSource::File { .. } => {
+            FlowError::invalid("--data", format!("{message}; rescale the data"))
+        }
+        _ => FlowError::Training(message),
+    }
+}
+
+/// The monitor of a fresh run, or of a resumed one (then `model.bpk` is restored from the
+/// best record, in case a crash came between saving that record and copying it).
+fn open_monitor(
+    config: &TrainingConfig,
+    paths: &ArtifactPaths,
+    resume_epoch: Option<usize>,
+    baseline: Baseline,
+) -> Result<RunMonitor, FlowError> {
+    let settings = MonitorSettings {
+        checkpoint_dir: paths.checkpoints(),
+        patience: config.patience,
+        snapshot_every: config.plot_every,
+        max_epochs: config.max_epochs,
+        metric: if config.is_fit() { "loss" } else { "nll" },
+        baseline,
+    };
+    match resume_epoch {
+        None => RunMonitor::new(settings, &paths.metrics()),
+        Some(epoch) => {
+            let monitor = RunMonitor::resumed(settings, &paths.metrics(), epoch)?;
+            restore_best_model(paths, monitor.best().map(|b| b.epoch))?;
+            Ok(monitor)
+        }
+    }
+}
+
+/// Density estimation: the negative log-likelihood of shuffled batches of the (standardised)
+/// training points.
+fn launch_density(
+    config: &TrainingConfig,
+    raw: &Splits,
+    device: &Device,
+    run: Launch<'_>,
+) -> Result<Ended, FlowError> {
     let splits = standardized(raw.clone(), config.standardizer.as_ref());
     let training_device = device.clone().autodiff();
     let model = DensityModel::new(
         initial_flow(config, &splits.train, &training_device)?,
         config.log_det_offset(),
     );
-    let train_loader = dataloader(
-        splits.train.clone(),
+    let train = dataloader(
+        splits.train,
         config.batch_size,
         Some(config.seed),
         &training_device,
     );
     // The loader reshuffles at each pass: a resumed run skips the passes already made.
-    let train_loader = Arc::new(ResumedLoader::new(train_loader, resume_epoch.unwrap_or(0)));
-    let valid_loader = dataloader(
-        splits.valid.clone(),
+    let train = Arc::new(ResumedLoader::new(train, run.resume_epoch.unwrap_or(0)));
+    let valid = dataloader(
+        splits.valid,
         config.n_valid.min(MAX_VALID_BATCH),
         None,
         &training_device,
     );
+    launch(model, train, valid, run)
+}
 
-    let settings = MonitorSettings {
-        checkpoint_dir: paths.checkpoints(),
-        patience: config.patience,
-        snapshot_every: config.plot_every,
-        max_epochs: config.max_epochs,
+/// Variational inference: the annealed reverse KL on fresh base draws every step, validated
+/// unannealed on fixed draws.
+fn launch_fit(
+    config: &TrainingConfig,
+    energy: &SharedEnergy,
+    device: &Device,
+    run: Launch<'_>,
+) -> Result<Ended, FlowError> {
+    let training_device = device.clone().autodiff();
+    let model = FitModel::new(config.flow_config().init(&training_device)?, energy.clone());
+    let DataSource::Energy { annealing, .. } = config.data else {
+        unreachable!("launch_fit runs on energies only");
     };
-    let monitor = match resume_epoch {
-        None => RunMonitor::new(settings, &paths.metrics())?,
-        Some(epoch) => {
-            let monitor = RunMonitor::resumed(settings, &paths.metrics(), epoch)?;
-            restore_best_model(&paths, monitor.best().map(|b| b.epoch))?;
-            monitor
-        }
-    };
-    // A run that had finished or met its stopping rule before it was cut short (before
-    // writing its summary) runs no more epochs, only the final evaluation.
-    let last_epoch = match resume_epoch {
-        Some(epoch) if monitor.stop_reason().is_some() => epoch,
-        _ => config.max_epochs,
-    };
-    let seconds_before = monitor.history().last().map_or(0.0, |row| row.seconds);
-    let checkpoint_dir = paths.checkpoints();
-    let [model_name, optim_name, scheduler_name] = RECORD_NAMES;
-    let files = |name: &str| record_files(&checkpoint_dir, name);
-    let model_checkpointer = ModelCheckpointer::new(
-        files(model_name)?,
-        paths.model(),
-        monitor.clone(),
-        Some(snapshot_hook(config, &paths, device, &raw.train)),
-    );
-    let optimizer = AdamConfig::new()
-        .with_epsilon(config.adam_epsilon as f32)
-        .init();
     let steps_per_epoch = config.n_train.div_ceil(config.batch_size);
-    let schedule = config
-        .schedule
-        .resolved(config.max_epochs * steps_per_epoch);
-    let learner = Learner::new(model, optimizer, ScheduledLr::new(schedule));
+    let first_step = (run.resume_epoch.unwrap_or(0) * steps_per_epoch) as u64;
+    let train = burn::data::dataloader::DataLoaderBuilder::new(FitBatcher::steps(
+        config.seed,
+        first_step,
+        annealing,
+    ))
+    .batch_size(config.batch_size)
+    .set_device(training_device.clone())
+    .build(RowIndices::new(config.n_train));
+    let valid =
+        burn::data::dataloader::DataLoaderBuilder::new(FitBatcher::Fixed { seed: config.seed })
+            .batch_size(config.n_valid.min(MAX_VALID_BATCH))
+            .set_device(training_device)
+            .build(RowIndices::new(config.n_valid));
+    launch(model, train, valid, run)
+}
 
-    let mut training = SupervisedTraining::new(dir, train_loader, valid_loader)
-        .metric_train_numeric(LossMetric::new())
-        .metric_valid_numeric(LossMetric::new())
-        .with_metric_logger(ResumableMetricLogger::new(
-            resume_epoch.map_or(1, |e| e + 1),
-        ))
-        .with_custom_checkpointers(
-            model_checkpointer,
-            files(optim_name)?,
-            files(scheduler_name)?,
-        )
-        .with_checkpointing_strategy(monitor.clone())
-        .early_stopping(monitor.clone())
-        .with_application_logger(None)
-        .renderer(Box::new(SilentRenderer))
-        .with_interrupter(interrupter.clone())
-        .num_epochs(last_epoch);
-    if let Some(epoch) = resume_epoch {
-        training = training.checkpoint(epoch);
-    }
-
-    let started = Instant::now();
-    let result = training.launch(learner);
-    let train_seconds = seconds_before + started.elapsed().as_secs_f64();
-    monitor.finish();
-    if let Some(error) = result.error {
-        return Err(FlowError::Training(error.to_string()));
-    }
-
-    let history = monitor.history();
-    let stopped = monitor
-        .stop_reason()
-        .unwrap_or(if result.interrupted.is_some() {
-            StopReason::Interrupted
-        } else {
-            StopReason::MaxEpochs
-        });
-    let best = monitor.best();
-    // The best epoch's records, and the newest complete checkpoint for a later --resume.
+/// Keeps the best epoch's records and the newest complete checkpoint (for a later
+/// `--resume`); removes the rest.
+fn keep_best_and_newest_checkpoints(paths: &ArtifactPaths, best: Option<usize>) {
     let newest = complete_epochs(&paths.checkpoints()).last().copied();
     prune_checkpoints(
         &paths.checkpoints(),
-        &best.map(|b| b.epoch).into_iter().chain(newest).collect(),
+        &best.into_iter().chain(newest).collect(),
     );
+}
 
-    let train_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.train_nll)).collect();
-    let valid_curve: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.valid_nll)).collect();
-    write_atomically(&paths.loss_plot(), |tmp| {
-        plot::loss_png(
-            tmp,
-            &train_curve,
-            &valid_curve,
-            "Negative log-likelihood per epoch",
-        )
-    })?;
-
-    let (test_nll, test_seconds) = match best {
-        Some(best) => {
-            let trained = TrainedFlow {
-                config: config.clone(),
-                flow: load_flow(config, &paths.model(), device)?,
-            };
-            let started = Instant::now();
-            let nll = trained.mean_nll(raw.test.values(), device);
-            let seconds = started.elapsed().as_secs_f64();
-            if config.dim == 2 {
-                let (x_range, y_range) = plot_ranges(&config.data, &raw.train);
-                let grid = Grid2d::new(x_range, y_range, DENSITY_GRID, DENSITY_GRID);
-                let grid = trained.fill_density(grid, false, device);
-                let title = format!("Learned density (best epoch {})", best.epoch);
-                write_atomically(&paths.density_plot(), |tmp| {
-                    plot::density_png(tmp, &grid, Some(&plotted_points(&raw.train)), &title)
-                })?;
-            }
-            (Some(nll), seconds)
-        }
-        None => (None, 0.0),
+/// `loss.png`: the train and valid values per epoch.
+fn draw_loss_curves(
+    config: &TrainingConfig,
+    paths: &ArtifactPaths,
+    monitor: &RunMonitor,
+) -> Result<(), FlowError> {
+    let history = monitor.history();
+    let train: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.train_nll)).collect();
+    let valid: Vec<(usize, f64)> = history.iter().map(|r| (r.epoch, r.valid_nll)).collect();
+    let title = if config.is_fit() {
+        "Loss E[log q + U] per epoch (KL − log Z)"
+    } else {
+        "Negative log-likelihood per epoch"
     };
+    write_atomically(&paths.loss_plot(), |tmp| {
+        plot::loss_png(tmp, &train, &valid, title)
+    })
+}
 
-    let summary = RunSummary {
-        test_nll,
-        best_valid_nll: best.map(|b| b.valid_nll),
+/// Scores the best model (`best_epoch`) and draws its density.
+fn evaluate(
+    config: &TrainingConfig,
+    inputs: &Inputs,
+    paths: &ArtifactPaths,
+    device: &Device,
+    best_epoch: usize,
+) -> Result<Evaluation, FlowError> {
+    let trained = TrainedFlow {
+        config: config.clone(),
+        flow: load_flow(config, &paths.model(), device)?,
+    };
+    let started = Instant::now();
+    let mut evaluation = match inputs {
+        Inputs::Data(raw) => Evaluation {
+            test_nll: Some(trained.mean_nll(raw.test.values(), device)),
+            ..Evaluation::default()
+        },
+        Inputs::Energy(energy) => {
+            let statistics = fit_statistics(
+                &trained.flow,
+                energy.0.as_ref(),
+                config.n_test,
+                mix(config.seed, u64::MAX),
+                device,
+            );
+            let log_z =
+                grid_log_partition(energy.0.as_ref(), LOG_Z_HALF_WIDTH, LOG_Z_CELLS, device);
+            Evaluation {
+                log_z: Some(log_z),
+                kl: Some((statistics.loss + log_z, statistics.loss_stderr)),
+                ess: Some(statistics.ess),
+                ..Evaluation::default()
+            }
+        }
+    };
+    evaluation.seconds = started.elapsed().as_secs_f64();
+    if config.dim == 2 {
+        let title = format!("{} (best epoch {best_epoch})", config.describe_model());
+        draw_final_density(&trained, inputs, paths, device, &title)?;
+    } else if let Inputs::Data(raw) = inputs {
+        let samples = trained.sample(CORNER_POINTS, 1, device);
+        let dims: Vec<usize> = (0..config.dim.min(6)).collect();
+        draw_corner(&paths.corner_plot(), &samples, &raw.train, &dims)?;
+    }
+    Ok(evaluation)
+}
+
+/// `density.png`: the learned density beside the training data, or, for an energy, the
+/// target `exp(−U)` beside the fitted density and its samples (the paper's Figure 3).
+fn draw_final_density(
+    trained: &TrainedFlow,
+    inputs: &Inputs,
+    paths: &ArtifactPaths,
+    device: &Device,
+    title: &str,
+) -> Result<(), FlowError> {
+    let (x_range, y_range) = inputs.ranges(&trained.config);
+    let grid = Grid2d::new(x_range, y_range, DENSITY_GRID, DENSITY_GRID);
+    let density = trained.fill_density(grid.clone(), false, device);
+    match inputs {
+        Inputs::Data(_) => {
+            let data = inputs.plotted().unwrap_or_default();
+            write_atomically(&paths.density_plot(), |tmp| {
+                plot::density_png(tmp, &density, Some(&data), title)
+            })
+        }
+        Inputs::Energy(energy) => {
+            let target = energy_grid(energy, grid, device);
+            let samples: Vec<[f32; 2]> = trained
+                .sample(MAX_PLOTTED_POINTS, 1, device)
+                .chunks(2)
+                .map(|p| [p[0], p[1]])
+                .collect();
+            let panels = vec![vec![
+                Panel::Heatmap {
+                    grid: &target,
+                    title: "target exp(−U)".into(),
+                },
+                Panel::Heatmap {
+                    grid: &density,
+                    title: "fitted q".into(),
+                },
+                Panel::Scatter {
+                    points: &samples,
+                    ranges: (x_range, y_range),
+                    title: format!("samples of q (n = {})", samples.len()),
+                    samples: true,
+                },
+            ]];
+            write_atomically(&paths.density_plot(), |tmp| {
+                plot::panels_png(tmp, &panels, title)
+            })
+        }
+    }
+}
+
+/// Samples (and data rows) drawn in a corner plot.
+const CORNER_POINTS: usize = 2000;
+
+/// A corner plot of the coordinates `dims` (0-based) of `samples` (row-major) against the
+/// training rows `train` (at most 2000 of each), written atomically to `path`.
+pub fn draw_corner(
+    path: &Path,
+    samples: &[f32],
+    train: &Points,
+    dims: &[usize],
+) -> Result<(), FlowError> {
+    let dim = train.dim();
+    let rows = CORNER_POINTS.min(train.len());
+    let samples = &samples[..samples.len().min(CORNER_POINTS * dim)];
+    let title = format!(
+        "Samples (red) against data (blue), coordinates {:?}",
+        dims.iter().map(|d| d + 1).collect::<Vec<_>>()
+    );
+    write_atomically(path, |tmp| {
+        plot::corner_png(
+            tmp,
+            samples,
+            &train.values()[..rows * dim],
+            dim,
+            dims,
+            &title,
+        )
+    })
+}
+
+/// `exp(−U)` on the cell centres of `grid`.
+pub fn energy_grid(energy: &SharedEnergy, mut grid: Grid2d, device: &Device) -> Grid2d {
+    let points = crate::infer::inference::grid_points(&grid);
+    let n = points.len() / 2;
+    let x = Tensor::<2>::from_data(TensorData::new(points, [n, 2]), device);
+    grid.values = energy
+        .0
+        .energy(x)
+        .into_data()
+        .iter::<f32>()
+        .map(|u| (-f64::from(u)).exp())
+        .collect();
+    grid
+}
+
+/// The summary of a run that `ended`, with its evaluation and the validation value of its
+/// untrained model.
+fn summarise(
+    config: &TrainingConfig,
+    backend: &str,
+    monitor: &RunMonitor,
+    ended: Ended,
+    evaluation: Evaluation,
+    initial_valid: f64,
+) -> RunSummary {
+    let best = monitor.best();
+    let fit = config.is_fit();
+    RunSummary {
+        test_nll: evaluation.test_nll,
+        best_valid_nll: best.filter(|_| !fit).map(|b| b.valid_nll),
         best_epoch: best.map(|b| b.epoch),
-        epochs: history.len(),
-        train_seconds,
-        test_seconds,
+        epochs: monitor.history().len(),
+        train_seconds: ended.train_seconds,
+        test_seconds: evaluation.seconds,
         backend: backend.to_string(),
         flow: config.flow_name().to_string(),
         model: config.describe_model(),
@@ -286,135 +569,29 @@ pub fn train(
         n_valid: config.n_valid,
         n_test: config.n_test,
         seed: config.seed,
-        stopped,
-    };
-    write_json_atomically(&paths.summary(), &summary)?;
-    Ok(summary)
-}
-
-/// Removes what an earlier run left in the directory, so that no model, summary or checkpoint
-/// of it can be mistaken for this run's (for instance if this one stops before its first
-/// best epoch).
-fn remove_previous_run(paths: &ArtifactPaths) -> Result<(), FlowError> {
-    for file in [
-        paths.model(),
-        paths.summary(),
-        paths.metrics(),
-        paths.loss_plot(),
-        paths.density_plot(),
-    ] {
-        match std::fs::remove_file(&file) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(FlowError::io(file, e));
-            }
-            _ => {}
-        }
+        stopped: ended.stopped,
+        initial_valid: Some(initial_valid),
+        target: config.data.energy().map(|t| t.to_string()),
+        loss: best.filter(|_| fit).map(|b| b.valid_nll),
+        log_z: evaluation.log_z,
+        kl: evaluation.kl.map(|k| k.0),
+        kl_stderr: evaluation.kl.map(|k| k.1),
+        ess: evaluation.ess,
     }
-    for dir in [paths.checkpoints(), paths.snapshots()] {
-        match std::fs::remove_dir_all(&dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(FlowError::io(dir, e));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
-/// The checkpointer of the records called `name` in `directory`.
-fn record_files(directory: &Path, name: &str) -> Result<AtomicFileCheckpointer, FlowError> {
-    AtomicFileCheckpointer::new(directory, name).map_err(|e| FlowError::io(directory, e))
-}
-
-/// Checks that the run in `paths` can be resumed with `config` and returns the epoch of its
-/// newest complete checkpoint, after removing any later, partial records.
-fn resume_point(
-    config: &TrainingConfig,
-    paths: &ArtifactPaths,
-    device: &Device,
-) -> Result<usize, FlowError> {
-    if paths.summary().is_file() {
-        let text = std::fs::read_to_string(paths.summary())
-            .map_err(|e| FlowError::io(paths.summary(), e))?;
-        let summary: RunSummary = serde_json::from_str(&text)
-            .map_err(|e| FlowError::bad_file(paths.summary(), format!("not a run summary: {e}")))?;
-        let refusal = match summary.stopped {
-            StopReason::Interrupted => None,
-            StopReason::Diverged { epoch } => Some(format!(
-                "the run diverged at epoch {epoch} and would diverge again; train afresh with a lower --lr"
-            )),
-            StopReason::MaxEpochs | StopReason::EarlyStopped => Some(format!(
-                "the run is finished ({}); train afresh to change it",
-                summary.stopped.describe()
-            )),
-        };
-        if let Some(reason) = refusal {
-            return Err(FlowError::invalid("--resume", reason));
-        }
-    }
-    let checkpoints = paths.checkpoints();
-    let Some(&epoch) = complete_epochs(&checkpoints).last() else {
-        return Err(FlowError::bad_file(
-            checkpoints,
-            "no complete checkpoint (model, optimizer and scheduler records of one epoch) to resume from",
-        ));
-    };
-    let files = |name: &str| record_files(&checkpoints, name);
-    let [model_name, optim_name, scheduler_name] = RECORD_NAMES;
-    let model = files(model_name)?;
-    load_flow(config, &model.path(epoch), device)?;
-    let optim = files(optim_name)?;
-    Checkpointer::<OptimizerRecord>::restore(&optim, epoch).map_err(|e| {
-        FlowError::bad_file(
-            optim.path(epoch),
-            format!("not a readable optimizer record: {e}"),
-        )
-    })?;
-    let scheduler = files(scheduler_name)?;
-    Checkpointer::<LrSchedulerRecord>::restore(&scheduler, epoch).map_err(|e| {
-        FlowError::bad_file(
-            scheduler.path(epoch),
-            format!("not a readable schedule record: {e}"),
-        )
-    })?;
-    prune_checkpoints(&checkpoints, &complete_epochs(&checkpoints));
-    Ok(epoch)
-}
-
-/// Copies the record of the best epoch of a resumed run to `model.bpk` (a crash may have
-/// come between saving that record and copying it).
-fn restore_best_model(paths: &ArtifactPaths, best_epoch: Option<usize>) -> Result<(), FlowError> {
-    let Some(epoch) = best_epoch else {
-        return Ok(());
-    };
-    let record = record_files(&paths.checkpoints(), RECORD_NAMES[0])?.path(epoch);
-    if !record.is_file() {
-        return Ok(());
-    }
-    copy_atomically(&record, &paths.model()).map_err(|e| FlowError::io(paths.model(), e))
-}
-
-/// The training points drawn beside densities (a prefix, at most [`MAX_PLOTTED_POINTS`]).
-pub fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
-    points
-        .iter_rows()
-        .take(MAX_PLOTTED_POINTS)
-        .map(|row| [row[0], row[1]])
-        .collect()
-}
-
-/// Draws the density of a saved model record into the snapshot folder.
+/// Draws the density of a saved model record into the snapshot folder (2-D runs).
 fn snapshot_hook(
     config: &TrainingConfig,
     paths: &ArtifactPaths,
     device: &Device,
-    train: &Points,
+    inputs: &Inputs,
 ) -> SnapshotHook {
     let config = config.clone();
     let paths = paths.clone();
     let device = device.clone();
-    let data = plotted_points(train);
-    let (x_range, y_range) = plot_ranges(&config.data, train);
+    let data = inputs.plotted();
+    let (x_range, y_range) = inputs.ranges(&config);
     Arc::new(move |epoch, record: &Path| {
         if config.dim != 2 {
             return;
@@ -426,12 +603,11 @@ fn snapshot_hook(
             };
             let grid = Grid2d::new(x_range, y_range, SNAPSHOT_GRID, SNAPSHOT_GRID);
             let grid = trained.fill_density(grid, false, &device);
-            let target = paths.snapshot(epoch);
-            write_atomically(&target, |tmp| {
+            write_atomically(&paths.snapshot(epoch), |tmp| {
                 plot::density_png(
                     tmp,
                     &grid,
-                    Some(&data),
+                    data.as_deref(),
                     &format!("Density at epoch {epoch}"),
                 )
             })
@@ -440,6 +616,15 @@ fn snapshot_hook(
             eprintln!("warning: no density snapshot for epoch {epoch}: {e}");
         }
     })
+}
+
+/// The training points drawn beside densities (a prefix, at most 20 000).
+pub fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
+    points
+        .iter_rows()
+        .take(MAX_PLOTTED_POINTS)
+        .map(|row| [row[0], row[1]])
+        .collect()
 }
 
 /// The flow of `config` as training starts: freshly initialised, with any ActNorm fitted to
@@ -462,13 +647,22 @@ fn initial_flow(
     Ok(flow.initialized_from(first))
 }
 
-/// `config` with its standardisation fitted on the training points `train` (of the data's
-/// units) if it asks for one and has none yet.
-fn with_standardizer(mut config: TrainingConfig, train: &Points) -> TrainingConfig {
-    if config.standardize && config.standardizer.is_none() {
-        config.standardizer = Some(Standardizer::fit(train));
+/// `config` with its standardisation fitted on the training points (of the data's units) if
+/// it asks for one and has none yet.
+fn with_standardizer(mut config: TrainingConfig, inputs: &Inputs) -> TrainingConfig {
+    if let Inputs::Data(raw) = inputs
+        && config.standardize
+        && config.standardizer.is_none()
+    {
+        config.standardizer = Some(Standardizer::fit(&raw.train));
     }
     config
+}
+
+/// The rectangle in which to draw a 2-D run's density and samples when none is given (see
+/// [`plot_ranges`]; a file's data are read to find it).
+pub fn default_ranges(config: &TrainingConfig) -> Result<plot::PlotRanges, FlowError> {
+    Ok(Inputs::load(config)?.ranges(config))
 }
 
 /// The splits of a recorded configuration, rebuilt exactly, in the data's own units.

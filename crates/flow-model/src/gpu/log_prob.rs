@@ -1,0 +1,93 @@
+//! The forward kernel: `log p(x)` of every point through all `K` layers in one launch, one
+//! unit per point, the point kept in registers (the maths of [`crate::kernel::log_prob`]).
+
+use burn::backend::TensorMetadata;
+use burn::backend::cubecl::dtype_to_storage_type;
+use burn::tensor::Shape;
+use burn_cubecl::ops::numeric::empty_device_dtype;
+use burn_cubecl::tensor::CubeTensor;
+use cubecl::prelude::*;
+
+use super::{Inputs, elementwise_launch};
+
+/// `ln(2π) / 2`.
+const HALF_LN_2PI: f32 = 0.918_938_5;
+
+/// `out[n] = log p(x[n])`: `x` `[N, D]`, `w` and `u_hat` `[K, D]`, `b` and `c` `[K]`, `out`
+/// `[N]`. A grid-stride loop covers any `N` with a bounded number of cubes.
+#[cube(launch_unchecked)]
+fn log_prob_kernel<F: Float>(
+    x: &Tensor<F>,
+    w: &Tensor<F>,
+    u_hat: &Tensor<F>,
+    b: &Tensor<F>,
+    c: &Tensor<F>,
+    out: &mut Tensor<F>,
+    #[comptime] dim: usize,
+    #[define(F)] _dtype: ElemType,
+) {
+    let n = out.shape(0);
+    let layers = b.shape(0);
+    let stride = CUBE_COUNT * CUBE_DIM as usize;
+    let one = F::new(1.0_f32);
+    let norm = comptime!(HALF_LN_2PI * dim as f32);
+    let mut z = Array::<F>::new(dim);
+    let mut row = ABSOLUTE_POS;
+    while row < n {
+        #[unroll]
+        for j in 0..dim {
+            z[j] = x[row * dim + j];
+        }
+        let mut log_det = F::new(0.0_f32);
+        for k in 0..layers {
+            let mut a = b[k];
+            #[unroll]
+            for j in 0..dim {
+                a += w[k * dim + j] * z[j];
+            }
+            let h = a.tanh();
+            log_det += F::abs(one + (one - h * h) * c[k]).ln();
+            #[unroll]
+            for j in 0..dim {
+                z[j] += u_hat[k * dim + j] * h;
+            }
+        }
+        let mut log_p = log_det;
+        #[unroll]
+        for j in 0..dim {
+            log_p -= F::new(0.5_f32) * z[j] * z[j];
+        }
+        out[row] = log_p - F::new(norm);
+        row += stride;
+    }
+}
+
+/// Launches [`log_prob_kernel`]; the result is `[N]`.
+pub(super) fn log_prob(inputs: Inputs) -> CubeTensor {
+    let Inputs { x, w, u_hat, b, c } = inputs;
+    let [n, dim] = x.shape().dims::<2>();
+    let (client, dtype) = (x.client.clone(), x.dtype);
+    let out = empty_device_dtype(client.clone(), x.device.clone(), Shape::new([n]), dtype);
+    if n == 0 {
+        return out;
+    }
+    let (cube_count, cube_dim) = elementwise_launch(n);
+    // SAFETY: each unit reads and writes only the rows of its points (< N) and the
+    // parameters' `K` rows.
+    unsafe {
+        log_prob_kernel::launch_unchecked(
+            &client,
+            cube_count,
+            cube_dim,
+            x.into_tensor_arg(),
+            w.into_tensor_arg(),
+            u_hat.into_tensor_arg(),
+            b.into_tensor_arg(),
+            c.into_tensor_arg(),
+            out.clone().into_tensor_arg(),
+            dim,
+            dtype_to_storage_type(dtype),
+        );
+    }
+    out
+}

@@ -1,0 +1,279 @@
+//! The backward kernels of the log-density (the maths of [`crate::kernel::log_prob_grads`]):
+//! one unit per point recomputes the forward pass and walks the layers back, and the
+//! parameter gradients are summed over points in two passes, without atomics (WGSL has no
+//! portable float atomic add) and without a per-point `[N, K, D]` buffer:
+//!
+//! 1. [`log_prob_grads_kernel`]: each unit adds its points' terms into its own accumulators,
+//!    then the cube sums its units' accumulators through shared memory into its row of
+//!    `partial` (`[G, K·(2D + 2)]`, `G` cubes);
+//! 2. [`sum_partials_kernel`]: one unit per parameter sums its column of `partial`.
+//!
+//! The first pass synchronises its cube only for that final sum: barriers are cheap on GPUs
+//! but cost a context switch per group of lanes on CPU drivers such as lavapipe.
+
+use burn::backend::TensorMetadata;
+use burn::backend::cubecl::dtype_to_storage_type;
+use burn::tensor::Shape;
+use burn_cubecl::ops::numeric::{empty_device_dtype, zeros_client};
+use burn_cubecl::tensor::CubeTensor;
+use cubecl::prelude::*;
+
+use super::{Inputs, elementwise_launch};
+
+/// Units per cube of the first pass.
+const UNITS: usize = 64;
+/// Most cubes of the first pass: past this, cubes loop over several blocks of points.
+const MAX_PARTIAL_ROWS: usize = 256;
+/// Most shared memory the first pass uses, in bytes (less where the device has less).
+const MAX_SHARED_BYTES: usize = 32 * 1024;
+/// Most layers written out in full: unrolled, a point's per-layer values and accumulators
+/// have constant indices and can stay in registers, but the kernel's code grows with `K`.
+const MAX_UNROLLED_LAYERS: usize = 64;
+
+/// The gradients of `Σ_n g_n log p(x_n)`: `(∂x [N, D], ∂w [K, D], ∂û [K, D], ∂b [K], ∂c [K])`.
+pub(super) type Grads = (CubeTensor, CubeTensor, CubeTensor, CubeTensor, CubeTensor);
+
+/// First pass. Cube `i` takes the blocks of `units` points `i, i + G, i + 2G, …`, one unit
+/// per point: the forward pass keeping each layer's input and `h = tanh(wᵀz + b)`, then the
+/// layers in reverse, writing `∂x` and adding the point's `2D + 2` parameter terms of each
+/// layer (`∂w`, `∂û`, `∂b`, `∂c`) to the unit's accumulators, laid out as a row of
+/// `partial`. At the end the cube sums its units' accumulators, `rows` of them at a time
+/// through shared memory. The loops over layers are unrolled when `unroll`.
+#[cube(launch_unchecked)]
+#[allow(clippy::too_many_arguments)]
+fn log_prob_grads_kernel<F: Float>(
+    x: &Tensor<F>,
+    w: &Tensor<F>,
+    u_hat: &Tensor<F>,
+    b: &Tensor<F>,
+    c: &Tensor<F>,
+    g: &Tensor<F>,
+    grad_x: &mut Tensor<F>,
+    partial: &mut Tensor<F>,
+    #[comptime] dim: usize,
+    #[comptime] layers: usize,
+    #[comptime] units: usize,
+    #[comptime] rows: usize,
+    #[comptime] unroll: bool,
+    #[define(F)] _dtype: ElemType,
+) {
+    let n = g.shape(0);
+    let unit = UNIT_POS as usize;
+    let per_layer = comptime!(2 * dim + 2);
+    let terms = comptime!(layers * (2 * dim + 2));
+    let one = F::new(1.0_f32);
+    let zero = F::new(0.0_f32);
+    let mut z = Array::<F>::new(dim);
+    let mut delta = Array::<F>::new(dim);
+    let mut inputs = Array::<F>::new(comptime!(layers * dim));
+    let mut hs = Array::<F>::new(layers);
+    let mut sums = Array::<F>::new(terms);
+    #[unroll(unroll)]
+    for r in 0..terms {
+        sums[r] = zero;
+    }
+    let mut block = CUBE_POS;
+    while block * units < n {
+        let point = block * units + unit;
+        let active = point < n;
+        // Units past the last point run with g = 0: their terms are all zero.
+        let mut weight = zero;
+        #[unroll]
+        for j in 0..dim {
+            z[j] = zero;
+        }
+        if active {
+            weight = g[point];
+            #[unroll]
+            for j in 0..dim {
+                z[j] = x[point * dim + j];
+            }
+        }
+        #[unroll(unroll)]
+        for k in 0..layers {
+            let mut a = b[k];
+            #[unroll]
+            for j in 0..dim {
+                inputs[k * dim + j] = z[j];
+                a += w[k * dim + j] * z[j];
+            }
+            let h = a.tanh();
+            hs[k] = h;
+            #[unroll]
+            for j in 0..dim {
+                z[j] += u_hat[k * dim + j] * h;
+            }
+        }
+        // ∂/∂z of g · log N(z) is −g z.
+        #[unroll]
+        for j in 0..dim {
+            delta[j] = z[j] * -weight;
+        }
+        #[unroll(unroll)]
+        for step in 0..layers {
+            let k = layers - 1 - step;
+            let at = k * per_layer;
+            let h = hs[k];
+            let c_k = c[k];
+            let s = one - h * h;
+            let inv_det = one / (one + s * c_k);
+            // ∂L/∂h = Σ_d û_d ∂L/∂z_d + g ∂log|det|/∂h, with det = 1 + (1 − h²) c.
+            let mut grad_a = F::new(-2.0_f32) * h * c_k * inv_det * weight;
+            #[unroll]
+            for j in 0..dim {
+                grad_a += u_hat[k * dim + j] * delta[j];
+                sums[at + dim + j] += delta[j] * h;
+            }
+            grad_a *= s;
+            sums[at + 2 * dim] += grad_a;
+            sums[at + 2 * dim + 1] += weight * s * inv_det;
+            // ∂L/∂w_d = ∂L/∂a x_d and ∂L/∂x_d = ∂L/∂z_d + w_d ∂L/∂a.
+            #[unroll]
+            for j in 0..dim {
+                sums[at + j] += grad_a * inputs[k * dim + j];
+                delta[j] += w[k * dim + j] * grad_a;
+            }
+        }
+        if active {
+            #[unroll]
+            for j in 0..dim {
+                grad_x[point * dim + j] = delta[j];
+            }
+        }
+        block += CUBE_COUNT;
+    }
+    // One row of shared memory per accumulator and one column per unit, padded against
+    // bank conflicts.
+    let pitch = comptime!(units + 1);
+    let mut shared = Shared::<[F]>::new_slice(comptime!(rows * (units + 1)));
+    let row_start = CUBE_POS * terms;
+    #[unroll]
+    for chunk in 0..comptime!(terms.div_ceil(rows)) {
+        let first = comptime!(chunk * rows);
+        let count = comptime!(rows.min(terms - chunk * rows));
+        #[unroll(unroll)]
+        for r in 0..count {
+            shared[r * pitch + unit] = sums[first + r];
+        }
+        sync_cube();
+        let mut e = unit;
+        while e < count {
+            let mut sum = zero;
+            for t in 0..units {
+                sum += shared[e * pitch + t];
+            }
+            partial[row_start + first + e] = sum;
+            e += units;
+        }
+        sync_cube();
+    }
+}
+
+/// Second pass: `partial` `[G, K·(2D + 2)]` summed over its rows, each layer's `2D + 2`
+/// sums split into `grad_w` and `grad_u` (`[K, D]`), `grad_b` and `grad_c` (`[K]`).
+#[cube(launch)]
+fn sum_partials_kernel<F: Float>(
+    partial: &Tensor<F>,
+    grad_w: &mut Tensor<F>,
+    grad_u: &mut Tensor<F>,
+    grad_b: &mut Tensor<F>,
+    grad_c: &mut Tensor<F>,
+    #[comptime] dim: usize,
+    #[define(F)] _dtype: ElemType,
+) {
+    let rows = partial.shape(0);
+    let columns = partial.shape(1);
+    let per_layer = comptime!(2 * dim + 2);
+    let mut e = ABSOLUTE_POS;
+    while e < columns {
+        let mut sum = F::new(0.0_f32);
+        for r in 0..rows {
+            sum += partial[r * columns + e];
+        }
+        let k = e / per_layer;
+        let j = e % per_layer;
+        if j < dim {
+            grad_w[k * dim + j] = sum;
+        } else if j < 2 * dim {
+            grad_u[k * dim + j - dim] = sum;
+        } else if j == 2 * dim {
+            grad_b[k] = sum;
+        } else {
+            grad_c[k] = sum;
+        }
+        e += CUBE_COUNT * CUBE_DIM as usize;
+    }
+}
+
+/// Launches both passes; `g` `[N]` is the gradient flowing into the log-densities.
+pub(super) fn log_prob_grads(inputs: Inputs, g: CubeTensor) -> Grads {
+    let Inputs { x, w, u_hat, b, c } = inputs;
+    let [n, dim] = x.shape().dims::<2>();
+    let layers = b.shape().dims::<1>()[0];
+    let (client, device, dtype) = (x.client.clone(), x.device.clone(), x.dtype);
+    let empty = |shape: Shape| empty_device_dtype(client.clone(), device.clone(), shape, dtype);
+    if n == 0 || layers == 0 {
+        let zeros = |shape: Shape| zeros_client(client.clone(), device.clone(), shape, dtype);
+        return (
+            zeros(Shape::new([n, dim])),
+            zeros(Shape::new([layers, dim])),
+            zeros(Shape::new([layers, dim])),
+            zeros(Shape::new([layers])),
+            zeros(Shape::new([layers])),
+        );
+    }
+    let shared = client
+        .properties()
+        .hardware
+        .max_shared_memory_size
+        .min(MAX_SHARED_BYTES);
+    let columns = layers * (2 * dim + 2);
+    // Accumulators summed at once: as many rows of `UNITS + 1` floats as fit.
+    let rows = (shared / dtype.size() / (UNITS + 1)).min(columns);
+    let cubes = n.div_ceil(UNITS).min(MAX_PARTIAL_ROWS);
+    let grad_x = empty(Shape::new([n, dim]));
+    let partial = empty(Shape::new([cubes, columns]));
+    // SAFETY: every index stays within its tensor (point < N, an accumulator within the
+    // cube's row of `partial`) or its shared slice (`rows` rows of `UNITS + 1`).
+    unsafe {
+        log_prob_grads_kernel::launch_unchecked(
+            &client,
+            CubeCount::new_1d(cubes as u32),
+            CubeDim::new_1d(UNITS as u32),
+            x.into_tensor_arg(),
+            w.into_tensor_arg(),
+            u_hat.into_tensor_arg(),
+            b.into_tensor_arg(),
+            c.into_tensor_arg(),
+            g.into_tensor_arg(),
+            grad_x.clone().into_tensor_arg(),
+            partial.clone().into_tensor_arg(),
+            dim,
+            layers,
+            UNITS,
+            rows,
+            layers <= MAX_UNROLLED_LAYERS,
+            dtype_to_storage_type(dtype),
+        );
+    }
+    let grads = (
+        empty(Shape::new([layers, dim])),
+        empty(Shape::new([layers, dim])),
+        empty(Shape::new([layers])),
+        empty(Shape::new([layers])),
+    );
+    let (cube_count, cube_dim) = elementwise_launch(columns);
+    sum_partials_kernel::launch(
+        &client,
+        cube_count,
+        cube_dim,
+        partial.into_tensor_arg(),
+        grads.0.clone().into_tensor_arg(),
+        grads.1.clone().into_tensor_arg(),
+        grads.2.clone().into_tensor_arg(),
+        grads.3.clone().into_tensor_arg(),
+        dim,
+        dtype_to_storage_type(dtype),
+    );
+    (grad_x, grads.0, grads.1, grads.2, grads.3)
+}

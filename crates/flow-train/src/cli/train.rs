@@ -1,0 +1,194 @@
+//! `flow-train train`: the flags of density estimation on a toy set or a CSV file.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use flow_data::DatasetKind;
+
+use crate::cli::{ModelFlags, PresetArg, RunFlags};
+use crate::error::FlowError;
+use crate::train::config::{Preset, TrainingConfig};
+use crate::train::data::{DataSource, FileRequest, inspect_file};
+
+/// The share of a file's rows that validates, and the share that tests, unless given.
+const DEFAULT_HOLD_OUT: f64 = 0.1;
+
+/// Options of `flow-train train`; each given flag overrides the preset.
+#[derive(Debug, Clone, Default, Args)]
+// `-5` is a bad value for its flag, not an unknown flag.
+#[command(allow_negative_numbers = true)]
+pub struct TrainArgs {
+    /// Starting configuration [default: default].
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
+    /// The flow.
+    #[command(flatten)]
+    pub model: ModelFlags,
+    /// A toy data set [default: checkerboard].
+    #[arg(long, conflicts_with = "data")]
+    pub dataset: Option<DatasetKind>,
+    /// Train on a CSV file instead: one numeric column per dimension (any number), a header
+    /// row optional; split into train/valid/test by the seed.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The share of the file's rows that validates (with --data).
+    #[arg(long, requires = "data")]
+    pub valid_fraction: Option<f64>,
+    /// The share of the file's rows that tests (with --data).
+    #[arg(long, requires = "data")]
+    pub test_fraction: Option<f64>,
+    /// Standardise every column by the training split's mean and standard deviation before
+    /// the model sees it (results stay in the data's own units) [default: true with --data,
+    /// false for toy sets].
+    #[arg(long)]
+    pub standardize: Option<bool>,
+    /// Add U[0, 1) noise, drawn from the seed, to every value of the file (integer data such
+    /// as pixel intensities).
+    #[arg(long, requires = "data")]
+    pub dequantize: bool,
+    /// Points per optimizer step.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Points in the training split.
+    #[arg(long)]
+    pub train_size: Option<usize>,
+    /// Points in the validation split.
+    #[arg(long)]
+    pub valid_size: Option<usize>,
+    /// Points in the test split.
+    #[arg(long)]
+    pub test_size: Option<usize>,
+    /// Optimisation, length, seed, directory, backend.
+    #[command(flatten)]
+    pub run: RunFlags,
+}
+
+impl TrainArgs {
+    /// The preset (of `--flow`'s family) with every given flag applied.
+    pub fn config(&self) -> Result<TrainingConfig, FlowError> {
+        let preset = Preset::from(self.preset.unwrap_or_default());
+        self.applied_to(preset.config(self.model.kind())?)
+    }
+
+    /// The configuration of a resumed run, whose `config.json` held `recorded`: the given
+    /// flags (and preset) applied to it must leave it unchanged.
+    pub fn resumed_config(&self, recorded: TrainingConfig) -> Result<TrainingConfig, FlowError> {
+        if recorded.is_fit() {
+            return Err(FlowError::invalid(
+                "--resume",
+                "the run in --artifact-dir fits an energy; resume it with `flow-train fit \
+                 --resume`",
+            ));
+        }
+        let base = match self.preset {
+            Some(preset) => Preset::from(preset).config(self.model.kind())?,
+            None => recorded.clone(),
+        };
+        let given = self.applied_to(base)?;
+        crate::cli::run_flags::resumed(recorded, &given)
+    }
+
+    /// `base` with every given flag applied, validated.
+    fn applied_to(&self, base: TrainingConfig) -> Result<TrainingConfig, FlowError> {
+        let mut config = base;
+        config.model = self.model.applied_to(config.model)?;
+        if let Some(dataset) = self.dataset {
+            config.data = DataSource::Toy { dataset };
+            config.dim = dataset.dim();
+        }
+        self.apply_file(&mut config)?;
+        if let Some(standardize) = self.standardize {
+            config.standardize = standardize;
+        }
+        self.run.apply(&mut config)?;
+        if let Some(batch_size) = self.batch_size {
+            config.batch_size = batch_size;
+        }
+        for (given, field) in [
+            (self.train_size, &mut config.n_train),
+            (self.valid_size, &mut config.n_valid),
+            (self.test_size, &mut config.n_test),
+        ] {
+            if let Some(value) = given {
+                *field = value;
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// With `--data`, reads the file's dimension and row count, cuts the splits by the
+    /// fractions and scales the preset's batch size and epoch counts to the file's size (each
+    /// unless given), so that the run makes the preset's number of optimizer steps.
+    fn apply_file(&self, config: &mut TrainingConfig) -> Result<(), FlowError> {
+        let Some(path) = &self.data else {
+            return Ok(());
+        };
+        for (flag, given) in [
+            ("--train-size", self.train_size),
+            ("--valid-size", self.valid_size),
+            ("--test-size", self.test_size),
+        ] {
+            if given.is_some() {
+                return Err(FlowError::invalid(
+                    flag,
+                    "does not apply with --data, whose splits are fractions of its rows                      (--valid-fraction, --test-fraction)",
+                ));
+            }
+        }
+        let request = FileRequest {
+            path: path.clone(),
+            valid_fraction: self.valid_fraction.unwrap_or(DEFAULT_HOLD_OUT),
+            test_fraction: self.test_fraction.unwrap_or(DEFAULT_HOLD_OUT),
+            dequantize: self.dequantize,
+        };
+        for (flag, fraction) in [
+            ("--valid-fraction", request.valid_fraction),
+            ("--test-fraction", request.test_fraction),
+        ] {
+            if !(fraction > 0.0 && fraction < 1.0) {
+                return Err(FlowError::invalid(
+                    flag,
+                    format!("must lie strictly between 0 and 1, got {fraction}"),
+                ));
+            }
+        }
+        if request.valid_fraction + request.test_fraction >= 1.0 {
+            return Err(FlowError::invalid(
+                "--valid-fraction",
+                format!(
+                    "with --test-fraction it leaves no training rows ({} + {} ≥ 1)",
+                    request.valid_fraction, request.test_fraction
+                ),
+            ));
+        }
+        let (dim, rows, [n_train, n_valid, n_test]) = inspect_file(&request)?;
+        let steps = |n: usize, batch: usize| n.div_ceil(batch.max(1)).max(1);
+        let before = steps(config.n_train, config.batch_size);
+        let batch_size = self.batch_size.unwrap_or(config.batch_size.min(n_train));
+        let after = steps(n_train, batch_size);
+        let scaled = |epochs: usize, given: Option<usize>| {
+            given.unwrap_or_else(|| (epochs * before).div_ceil(after))
+        };
+        config.max_epochs = scaled(config.max_epochs, self.run.max_epochs);
+        config.patience = scaled(config.patience, self.run.patience);
+        config.plot_every = scaled(config.plot_every, self.run.plot_every);
+        config.batch_size = batch_size;
+        let source = DataSource::File {
+            path: request.path,
+            rows,
+            valid_fraction: request.valid_fraction,
+            test_fraction: request.test_fraction,
+            dequantize: request.dequantize,
+        };
+        if config.data != source {
+            // Fitted again on the new data when training starts.
+            config.standardizer = None;
+            config.standardize = true;
+        }
+        config.data = source;
+        config.dim = dim;
+        (config.n_train, config.n_valid, config.n_test) = (n_train, n_valid, n_test);
+        Ok(())
+    }
+}

@@ -1,0 +1,130 @@
+//! One run of Burn's Learner with this project's monitor and checkpointers, for any model
+//! (density estimation or variational inference).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::data::dataloader::DataLoader;
+use burn::optim::AdamConfig;
+use burn::train::metric::{Adaptor, LossInput};
+use burn::train::{InferenceStep, Interrupter, Learner, LearnerModel, TrainStep};
+
+use crate::artifacts::ArtifactPaths;
+use crate::error::FlowError;
+use crate::train::checkpoint::{ModelCheckpointer, RECORD_NAMES, SnapshotHook};
+use crate::train::config::TrainingConfig;
+use crate::train::learner::quiet_training;
+use crate::train::logger::ResumableMetricLogger;
+use crate::train::monitor::{RunMonitor, StopReason};
+use crate::train::run_dir::record_files;
+use crate::train::schedule::ScheduledLr;
+
+/// What a launch needs besides the model and its data.
+pub struct Launch<'a> {
+    /// The run's configuration (optimizer, schedule, epochs).
+    pub config: &'a TrainingConfig,
+    /// The artifact directory.
+    pub paths: &'a ArtifactPaths,
+    /// The monitor: checkpointing and early-stopping strategy, metrics, progress.
+    pub monitor: &'a RunMonitor,
+    /// The epoch of the checkpoint a resumed run continues after.
+    pub resume_epoch: Option<usize>,
+    /// Stops the run cleanly (signals).
+    pub interrupter: &'a Interrupter,
+    /// Called with each snapshot epoch's model record.
+    pub snapshot: Option<SnapshotHook>,
+}
+
+/// How the Learner's run ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ended {
+    /// Why.
+    pub stopped: StopReason,
+    /// Wall time of training, including the part before a resume (seconds).
+    pub train_seconds: f64,
+}
+
+/// Trains `model` (built on the autodiff device) on the batches of `train`, validating on
+/// `valid` after every epoch, with Adam and the configured learning-rate schedule.
+pub fn launch<M>(
+    model: M,
+    train: Arc<dyn DataLoader<<M as TrainStep>::Input>>,
+    valid: Arc<dyn DataLoader<<M as InferenceStep>::Input>>,
+    run: Launch<'_>,
+) -> Result<Ended, FlowError>
+where
+    M: LearnerModel,
+    <M as TrainStep>::Output: Adaptor<LossInput>,
+    <M as InferenceStep>::Output: Adaptor<LossInput>,
+{
+    let Launch {
+        config,
+        paths,
+        monitor,
+        resume_epoch,
+        interrupter,
+        snapshot,
+    } = run;
+    // A run that had finished or met its stopping rule before it was cut short (before
+    // writing its summary) runs no more epochs, only the final evaluation.
+    let last_epoch = match resume_epoch {
+        Some(epoch) if monitor.stop_reason().is_some() => epoch,
+        _ => config.max_epochs,
+    };
+    let seconds_before = monitor.history().last().map_or(0.0, |row| row.seconds);
+    let checkpoints = paths.checkpoints();
+    let [model_name, optim_name, scheduler_name] = RECORD_NAMES;
+    let files = |name: &str| record_files(&checkpoints, name);
+    let model_checkpointer =
+        ModelCheckpointer::new(files(model_name)?, paths.model(), monitor.clone(), snapshot);
+    let optimizer = AdamConfig::new()
+        .with_epsilon(config.adam_epsilon as f32)
+        .init();
+    let steps_per_epoch = config.n_train.div_ceil(config.batch_size);
+    let schedule = config
+        .schedule
+        .resolved(config.max_epochs * steps_per_epoch);
+    let learner = Learner::new(model, optimizer, ScheduledLr::new(schedule));
+
+    let mut training = quiet_training(&paths.dir, train, valid)
+        .with_metric_logger(ResumableMetricLogger::new(
+            resume_epoch.map_or(1, |e| e + 1),
+        ))
+        .with_custom_checkpointers(
+            model_checkpointer,
+            files(optim_name)?,
+            files(scheduler_name)?,
+        )
+        .with_checkpointing_strategy(monitor.clone())
+        .early_stopping(monitor.clone())
+        .with_interrupter(interrupter.clone())
+        .num_epochs(last_epoch);
+    if let Some(epoch) = resume_epoch {
+        training = training.checkpoint(epoch);
+    }
+
+    let started = Instant::now();
+    let result = training.launch(learner);
+    let train_seconds = seconds_before + started.elapsed().as_secs_f64();
+    monitor.finish();
+    if let Some(error) = result.error {
+        return Err(FlowError::Training(error.to_string()));
+    }
+    let mut stopped = monitor
+        .stop_reason()
+        .unwrap_or(if result.interrupted.is_some() {
+            StopReason::Interrupted
+        } else {
+            StopReason::MaxEpochs
+        });
+    // A run that ended by its own rules, never better than its untrained model, diverged.
+    if matches!(stopped, StopReason::MaxEpochs | StopReason::EarlyStopped)
+        && let Some(diverged) = monitor.end_verdict()
+    {
+        stopped = diverged;
+    }
+    Ok(Ended {
+        stopped,
+        train_seconds,
+    })
+}

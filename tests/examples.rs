@@ -1,0 +1,87 @@
+//! The examples run as their first comments say, and print what they promise.
+
+mod common;
+use common::{built, run_in, scratch_dir};
+
+/// The first number after `label` in `text`.
+fn number_after(text: &str, label: &str) -> f64 {
+    let rest = &text[text
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+        + label.len()..];
+    rest.split_whitespace()
+        .next()
+        .and_then(|word| word.trim_end_matches([',', ')']).parse().ok())
+        .unwrap_or_else(|| panic!("no number after `{label}` in {text}"))
+}
+
+#[test]
+fn quick_start_trains_and_saves_a_planar_flow() {
+    let dir = scratch_dir("quick-start");
+    let stdout = run_in(&dir, &built("examples/quick_start"), &[]);
+    let nll = number_after(&stdout, "test NLL");
+    // N(0, I) scores 7.17 nats, the best Gaussian 4.49, the optimum 3.47.
+    assert!((3.46..3.9).contains(&nll), "{stdout}");
+    assert!(dir.join("artifacts/quick-start/planar.bpk").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn custom_data_trains_on_points_made_in_the_example() {
+    let dir = scratch_dir("custom-data");
+    let stdout = run_in(&dir, &built("examples/custom_data"), &[]);
+    let nll = number_after(&stdout, "test NLL");
+    // A ring of radius 2 and width about 0.15: far below a Gaussian's NLL (about 3.5).
+    assert!((0.5..2.0).contains(&nll), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn inference_reads_an_artifact_directory_of_flow_train() {
+    let dir = scratch_dir("inference");
+    run_in(
+        &dir,
+        &built("flow-train"),
+        &[
+            "train",
+            "--flow",
+            "nsf",
+            "--max-epochs",
+            "12",
+            "--train-size",
+            "8192",
+            "--artifact-dir",
+            "run",
+        ],
+    );
+    let stdout = run_in(&dir, &built("examples/inference"), &["run"]);
+    assert!(stdout.contains("(nsf) on checkerboard"), "{stdout}");
+    let scores: Vec<f64> = stdout
+        .lines()
+        .filter(|l| l.starts_with("log p("))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(scores.len(), 3, "{stdout}");
+    // (1, 1) and (−1, 2.5) lie on filled cells of the checkerboard, (1, −1) on an empty one.
+    assert!(scores[0] > scores[1] && scores[2] > scores[1], "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("sample [")).count(),
+        5,
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn custom_energy_fits_a_closure_by_variational_inference() {
+    let dir = scratch_dir("custom-energy");
+    let stdout = run_in(&dir, &built("examples/custom_energy"), &[]);
+    let kl = number_after(&stdout, "KL");
+    assert!((0.0..0.2).contains(&kl), "{stdout}");
+    let log_z = number_after(&stdout, "log Z");
+    assert!(
+        (log_z - (2.0 * std::f64::consts::PI).ln()).abs() < 1e-4,
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

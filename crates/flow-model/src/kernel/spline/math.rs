@@ -2,34 +2,16 @@
 //! without branches or library calls, so that loops over lanes vectorise. NaN in gives NaN
 //! out.
 
-use crate::fastmath::ln;
+use crate::fastmath::{exp_reduced, ln};
 
 /// `e^y` for `y ≤ 0` (relative error below 2e-7); `0` below `−87`, where `e^y` is near the
 /// smallest normal `f32`.
 ///
-/// `y = n ln 2 + r`, `|r| ≤ ln 2 / 2`, `e^r` by its Taylor polynomial of degree 7, and `2^n`
-/// put into the exponent bits (`n ≥ −126`, so the result stays normal).
+/// [`exp_reduced`] on `y` clamped to `−87` (`n ≥ −126`, so the result stays normal).
 #[inline(always)]
 pub(super) fn exp_nonpositive(y: f32) -> f32 {
-    const LOG2_E: f32 = std::f32::consts::LOG2_E;
-    // ln 2 split so that `n · LN2_HI` is exact for `|n| ≤ 126`.
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    // Adding 1.5 · 2^23 rounds to an integer held in the low mantissa bits.
-    const ROUNDER: f32 = 12_582_912.0;
     const FLOOR: f32 = -87.0;
-    let clamped = if y < FLOOR { FLOOR } else { y };
-    let shifted = clamped * LOG2_E + ROUNDER;
-    let n = shifted - ROUNDER;
-    let r = (clamped - n * LN2_HI) - n * LN2_LO;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
-    let n_bits = shifted.to_bits().wrapping_sub(ROUNDER.to_bits());
-    let value = f32::from_bits(p.to_bits().wrapping_add(n_bits << 23));
+    let value = exp_reduced(if y < FLOOR { FLOOR } else { y });
     let value = if y < FLOOR { 0.0 } else { value };
     // The exponent arithmetic would turn a NaN into a number.
     if y.is_nan() { y } else { value }

@@ -5,8 +5,8 @@ timed like `flow-train bench --json` for side-by-side figures.
     scripts/.venv/bin/python scripts/torch_families.py [--repeats N] [--threads T]
 
 (scripts/setup-torch.sh installs torch; `pip install zuko==1.6.0` adds zuko.) The models:
-  nsf      zuko.flows.NSF(2, transforms=4, bins=16, hidden_features=[64, 64], passes=2):
-           four rational-quadratic spline couplings with 2×64 ReLU conditioners, as
+  nsf      zuko.flows.NSF(2, transforms=6, bins=16, hidden_features=[64, 64, 64], passes=2):
+           six rational-quadratic spline couplings with 3×64 ReLU conditioners, as
            `flow-train train --flow nsf` (whose splines cover [−4.5, 4.5], zuko's [−5, 5]);
   realnvp  zuko.flows.RealNVP(2, transforms=8, hidden_features=[64, 64]): eight affine
            couplings, as `--flow realnvp` (which adds an ActNorm before each coupling).
@@ -28,7 +28,7 @@ import torch
 import zuko
 
 MODELS = {
-    "nsf": (4, lambda: zuko.flows.NSF(2, transforms=4, bins=16, hidden_features=[64, 64], passes=2)),
+    "nsf": (6, lambda: zuko.flows.NSF(2, transforms=6, bins=16, hidden_features=[64, 64, 64], passes=2)),
     "realnvp": (8, lambda: zuko.flows.RealNVP(2, transforms=8, hidden_features=[64, 64])),
 }
 

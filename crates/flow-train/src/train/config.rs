@@ -141,15 +141,22 @@ impl Preset {
                 40,
                 (2e-3, 1e-4),
             ),
-            (Self::Default, FlowKind::Nsf) => default_run(
-                NsfConfig::new(coupling(4, 64))
-                    .with_bins(16)
-                    .with_tail_bound(4.5)
-                    .into(),
-                512,
-                40,
-                (2e-3, 1e-4),
-            ),
+            (Self::Default, FlowKind::Nsf) => TrainingConfig {
+                schedule: LrSchedule::Cosine {
+                    initial: 2e-3,
+                    final_lr: 1e-4,
+                    steps: None,
+                },
+                ..default_run(
+                    NsfConfig::new(coupling(6, 64).with_depth(3))
+                        .with_bins(16)
+                        .with_tail_bound(4.5)
+                        .into(),
+                    512,
+                    120,
+                    (2e-3, 1e-4),
+                )
+            },
             (Self::Seed, FlowKind::Planar) => {
                 let dataset = DatasetKind::Checkerboard;
                 TrainingConfig {

@@ -32,7 +32,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-torch.sh
 PY=scripts/.venv/bin/python
-BIN=target/release/flow-train
+BIN=${CARGO_TARGET_DIR:-target}/release/flow-train
 cargo build --release -p flow-train # nothing to do when it is up to date
 if [ -n "$KEEP" ]; then
     WORK=$KEEP

@@ -5,6 +5,7 @@
 #   scripts/compare-torch.sh [--rounds R] [--repeats N] [--compile]   # bench, Markdown table
 #   scripts/compare-torch.sh --time-to-quality                          # full training runs
 #   add --keep DIR to keep the raw JSON lines, logs and metrics there (default: a temporary folder)
+#   BIN=path/to/flow-train scripts/compare-torch.sh ...                 # an already built binary
 #
 # Bench: R rounds (default 3), each running `flow-train bench --json`, then the torch bench with
 # 1 thread, then with 2 threads, all with the same --repeats (default 50); the table gives each
@@ -32,8 +33,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-torch.sh
 PY=scripts/.venv/bin/python
-BIN=${CARGO_TARGET_DIR:-target}/release/flow-train
-cargo build --release -p flow-train # nothing to do when it is up to date
+if [ -z "${BIN:-}" ]; then
+    BIN=${CARGO_TARGET_DIR:-target}/release/flow-train
+    cargo build --release -p flow-train # nothing to do when it is up to date
+fi
 if [ -n "$KEEP" ]; then
     WORK=$KEEP
     mkdir -p "$WORK"

@@ -45,7 +45,7 @@ pub struct FitArgs {
     /// Base draws per optimizer step [default: 1024].
     #[arg(long)]
     pub samples_per_step: Option<usize>,
-    /// Optimizer steps in all [default: 40 000]; sets --max-epochs.
+    /// Optimizer steps in all [default: 120 000]; sets --max-epochs.
     #[arg(long, conflicts_with = "max_epochs")]
     pub steps: Option<usize>,
     /// Optimizer steps per epoch (one validation and checkpoint decision each) [default: 500].

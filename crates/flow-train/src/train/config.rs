@@ -197,7 +197,7 @@ impl Preset {
     }
 }
 
-/// The preset of variational inference on `target` with `flow`: 40 000 steps of 1024 base
+/// The preset of variational inference on `target` with `flow`: 120 000 steps of 1024 base
 /// draws in epochs of 500 steps, Adam at 1e-3 decaying as a square root to 1e-4, the energy
 /// annealed over the first 10 000 steps, a learned diagonal Gaussian base (as the paper's);
 /// planar flows of 32 layers, the other families' default models.
@@ -224,8 +224,8 @@ pub fn fit_preset(target: PaperEnergy, flow: FlowKind) -> Result<TrainingConfig,
         n_test: 100_000,
         seed: 0,
         batch_size: 1024,
-        max_epochs: 80,
-        patience: 80,
+        max_epochs: 240,
+        patience: 240,
         schedule: LrSchedule::Polynomial {
             initial: 1e-3,
             final_lr: 1e-4,
@@ -233,7 +233,7 @@ pub fn fit_preset(target: PaperEnergy, flow: FlowKind) -> Result<TrainingConfig,
             power: 0.5,
         },
         adam_epsilon: 1e-7,
-        plot_every: 10,
+        plot_every: 30,
     })
 }
 

@@ -1,26 +1,17 @@
 //! `flow-train fit`: variational inference from flags (or a resumed run) to an artifact
 //! directory.
 
-use crate::artifacts::ArtifactPaths;
 use crate::cli::FitArgs;
-use crate::commands::train::{report_end, run};
+use crate::commands::train::{plan, report_end, run};
 use crate::error::FlowError;
-use crate::infer::inference::load_config;
-use crate::train::training::Start;
 
 /// `flow-train fit`.
 pub fn fit(args: &FitArgs) -> Result<(), FlowError> {
-    let (config, dir, start) = match &args.run.artifact_dir {
-        Some(dir) if args.run.resume => {
-            let recorded = load_config(&ArtifactPaths::new(dir).config())?;
-            (args.resumed_config(recorded)?, dir.clone(), Start::Resume)
-        }
-        _ => {
-            let config = args.config()?;
-            let dir = args.run.artifact_dir(&config);
-            (config, dir, Start::Fresh)
-        }
-    };
+    let (config, dir, start) = plan(
+        &args.run,
+        || args.config(),
+        |recorded| args.resumed_config(recorded),
+    )?;
     let summary = run(&config, &dir, &args.run.device, start)?;
     if let (Some(kl), Some(stderr), Some(log_z), Some(ess)) =
         (summary.kl, summary.kl_stderr, summary.log_z, summary.ess)

@@ -1,13 +1,13 @@
 //! `flow-train train`: density estimation from flags (or a resumed run) to an artifact
 //! directory; and what every training run shares (start, signals, the closing lines).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::train::Interrupter;
 
 use crate::artifacts::ArtifactPaths;
 use crate::backend;
-use crate::cli::{DeviceArg, TrainArgs};
+use crate::cli::{DeviceArg, RunFlags, TrainArgs};
 use crate::commands::bits_per_dim;
 use crate::error::FlowError;
 use crate::infer::inference::load_config;
@@ -18,17 +18,11 @@ use crate::train::training::{self, RunSummary, Start};
 
 /// `flow-train train`.
 pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
-    let (config, dir, start) = match &args.run.artifact_dir {
-        Some(dir) if args.run.resume => {
-            let recorded = load_config(&ArtifactPaths::new(dir).config())?;
-            (args.resumed_config(recorded)?, dir.clone(), Start::Resume)
-        }
-        _ => {
-            let config = args.config()?;
-            let dir = args.run.artifact_dir(&config);
-            (config, dir, Start::Fresh)
-        }
-    };
+    let (config, dir, start) = plan(
+        &args.run,
+        || args.config(),
+        |recorded| args.resumed_config(recorded),
+    )?;
     let summary = run(&config, &dir, &args.run.device, start)?;
     if let Some(test_nll) = summary.test_nll {
         println!(
@@ -38,6 +32,27 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
         );
     }
     report_end(&summary, &dir)
+}
+
+/// The configuration, artifact directory and start of a run: with `--resume`, the recorded
+/// configuration checked against the flags by `resumed`; otherwise the one `fresh` makes from
+/// the flags.
+pub(super) fn plan(
+    run: &RunFlags,
+    fresh: impl FnOnce() -> Result<TrainingConfig, FlowError>,
+    resumed: impl FnOnce(TrainingConfig) -> Result<TrainingConfig, FlowError>,
+) -> Result<(TrainingConfig, PathBuf, Start), FlowError> {
+    Ok(match &run.artifact_dir {
+        Some(dir) if run.resume => {
+            let recorded = load_config(&ArtifactPaths::new(dir).config())?;
+            (resumed(recorded)?, dir.clone(), Start::Resume)
+        }
+        _ => {
+            let config = fresh()?;
+            let dir = run.artifact_dir(&config);
+            (config, dir, Start::Fresh)
+        }
+    })
 }
 
 /// Announces the run, trains with Ctrl-C handled, and prints how training ended.

@@ -89,11 +89,11 @@ pub fn ln(x: f32) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Evenly spread test points over `[lo, hi]`, both ends included.
-    fn spread(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f32> {
+    pub(crate) fn spread(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f32> {
         (0..=n).map(move |i| (lo + (hi - lo) * i as f64 / n as f64) as f32)
     }
 

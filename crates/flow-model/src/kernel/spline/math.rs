@@ -73,11 +73,7 @@ pub(super) fn softplus_and_slope(a: f32) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Evenly spread test points over `[lo, hi]`, both ends included.
-    fn spread(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f32> {
-        (0..=n).map(move |i| (lo + (hi - lo) * i as f64 / n as f64) as f32)
-    }
+    use crate::fastmath::tests::spread;
 
     #[test]
     fn exp_matches_f64() {

@@ -7,8 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{Energy, EnergyFn, PaperEnergy, grid_log_partition};
 use serde::Deserialize;
 
-mod common;
-use common::{assert_close, floats};
+use crate::common::{assert_close, floats};
 
 #[derive(Deserialize)]
 struct Reference {

@@ -8,8 +8,7 @@ use flow_model::{
     PlanarConfig, RadialConfig, RealNvpConfig,
 };
 
-mod common;
-use common::{assert_all_close, floats, matrix, random_flow, small_families, uniform};
+use crate::common::{assert_all_close, floats, matrix, random_flow, small_families, uniform};
 
 #[test]
 fn configurations_round_trip_through_json_with_the_family_name() {

@@ -6,8 +6,7 @@ use flow_model::{Flow, FlowConfig, PlanarConfig, fused};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-mod common;
-use common::{assert_all_close, floats, planar_of};
+use crate::common::{assert_all_close, floats, planar_of};
 
 /// The log-densities and the gradients of `Σ g log p(x)` with respect to every parameter
 /// and to `x`.

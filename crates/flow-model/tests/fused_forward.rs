@@ -4,8 +4,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{Bijection, Flow, FlowConfig, PlanarConfig};
 
-mod common;
-use common::{assert_all_close, floats, planar_of, uniform};
+use crate::common::{assert_all_close, floats, planar_of, uniform};
 
 /// The outputs and the gradients (for the points, then `u`, `w`, `b`) of
 /// `Σ g_z · z + Σ g_ld · log|det J|`.

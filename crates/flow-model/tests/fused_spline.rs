@@ -17,8 +17,7 @@ use flow_model::spline::{
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-mod common;
-use common::floats;
+use crate::common::floats;
 
 const DIRECTIONS: [SplineDirection; 2] = [SplineDirection::Forward, SplineDirection::Inverse];
 

@@ -5,7 +5,6 @@
 //! Needs a Vulkan, Metal or DX12 adapter (in CI, Mesa's software Vulkan driver, lavapipe).
 //! The kernels take `D` as a compile-time constant and loop over it, nothing in them depends
 //! on its value, so D = 1, 2 and 3 stand for the others.
-#![cfg(feature = "wgpu")]
 
 use std::time::Instant;
 
@@ -14,8 +13,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, DeviceKind, Distribution, Tensor, TensorData};
 use flow_model::{Bijection, Flow, FlowConfig, InverseSolver, PlanarConfig, fused};
 
-mod common;
-use common::{assert_all_close, floats, planar_of, uniform as random_values};
+use crate::common::{assert_all_close, floats, planar_of, uniform as random_values};
 
 fn wgpu() -> Device {
     Device::wgpu(DeviceKind::DefaultDevice)
@@ -383,7 +381,7 @@ fn log_prob(device: &Device, layers: usize, points: usize, fused: bool, repeats:
 }
 
 /// Side-by-side timings on this machine's adapter and on flex, printed as median (fastest):
-/// `cargo test --release --workspace --all-features --test gpu -- --ignored --nocapture`.
+/// `cargo test --release --workspace --all-features --test model gpu:: -- --ignored --nocapture`.
 #[test]
 #[ignore = "timings, not a check"]
 fn timings() {

@@ -4,8 +4,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{BaseKind, Bijection, Direction, FlowConfig, InverseSolver, Planar, PlanarConfig};
 
-mod common;
-use common::{floats, matrix, planar_flow, planar_of, random_flow, small_families, uniform};
+use crate::common::{floats, matrix, planar_flow, planar_of, random_flow, small_families, uniform};
 
 #[test]
 fn w_dot_u_hat_is_at_least_minus_one_for_extreme_parameters() {
@@ -108,7 +107,7 @@ fn every_family_inverts_exactly_in_both_directions() {
                 // rounding times 1/g' (up to 1e-3), and the log-determinant at x itself may
                 // differ by more than the tolerance.
                 let (_, log_det_at_back) = flow.to_latent(back);
-                common::assert_all_close(
+                crate::common::assert_all_close(
                     &format!("{what}: log-determinants"),
                     &floats(log_det_back.neg()),
                     &floats(log_det_at_back),
@@ -142,8 +141,8 @@ fn planar_inverse_paths_agree() {
     let solver = InverseSolver::default();
     let (fast, fast_log_det) = planar.inverse_with(z.clone(), &solver);
     let (reference, reference_log_det) = planar.inverse_tensor_ops(z.clone(), &solver);
-    common::assert_all_close("x", &floats(fast.clone()), &floats(reference), 1e-4, true);
-    common::assert_all_close(
+    crate::common::assert_all_close("x", &floats(fast.clone()), &floats(reference), 1e-4, true);
+    crate::common::assert_all_close(
         "log det",
         &floats(fast_log_det),
         &floats(reference_log_det),
@@ -151,7 +150,7 @@ fn planar_inverse_paths_agree() {
         true,
     );
     let (forward, _) = planar.forward(fast);
-    common::assert_all_close("f(f⁻¹(z))", &floats(forward), &floats(z), 1e-4, true);
+    crate::common::assert_all_close("f(f⁻¹(z))", &floats(forward), &floats(z), 1e-4, true);
 }
 
 #[test]

@@ -4,8 +4,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{BaseKind, Bijection, Direction, Transform};
 
-mod common;
-use common::{floats, log_abs_det, random_flow, small_families, uniform};
+use crate::common::{floats, log_abs_det, random_flow, small_families, uniform};
 
 /// `log|det ∂map/∂x|` per point from autodiff, for `points` (`[n, dim]` row-major).
 fn autodiff_log_dets(

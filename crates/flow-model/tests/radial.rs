@@ -6,8 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{Bijection, Radial};
 use serde::Deserialize;
 
-mod common;
-use common::{assert_close, floats};
+use crate::common::{assert_close, floats};
 
 #[derive(Deserialize)]
 struct Reference {

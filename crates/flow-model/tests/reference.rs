@@ -4,8 +4,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{Bijection, Flow, Planar, standard_normal_log_prob};
 use serde::Deserialize;
 
-mod common;
-use common::{assert_close, planar_flow, planar_of};
+use crate::common::{assert_close, planar_flow, planar_of};
 
 #[derive(Deserialize)]
 struct Reference {

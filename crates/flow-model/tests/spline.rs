@@ -9,8 +9,7 @@ use flow_model::spline::{
 };
 use serde::Deserialize;
 
-mod common;
-use common::{assert_close, floats};
+use crate::common::{assert_close, floats};
 
 #[derive(Deserialize)]
 struct Reference {

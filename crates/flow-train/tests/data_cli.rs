@@ -7,8 +7,7 @@ use std::path::Path;
 use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
-mod common;
-use common::{assert_png, flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
+use crate::common::{assert_png, flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
 
 /// Rows of `dim` columns: correlated Gaussian-like points scaled by `scale` and shifted by
 /// `shift`, deterministic (a small linear congruential generator).

@@ -6,8 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-mod common;
-use common::{fresh_path, run_ok, s};
+use crate::common::{fresh_path, run_ok, s};
 
 fn floats(v: &Value) -> Vec<f64> {
     v.as_array()

@@ -7,8 +7,7 @@ use flow_train::train::fit::fit_statistics;
 use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
-mod common;
-use common::{assert_png, fresh_path, run_err, run_ok, s};
+use crate::common::{assert_png, fresh_path, run_err, run_ok, s};
 
 #[test]
 fn a_short_fit_on_u1_lowers_the_kl_and_reports_it() {

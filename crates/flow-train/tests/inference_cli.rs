@@ -9,8 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flow_train::infer::inference::TrainedFlow;
 use flow_train::train::training::rebuild_splits;
 
-mod common;
-use common::{assert_png, run_err, run_ok, s, scratch_dir as scratch};
+use crate::common::{assert_png, run_err, run_ok, s, scratch_dir as scratch};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
@@ -43,7 +42,7 @@ fn model_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         remove_stale_dirs();
-        let dir = common::fresh_path("inference-model");
+        let dir = crate::common::fresh_path("inference-model");
         run_ok(&[
             "train",
             "--train-size",

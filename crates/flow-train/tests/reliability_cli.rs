@@ -13,8 +13,7 @@ use flow_train::train::divergence::{Cause, replay};
 use flow_train::train::monitor::StopReason;
 use flow_train::train::training::RunSummary;
 
-mod common;
-use common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
+use crate::common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
 
 fn summary(dir: &Path) -> RunSummary {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()

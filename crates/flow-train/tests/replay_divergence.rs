@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! FLOW_TRAIN_REPLAY=runs/presets cargo test --release --workspace --all-features \
-//!     --test replay_divergence -- --ignored --nocapture
+//!     --test cli replay_divergence -- --ignored --nocapture
 //! ```
 //!
 //! Each run gets one line: its epochs, the untrained model's validation value (from

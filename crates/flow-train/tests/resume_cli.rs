@@ -9,8 +9,7 @@ use burn::config::Config;
 use flow_train::train::config::{FlowKind, Preset};
 use flow_train::train::training::RunSummary;
 
-mod common;
-use common::{fresh_path, run_err, run_ok, s, scratch_dir};
+use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir};
 
 /// A small run of about 120 short epochs.
 const RUN: [&str; 18] = [
@@ -206,7 +205,7 @@ fn resume_needs_an_interrupted_run() {
     );
     let _ = std::fs::remove_dir_all(&bare);
 
-    let output = common::flow_train(&["train", "--resume"]);
+    let output = crate::common::flow_train(&["train", "--resume"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--artifact-dir"));
 }

@@ -3,8 +3,7 @@
 use flow_train::infer::inference::TrainedFlow;
 use flow_train::train::training::{RunSummary, rebuild_splits};
 
-mod common;
-use common::{assert_png, flow_train, fresh_path as scratch};
+use crate::common::{assert_png, flow_train, fresh_path as scratch};
 
 #[test]
 fn short_training_learns_and_writes_every_artifact() {

@@ -2,7 +2,6 @@
 //!
 //! Built only with `--features wgpu`; needs a Vulkan, Metal or DX12 adapter (in CI, Mesa's
 //! software Vulkan driver, lavapipe).
-#![cfg(feature = "wgpu")]
 
 use std::path::Path;
 use std::process::Command;
@@ -13,8 +12,7 @@ use flow_train::backend;
 use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
-mod common;
-use common::{fresh_path as scratch, run_ok};
+use crate::common::{fresh_path as scratch, run_ok};
 
 fn wgpu() -> Device {
     backend::device("wgpu").unwrap_or_else(|e| panic!("{e}"))

@@ -112,6 +112,41 @@ fn fused_log_prob_runs_without_autodiff_and_keeps_nan() {
     );
 }
 
+#[test]
+fn fused_log_prob_of_every_small_dimension_matches_f64() {
+    // For D ≤ 4 the kernel runs blocks of points through all layers in registers (keeping the
+    // activations with autodiff, keeping none without); D = 5 and 7 take the loop over the
+    // chunk. The sizes cross the block (64 points), chunk (256) and thread (16 384) boundaries,
+    // and K is not always a multiple of the 4 layers per logarithm.
+    for device in [Device::flex(), Device::flex().autodiff()] {
+        for (dim, layers, n, seed) in [
+            (1, 7, 1, 11),
+            (2, 32, 65, 12),
+            (2, 9, 40_000, 13),
+            (3, 5, 300, 14),
+            (4, 6, 257, 15),
+            (5, 4, 33, 16),
+            (7, 3, 300, 17),
+        ] {
+            let (flow, mut draw) = random_flow(dim, layers, seed, &device);
+            let points = draw(n * dim, 5.0);
+            let x = Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
+            let fast = floats(flow.log_prob(x));
+            let truth: Vec<f64> = points
+                .chunks(dim)
+                .map(|p| log_prob_f64(&flow, &p.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()))
+                .collect();
+            for (i, (fast, truth)) in fast.iter().zip(&truth).enumerate() {
+                assert!(
+                    (fast - truth).abs() <= 5e-6 * truth.abs().max(1.0),
+                    "log p, D={dim} K={layers} N={n}, autodiff {}, point {i}: {fast} vs {truth}",
+                    device.is_autodiff()
+                );
+            }
+        }
+    }
+}
+
 /// `log p(x)` in f64, straight from the definitions, for one point.
 fn log_prob_f64(flow: &Flow, x: &[f64]) -> f64 {
     let planar = planar_of(flow);

@@ -69,7 +69,7 @@ impl Scratch {
 }
 
 /// Inverts every layer for the first `m` points of `scratch.y`, in place.
-#[multiversion(targets("x86_64+avx+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets = "simd")]
 fn invert_chunk(scratch: &mut Scratch, params: &PlanarParams, solver: &InverseSolver, m: usize) {
     let dim = params.dim;
     let tolerance = solver.tolerance as f32;

@@ -54,7 +54,7 @@ impl Backward {
 /// `grad_input` (`[len]`) and `grad_params` (`[len, 3K − 1]`), given what the forward pass
 /// saved (`[saved_rows][LANES]`) and the gradients `[g_out, g_log]` (`[len]` each) flowing
 /// into the outputs and log-derivatives.
-#[multiversion(targets("x86_64+avx+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets = "simd")]
 pub(super) fn backward_chunk(
     chunk: &mut Chunk,
     back: &mut Backward,

@@ -171,7 +171,7 @@ impl Chunk {
 /// Writes the outputs and log-derivatives of the elements `input` (`[len]`, parameters
 /// `params` `[len, 3K − 1]`) into `values` and `logs` (`[len]` each), and what the backward
 /// pass needs into `saved` (`[saved_rows][LANES]`) if given.
-#[multiversion(targets("x86_64+avx+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets = "simd")]
 pub(super) fn forward_chunk(
     chunk: &mut Chunk,
     input: &[f32],

@@ -76,12 +76,11 @@ impl Batcher<usize, PointBatch> for RowBatcher {
     /// # Panics
     /// If an index is out of range.
     fn batch(&self, items: Vec<usize>, device: &Device) -> PointBatch {
-        let dim = self.points.dim();
-        let mut flat = Vec::with_capacity(items.len() * dim);
-        for &i in &items {
-            flat.extend_from_slice(self.points.row(i));
-        }
-        let points = Tensor::from_data(TensorData::new(flat, [items.len(), dim]), device);
+        let flat = self.points.gather(&items);
+        let points = Tensor::from_data(
+            TensorData::new(flat, [items.len(), self.points.dim()]),
+            device,
+        );
         PointBatch { points }
     }
 }

@@ -76,6 +76,36 @@ impl Points {
         self.dim
     }
 
+    /// The rows `indices`, one after the other: `[indices.len(), dim]` row-major.
+    ///
+    /// # Panics
+    /// If an index is out of range.
+    pub fn gather(&self, indices: &[usize]) -> Vec<f32> {
+        let mut out = vec![0.0; indices.len() * self.dim];
+        // A row of a known small width is a few moves; a slice copy of a run-time width
+        // calls memcpy, which costs more than the copy itself for a 2-D point.
+        match self.dim {
+            1 => self.gather_fixed::<1>(indices, &mut out),
+            2 => self.gather_fixed::<2>(indices, &mut out),
+            3 => self.gather_fixed::<3>(indices, &mut out),
+            4 => self.gather_fixed::<4>(indices, &mut out),
+            dim => {
+                for (row, &i) in out.chunks_exact_mut(dim).zip(indices) {
+                    row.copy_from_slice(self.row(i));
+                }
+            }
+        }
+        out
+    }
+
+    /// [`Points::gather`] for `dim == D`.
+    fn gather_fixed<const D: usize>(&self, indices: &[usize], out: &mut [f32]) {
+        for (row, &i) in out.chunks_exact_mut(D).zip(indices) {
+            let source: &[f32; D] = self.row(i).try_into().expect("rows have D values");
+            row.copy_from_slice(source);
+        }
+    }
+
     /// Point `i` as a slice of length `dim`.
     ///
     /// # Panics

@@ -130,6 +130,22 @@ fn points_new_validates() {
 }
 
 #[test]
+fn gather_copies_the_rows_in_the_order_asked() {
+    // Dimensions 1–4 copy fixed-width rows, the others slices: both against the rows.
+    for dim in 1..=6 {
+        let values: Vec<f32> = (0..7 * dim).map(|v| v as f32 * 0.5 - 3.0).collect();
+        let points = Points::new(dim, values).unwrap();
+        let indices = [6, 0, 3, 3, 1];
+        let expected: Vec<f32> = indices
+            .iter()
+            .flat_map(|&i| points.row(i).to_vec())
+            .collect();
+        assert_eq!(points.gather(&indices), expected, "dim {dim}");
+        assert!(points.gather(&[]).is_empty());
+    }
+}
+
+#[test]
 fn points_as_burn_dataset() {
     use burn::data::dataset::Dataset;
     let p = Points::new(2, vec![1.0, 2.0, 3.0, 4.0]).unwrap();

@@ -186,7 +186,7 @@ impl Flow {
     ///
     /// A density-estimation planar flow over `N(0, I)` runs as one fused operation on the CPU
     /// backends ([`crate::Planar::fused_log_prob`]); everything else, and
-    /// [`Flow::log_prob_tensor_ops`], goes through the transforms' tensor operations.
+    /// [`Flow::log_prob_tensor_ops`], goes transform by transform.
     pub fn log_prob(&self, x: Tensor<2>) -> Tensor<1> {
         if let (Direction::Density, BaseKind::StandardNormal, [Transform::Planar(planar)]) =
             (self.direction, self.base.kind(), self.transforms.as_slice())
@@ -197,7 +197,11 @@ impl Flow {
         self.log_prob_tensor_ops(x)
     }
 
-    /// [`Flow::log_prob`] through the transforms' tensor operations, on every backend.
+    /// [`Flow::log_prob`] transform by transform: the base's log-density of the latent point
+    /// plus each transform's log-determinant, on every backend. A transform still uses its own
+    /// fused host map where it has one (the planar map and the spline on the CPU backends);
+    /// [`crate::Planar::forward_tensor_ops`] and
+    /// [`crate::spline::rational_quadratic_tensor_ops`] are the pure tensor-op versions.
     pub fn log_prob_tensor_ops(&self, x: Tensor<2>) -> Tensor<1> {
         let (z, log_det) = self.to_latent(x);
         self.base.log_prob(z) + log_det

@@ -76,7 +76,8 @@ impl Points {
         self.dim
     }
 
-    /// The rows `indices`, one after the other: `[indices.len(), dim]` row-major.
+    /// The rows `indices`, one after the other: `[indices.len(), dim]` row-major (the values
+    /// of [`Points::select`]).
     ///
     /// # Panics
     /// If an index is out of range.
@@ -139,13 +140,9 @@ impl Points {
     /// # Panics
     /// If any index is `>= self.len()`.
     pub fn select(&self, indices: &[usize]) -> Points {
-        let mut values = Vec::with_capacity(indices.len() * self.dim);
-        for &i in indices {
-            values.extend_from_slice(self.row(i));
-        }
         Points {
             dim: self.dim,
-            values,
+            values: self.gather(indices),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
-use crate::common::{assert_png, flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
+use crate::common::{assert_png, flow_train, fresh_path, run_err, run_ok, s, scratch_dir, summary};
 
 /// Rows of `dim` columns: correlated Gaussian-like points scaled by `scale` and shifted by
 /// `shift`, deterministic (a small linear congruential generator).
@@ -80,7 +80,7 @@ fn train_on(data: &Path, dir: &Path) -> RunSummary {
         "--artifact-dir",
         s(dir),
     ]);
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+    summary(dir)
 }
 
 #[test]

@@ -11,13 +11,8 @@ use std::time::{Duration, Instant};
 use flow_train::infer::inference::TrainedFlow;
 use flow_train::train::divergence::{Cause, replay};
 use flow_train::train::monitor::StopReason;
-use flow_train::train::training::RunSummary;
 
-use crate::common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir};
-
-fn summary(dir: &Path) -> RunSummary {
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
-}
+use crate::common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir, summary};
 
 /// Trains the seed preset with `extra` flags in a fresh directory; returns it, the exit code
 /// and stderr.

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use burn::config::Config;
 use flow_train::train::config::{FlowKind, Preset};
-use flow_train::train::training::RunSummary;
 
-use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir};
+use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir, summary};
 
 /// A small run of about 120 short epochs.
 const RUN: [&str; 18] = [
@@ -37,10 +36,6 @@ fn train_args(dir: &Path) -> Vec<&str> {
     let mut args = vec!["train", "--device", "flex", "--artifact-dir", s(dir)];
     args.extend(RUN);
     args
-}
-
-fn summary(dir: &Path) -> RunSummary {
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }
 
 /// The epoch, train NLL and valid NLL columns of `metrics.csv` (the time column differs).

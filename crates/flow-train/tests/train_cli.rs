@@ -1,9 +1,9 @@
 //! The `flow-train` binary end to end: a short training run and its artifact directory.
 
 use flow_train::infer::inference::TrainedFlow;
-use flow_train::train::training::{RunSummary, rebuild_splits};
+use flow_train::train::training::rebuild_splits;
 
-use crate::common::{assert_png, flow_train, fresh_path as scratch};
+use crate::common::{assert_png, flow_train, fresh_path as scratch, run_ok, summary};
 
 #[test]
 fn short_training_learns_and_writes_every_artifact() {
@@ -41,8 +41,7 @@ fn short_training_learns_and_writes_every_artifact() {
     );
     assert!(stdout.contains("test NLL"), "{stdout}");
 
-    let summary: RunSummary =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let summary = summary(&dir);
     assert_eq!(summary.epochs, 12);
     assert_eq!(summary.layers, Some(16));
     assert_eq!(summary.flow, "planar");
@@ -133,14 +132,8 @@ fn a_short_run_of_every_family_lowers_the_nll() {
             dir.to_str().unwrap(),
         ];
         args.extend_from_slice(family);
-        let output = flow_train(&args);
-        assert!(
-            output.status.success(),
-            "{family:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: RunSummary =
-            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+        run_ok(&args);
+        let summary = summary(&dir);
         assert_eq!(summary.flow, family[1]);
         let start = summary.initial_valid.unwrap();
         let (best, test) = (summary.best_valid_nll.unwrap(), summary.test_nll.unwrap());
@@ -223,8 +216,7 @@ fn divergence_stops_with_one_line_and_keeps_the_best_model() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("NaN or infinite at epoch"), "{stderr}");
 
-    let summary: RunSummary =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let summary = summary(&dir);
     let flow_train::train::monitor::StopReason::Diverged { epoch, cause, .. } = summary.stopped
     else {
         panic!("summary says {:?}", summary.stopped);
@@ -294,8 +286,7 @@ fn the_same_seed_gives_bit_identical_results() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let summary: RunSummary =
-            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+        let summary = summary(&dir);
         let bytes = std::fs::read(&samples).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         (summary.test_nll, bytes)
@@ -361,8 +352,7 @@ fn sigint_stops_cleanly_and_keeps_the_best_model() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("error: interrupted: after"), "{stderr}");
-    let summary: RunSummary =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let summary = summary(&dir);
     assert_eq!(
         summary.stopped,
         flow_train::train::monitor::StopReason::Interrupted

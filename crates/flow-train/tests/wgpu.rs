@@ -12,7 +12,7 @@ use flow_train::backend;
 use flow_train::train::training::RunSummary;
 use serde_json::Value;
 
-use crate::common::{fresh_path as scratch, run_ok};
+use crate::common::{fresh_path as scratch, run_ok, summary};
 
 fn wgpu() -> Device {
     backend::device("wgpu").unwrap_or_else(|e| panic!("{e}"))
@@ -137,7 +137,7 @@ fn short_training(device: &str, dir: &Path) -> RunSummary {
         "--artifact-dir",
         dir.to_str().unwrap(),
     ]);
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+    summary(dir)
 }
 
 #[test]

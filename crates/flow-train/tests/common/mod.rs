@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use flow_train::train::training::RunSummary;
+
 /// Runs `flow-train` with `args`.
 pub fn flow_train(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_flow-train"))
@@ -72,4 +74,9 @@ pub fn assert_png(path: &Path) {
         "{} is not a PNG",
         path.display()
     );
+}
+
+/// The `summary.json` of the artifact directory `dir`.
+pub fn summary(dir: &Path) -> RunSummary {
+    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }

@@ -233,7 +233,15 @@ impl Chunk {
 /// logarithm's own error.
 const LAYERS_PER_LN: usize = 4;
 
-/// [`Chunk::forward`], compiled also for wider vector units and picked at run time.
+/// Whether the forward pass takes the logarithm of the determinants after `layer` (of
+/// `layers`): after every [`LAYERS_PER_LN`]-th layer and after the last.
+#[inline(always)]
+fn ln_after(layer: usize, layers: usize) -> bool {
+    layer % LAYERS_PER_LN == LAYERS_PER_LN - 1 || layer + 1 == layers
+}
+
+/// [`Chunk::forward`] for any `D`, one pass over the chunk per layer (used for `D > 4`),
+/// compiled also for wider vector units and picked at run time.
 #[multiversion(targets = "simd")]
 fn forward_chunk(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) {
     let dim = chunk.dim;
@@ -267,7 +275,7 @@ fn forward_chunk(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) {
         for (det, &h) in chunk.det[..m].iter_mut().zip(a.iter()) {
             *det *= (1.0 + (1.0 - h * h) * c_k).abs();
         }
-        if layer % LAYERS_PER_LN == LAYERS_PER_LN - 1 || layer + 1 == layers {
+        if ln_after(layer, layers) {
             for (ld, det) in chunk.log_det[..m].iter_mut().zip(&mut chunk.det[..m]) {
                 *ld += ln(*det);
                 *det = 1.0;
@@ -288,10 +296,10 @@ const BLOCK: usize = 64;
 const _: () = assert!(CHUNK.is_multiple_of(BLOCK), "a chunk holds whole blocks");
 
 /// [`Chunk::forward`] for `D ≤ 4`: each block of [`BLOCK`] points goes through all `K` layers
-/// with its coordinates and determinants held in registers (or the L1 cache) (the activations kept for the
-/// backward pass are only stored), instead of each layer passing over the whole chunk in
-/// memory. The same operations in the same order, so the same values to the bit. Returns
-/// false, doing nothing, for other `D`.
+/// with its coordinates and determinants in registers or the L1 cache, the activations kept
+/// for the backward pass being only stored, instead of each layer passing over the whole chunk
+/// in memory. The same operations in the same order as [`forward_chunk`], so the same values
+/// to the bit. Returns false, doing nothing, for other `D`.
 #[multiversion(targets = "simd")]
 fn forward_in_registers(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) -> bool {
     match chunk.dim {
@@ -343,7 +351,7 @@ fn blocks<const D: usize>(chunk: &mut Chunk, params: &PlanarParams, x: &[f32]) {
             for (det, &h) in det.iter_mut().zip(&h) {
                 *det *= (1.0 + (1.0 - h * h) * c_k).abs();
             }
-            if layer % LAYERS_PER_LN == LAYERS_PER_LN - 1 || layer + 1 == layers {
+            if ln_after(layer, layers) {
                 for (ld, det) in log_det.iter_mut().zip(&mut det) {
                     *ld += ln(*det);
                     *det = 1.0;

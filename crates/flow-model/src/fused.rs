@@ -50,18 +50,18 @@ use crate::kernel::{self, LogProbGrads, PlanarParams};
     Autodiff
 )]
 pub trait PlanarLogProbOps: Backend {
-    /// `log p(x)` of the planar flow with parameters `w` `[K, D]`, `û` `[K, D]`, `b` `[K]`
-    /// and `c = wᵀû` `[K]`, at the points `x` `[N, D]`: `[N]`. The default runs
+    /// `log p(x)` of the planar flow with the raw parameters `w` `[K, D]`, `u` `[K, D]` and
+    /// `b` `[K]` (the operation reparametrises `u` into `û` itself, see
+    /// [`kernel::reparametrise`]), at the points `x` `[N, D]`: `[N]`. The default runs
     /// [`kernel::log_prob`] on the host, for the CPU backends.
     #[fusion(dtype = x, shape = { let points = x[0]; burn::tensor::Shape::new([points]) })]
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
+        u: FloatTensor<Self>,
         b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        forward::<Self>([x, w, u_hat, b, c])
+        forward::<Self>([x, w, u, b])
     }
 }
 
@@ -74,26 +74,25 @@ pub trait PlanarLogProbOps: Backend {
     Fusion: cfg(feature = "wgpu")
 )]
 pub trait PlanarLogProbGradOps: Backend {
-    /// The gradient of `Σ_n g_n log p(x_n)` with respect to `(x, w, û, b, c)`, shaped like
+    /// The gradient of `Σ_n g_n log p(x_n)` with respect to `(x, w, u, b)`, shaped like
     /// them, with `g` `[N]` the gradient flowing into the log-densities. The default runs
-    /// [`kernel::log_prob_grads`] on the host, for the CPU backends.
-    #[fusion(meta = |x, w, u_hat, b, c, _g| (x.clone(), w.clone(), u_hat.clone(), b.clone(), c.clone()))]
+    /// [`kernel::log_prob_grads`] and [`kernel::reparametrise_grads`] on the host, for the
+    /// CPU backends.
+    #[fusion(meta = |x, w, u, b, _g| (x.clone(), w.clone(), u.clone(), b.clone()))]
     #[allow(clippy::type_complexity)]
     fn planar_log_prob_grads(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
+        u: FloatTensor<Self>,
         b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
         g: FloatTensor<Self>,
     ) -> (
         FloatTensor<Self>,
         FloatTensor<Self>,
         FloatTensor<Self>,
         FloatTensor<Self>,
-        FloatTensor<Self>,
     ) {
-        grads::<Self>([x, w, u_hat, b, c], g)
+        grads::<Self>([x, w, u, b], g)
     }
 }
 
@@ -147,21 +146,14 @@ pub fn on_host(device: &Device) -> bool {
     }
 }
 
-/// `log p(x)` through the fused operation: `x` `[N, D]`, `w` and `u_hat` `[K, D]`, `b` and
-/// `c` `[K]`; the result is `[N]`. Only for devices where [`supports`] holds.
-pub fn log_prob(
-    x: Tensor<2>,
-    w: Tensor<2>,
-    u_hat: Tensor<2>,
-    b: Tensor<1>,
-    c: Tensor<1>,
-) -> Tensor<1> {
+/// `log p(x)` through the fused operation: `x` `[N, D]`, the raw parameters `w` and `u`
+/// `[K, D]` and `b` `[K]`; the result is `[N]`. Only for devices where [`supports`] holds.
+pub fn log_prob(x: Tensor<2>, w: Tensor<2>, u: Tensor<2>, b: Tensor<1>) -> Tensor<1> {
     Tensor::from_dispatch(<Dispatch as PlanarLogProbOps>::planar_log_prob(
         x.into_dispatch(),
         w.into_dispatch(),
-        u_hat.into_dispatch(),
+        u.into_dispatch(),
         b.into_dispatch(),
-        c.into_dispatch(),
     ))
 }
 
@@ -213,8 +205,11 @@ pub(crate) fn tensor<B: Backend>(
     B::float_from_data(TensorData::new(values, shape), device)
 }
 
-/// The inputs of the operation, `[x, w, û, b, c]`.
+/// The inputs of the planar map and of the inverse, `[x, w, û, b, c]`.
 pub(crate) type Inputs<B> = [FloatTensor<B>; 5];
+
+/// The inputs of the log-density, with the raw parameters: `[x, w, u, b]`.
+pub(crate) type RawInputs<B> = [FloatTensor<B>; 4];
 
 /// Host copies of the inputs of the operation.
 pub(crate) struct HostInputs {
@@ -238,6 +233,26 @@ impl HostInputs {
         }
     }
 
+    /// Host copies of the raw inputs `[x, w, u, b]`, reparametrised, and `u` itself.
+    fn read_raw<B: Backend>(inputs: RawInputs<B>) -> (Self, Vec<f32>) {
+        let [(x, x_shape), (w, w_shape), (u, _), (b, _)] = inputs.map(host::<B>);
+        assert_eq!(
+            x_shape[1], w_shape[1],
+            "x and w must have the same dimension D"
+        );
+        let dim = w_shape[1];
+        let (u_hat, c) = kernel::reparametrise(dim, &u, &w);
+        let values = [x, w, u_hat, b, c];
+        (
+            Self {
+                dim,
+                x_shape,
+                values,
+            },
+            u,
+        )
+    }
+
     pub(crate) fn params(&self) -> PlanarParams<'_> {
         let [_, w, u_hat, b, c] = &self.values;
         PlanarParams {
@@ -255,9 +270,9 @@ impl HostInputs {
 }
 
 /// The forward pass on a CPU backend.
-fn forward<B: Backend>(inputs: Inputs<B>) -> FloatTensor<B> {
+fn forward<B: Backend>(inputs: RawInputs<B>) -> FloatTensor<B> {
     let device = inputs[0].device();
-    let host = HostInputs::read::<B>(inputs);
+    let (host, _) = HostInputs::read_raw::<B>(inputs);
     let out = kernel::log_prob(&host.params(), host.x());
     tensor::<B>(out, vec![host.x_shape[0]], &device)
 }
@@ -266,10 +281,9 @@ fn forward<B: Backend>(inputs: Inputs<B>) -> FloatTensor<B> {
 /// inputs, in their order.
 #[allow(clippy::type_complexity)]
 fn grads<B: Backend>(
-    inputs: Inputs<B>,
+    inputs: RawInputs<B>,
     g: FloatTensor<B>,
 ) -> (
-    FloatTensor<B>,
     FloatTensor<B>,
     FloatTensor<B>,
     FloatTensor<B>,
@@ -277,16 +291,23 @@ fn grads<B: Backend>(
 ) {
     let device = inputs[0].device();
     let (g, _) = host::<B>(g);
-    let host = HostInputs::read::<B>(inputs);
-    let LogProbGrads { x, w, u_hat, b, c } = kernel::log_prob_grads(&host.params(), host.x(), &g);
-    let (k, d) = (host.params().layers(), host.dim);
+    let (host, u) = HostInputs::read_raw::<B>(inputs);
+    let params = host.params();
+    let LogProbGrads {
+        x,
+        mut w,
+        u_hat,
+        b,
+        c,
+    } = kernel::log_prob_grads(&params, host.x(), &g);
+    let (k, d) = (params.layers(), host.dim);
+    let u = kernel::reparametrise_grads(d, &u, params.w, &u_hat, &c, &mut w);
     let on_device = |values, shape| tensor::<B>(values, shape, &device);
     (
         on_device(x, host.x_shape.clone()),
         on_device(w, vec![k, d]),
-        on_device(u_hat, vec![k, d]),
+        on_device(u, vec![k, d]),
         on_device(b, vec![k]),
-        on_device(c, vec![k]),
     )
 }
 
@@ -324,23 +345,23 @@ impl PlanarLogProbGradOps for burn::backend::NdArray {}
 #[cfg(feature = "ndarray")]
 impl PlanarInverseOps for burn::backend::NdArray {}
 
-/// The autodiff node of the fused log-density; its state holds the five inputs.
+/// The autodiff node of the fused log-density; its state holds the four inputs.
 #[derive(Debug)]
 struct PlanarLogProbBackward;
 
-impl<B: PlanarLogProbGradOps> Backward<B, 5> for PlanarLogProbBackward {
-    type State = Inputs<B>;
+impl<B: PlanarLogProbGradOps> Backward<B, 4> for PlanarLogProbBackward {
+    type State = RawInputs<B>;
 
     fn backward(
         self,
-        ops: Ops<Self::State, 5>,
+        ops: Ops<Self::State, 4>,
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
         let g = grads.consume::<B>(&ops.node);
-        let [x, w, u_hat, b, c] = ops.state;
-        let (x, w, u_hat, b, c) = B::planar_log_prob_grads(x, w, u_hat, b, c, g);
-        for (parent, grad) in ops.parents.into_iter().zip([x, w, u_hat, b, c]) {
+        let [x, w, u, b] = ops.state;
+        let (x, w, u, b) = B::planar_log_prob_grads(x, w, u, b, g);
+        for (parent, grad) in ops.parents.into_iter().zip([x, w, u, b]) {
             if let Some(node) = parent {
                 grads.register::<B>(node.id, grad);
             }
@@ -354,30 +375,27 @@ impl<B: PlanarLogProbOps + PlanarLogProbGradOps, C: CheckpointStrategy> PlanarLo
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
+        u: FloatTensor<Self>,
         b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        record::<B, C, _>(
-            PlanarLogProbBackward,
-            [x, w, u_hat, b, c],
-            |[x, w, u_hat, b, c]| B::planar_log_prob(x, w, u_hat, b, c),
-        )
+        record::<B, C, _, 4>(PlanarLogProbBackward, [x, w, u, b], |[x, w, u, b]| {
+            B::planar_log_prob(x, w, u, b)
+        })
     }
 }
 
-/// Runs `run` on the inner tensors of the five `inputs` and records `backward` as the
+/// Runs `run` on the inner tensors of the `N` `inputs` and records `backward` as the
 /// autodiff node of its output (when any input is tracked), keeping the inputs as its state:
 /// the `Autodiff` side of a fused operation with a hand-derived backward.
-pub(crate) fn record<B, C, O>(
+pub(crate) fn record<B, C, O, const N: usize>(
     backward: O,
-    inputs: [FloatTensor<Autodiff<B, C>>; 5],
-    run: impl FnOnce(Inputs<B>) -> FloatTensor<B>,
+    inputs: [FloatTensor<Autodiff<B, C>>; N],
+    run: impl FnOnce([FloatTensor<B>; N]) -> FloatTensor<B>,
 ) -> FloatTensor<Autodiff<B, C>>
 where
     B: Backend,
     C: CheckpointStrategy,
-    O: Backward<B, 5, State = Inputs<B>>,
+    O: Backward<B, N, State = [FloatTensor<B>; N]>,
 {
     let primitives = inputs.each_ref().map(|t| t.primitive().clone());
     let prepared = backward

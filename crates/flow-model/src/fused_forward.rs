@@ -127,7 +127,7 @@ impl<B: PlanarForwardOps, C: CheckpointStrategy> PlanarForwardOps for Autodiff<B
         b: FloatTensor<Self>,
         c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        record::<B, C, _>(
+        record::<B, C, _, 5>(
             PlanarForwardBackward,
             [x, w, u_hat, b, c],
             |[x, w, u_hat, b, c]| B::planar_forward(x, w, u_hat, b, c),

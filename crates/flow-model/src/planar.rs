@@ -184,8 +184,7 @@ impl Planar {
         if !fused::supports(&x.device()) {
             return None;
         }
-        let Stacked { w, u_hat, b, c } = self.stacked();
-        Some(fused::log_prob(x, w, u_hat, b, c))
+        Some(fused::log_prob(x, self.w.val(), self.u.val(), self.b.val()))
     }
 
     /// [`Bijection::inverse`] with a chosen root finder: on the CPU backends without

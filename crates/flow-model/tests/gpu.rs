@@ -13,7 +13,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, DeviceKind, Distribution, Tensor, TensorData};
 use flow_model::{Bijection, Flow, FlowConfig, InverseSolver, PlanarConfig, fused};
 
-use crate::common::{assert_all_close, floats, planar_of, uniform as random_values};
+use crate::common::{
+    assert_all_close, floats, planar_of, reparametrisation_branches, uniform as random_values,
+};
 
 fn wgpu() -> Device {
     Device::wgpu(DeviceKind::DefaultDevice)
@@ -153,6 +155,23 @@ fn gpu_log_prob_and_gradients_match_tensor_ops_and_cpu() {
             true,
         );
     }
+}
+
+#[test]
+fn gpu_log_prob_takes_every_branch_of_the_reparametrisation_like_the_tensor_operations() {
+    // The kernels reparametrise u themselves: û, c and their chain rule must follow each
+    // branch of the tensor operations.
+    let device = wgpu().autodiff();
+    let flow = reparametrisation_branches(&device);
+    let n = 200;
+    let x = Tensor::<2>::from_data(
+        TensorData::new(random_values(2 * n, 3.0, 21), [n, 2]),
+        &device,
+    );
+    let g = Tensor::<1>::from_data(TensorData::new(random_values(n, 1.0, 22), [n]), &device);
+    let fast = values_and_gradients(&flow, x.clone(), g.clone(), true);
+    let reference = values_and_gradients(&flow, x, g, false);
+    assert_same("the reparametrisation's branches", &fast, &reference, true);
 }
 
 #[test]
@@ -355,11 +374,10 @@ fn fused_op(device: &Device, layers: usize, batch: usize, repeats: usize) -> Tim
     let draw = |shape: [usize; 2]| {
         Tensor::<2>::random(shape, Distribution::Uniform(-0.5, 0.5), &device).require_grad()
     };
-    let (w, u_hat) = (draw([layers, 2]), draw([layers, 2]));
-    let (b, c) = (draw([layers, 1]), draw([layers, 1]));
+    let (w, u, b) = (draw([layers, 2]), draw([layers, 2]), draw([layers, 1]));
     time(5, repeats, || {
-        let (b, c) = (b.clone().reshape([layers]), c.clone().reshape([layers]));
-        let log_p = fused::log_prob(x.clone(), w.clone(), u_hat.clone(), b, c);
+        let b = b.clone().reshape([layers]);
+        let log_p = fused::log_prob(x.clone(), w.clone(), u.clone(), b);
         let grads = log_p.neg().mean().backward();
         let _ = w.grad(&grads);
         device.sync().expect("the device finishes");

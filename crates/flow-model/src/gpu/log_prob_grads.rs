@@ -6,7 +6,9 @@
 //! 1. [`log_prob_grads_kernel`]: each unit adds its points' terms into its own accumulators,
 //!    then the cube sums its units' accumulators through shared memory into its row of
 //!    `partial` (`[G, K·(2D + 2)]`, `G` cubes);
-//! 2. [`sum_partials_kernel`]: one unit per parameter sums its column of `partial`.
+//! 2. [`sum_partials_kernel`]: one unit per layer sums its columns of `partial` and takes
+//!    the gradients with respect to `û` and `c` back to the raw `u` and `w` (the chain rule
+//!    of [`crate::kernel::reparametrise_grads`]).
 //!
 //! The first pass synchronises its cube only for that final sum: barriers are cheap on GPUs
 //! but cost a context switch per group of lanes on CPU drivers such as lavapipe.
@@ -18,10 +20,17 @@ use burn_cubecl::ops::numeric::{empty_device_dtype, zeros_client};
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
 
+use super::reparam::{dots, layer_scalars};
 use super::{Inputs, elementwise_launch};
 
 /// Units per cube of the first pass.
 const UNITS: usize = 64;
+/// Points each unit of the first pass takes before the cube's closing sum, until
+/// [`MAX_PARTIAL_ROWS`] cubes: that sum of `K·(2D + 2)` accumulators over the cube's units
+/// costs about as much as the units' points on CPU drivers (lavapipe: a 1024-point step's
+/// backward 1.8 → 0.8 ms against one point per unit), and a few microseconds more of
+/// per-unit work do not matter on a GPU at these sizes.
+const POINTS_PER_UNIT: usize = 16;
 /// Most cubes of the first pass: past this, cubes loop over several blocks of points.
 const MAX_PARTIAL_ROWS: usize = 256;
 /// Most shared memory the first pass uses, in bytes (less where the device has less).
@@ -30,8 +39,8 @@ const MAX_SHARED_BYTES: usize = 32 * 1024;
 /// have constant indices and can stay in registers, but the kernel's code grows with `K`.
 const MAX_UNROLLED_LAYERS: usize = 64;
 
-/// The gradients of `Σ_n g_n log p(x_n)`: `(∂x [N, D], ∂w [K, D], ∂û [K, D], ∂b [K], ∂c [K])`.
-pub(super) type Grads = (CubeTensor, CubeTensor, CubeTensor, CubeTensor, CubeTensor);
+/// The gradients of `Σ_n g_n log p(x_n)`: `(∂x [N, D], ∂w [K, D], ∂u [K, D], ∂b [K])`.
+pub(super) type Grads = (CubeTensor, CubeTensor, CubeTensor, CubeTensor);
 
 /// First pass. Cube `i` takes the blocks of `units` points `i, i + G, i + 2G, …`, one unit
 /// per point: the forward pass keeping each layer's input and `h = tanh(wᵀz + b)`, then the
@@ -169,44 +178,63 @@ fn log_prob_grads_kernel<F: Float>(
     }
 }
 
-/// Second pass: `partial` `[G, K·(2D + 2)]` summed over its rows, each layer's `2D + 2`
-/// sums split into `grad_w` and `grad_u` (`[K, D]`), `grad_b` and `grad_c` (`[K]`).
-#[cube(launch)]
+/// Second pass, one unit per layer: `partial` `[G, K·(2D + 2)]` summed over its rows into
+/// the layer's gradients with respect to `w` (as an independent input), `û`, `b` and `c`,
+/// then `û` and `c` taken back to `u` and `w`: writes `grad_w` and `grad_u` (`[K, D]`) and
+/// `grad_b` (`[K]`).
+#[cube(launch_unchecked)]
+#[allow(clippy::too_many_arguments)]
 fn sum_partials_kernel<F: Float>(
     partial: &Tensor<F>,
+    u: &Tensor<F>,
+    w: &Tensor<F>,
     grad_w: &mut Tensor<F>,
     grad_u: &mut Tensor<F>,
     grad_b: &mut Tensor<F>,
-    grad_c: &mut Tensor<F>,
     #[comptime] dim: usize,
     #[define(F)] _dtype: ElemType,
 ) {
     let rows = partial.shape(0);
     let columns = partial.shape(1);
+    let layers = grad_b.shape(0);
     let per_layer = comptime!(2 * dim + 2);
-    let mut e = ABSOLUTE_POS;
-    while e < columns {
-        let mut sum = F::new(0.0_f32);
+    let mut sums = Array::<F>::new(per_layer);
+    let mut k = ABSOLUTE_POS;
+    while k < layers {
+        #[unroll]
+        for j in 0..per_layer {
+            sums[j] = F::new(0.0_f32);
+        }
         for r in 0..rows {
-            sum += partial[r * columns + e];
+            #[unroll]
+            for j in 0..per_layer {
+                sums[j] += partial[r * columns + k * per_layer + j];
+            }
         }
-        let k = e / per_layer;
-        let j = e % per_layer;
-        if j < dim {
-            grad_w[k * dim + j] = sum;
-        } else if j < 2 * dim {
-            grad_u[k * dim + j - dim] = sum;
-        } else if j == 2 * dim {
-            grad_b[k] = sum;
-        } else {
-            grad_c[k] = sum;
+        // sums = [∂w (D) | ∂û (D) | ∂b | ∂c]; û = u + coef(s, q) w and c(s), s = wᵀu, q = ‖w‖².
+        let (s, q) = dots::<F>(u, w, k, dim);
+        let (coef, _, dc_ds, dcoef_ds, dcoef_dq) = layer_scalars::<F>(s, q);
+        let mut g_coef = F::new(0.0_f32);
+        #[unroll]
+        for j in 0..dim {
+            g_coef += sums[dim + j] * w[k * dim + j];
         }
-        e += CUBE_COUNT * CUBE_DIM as usize;
+        let g_s = g_coef * dcoef_ds + sums[2 * dim + 1] * dc_ds;
+        let g_q = g_coef * dcoef_dq;
+        #[unroll]
+        for j in 0..dim {
+            let (u_j, w_j, g_j) = (u[k * dim + j], w[k * dim + j], sums[dim + j]);
+            grad_u[k * dim + j] = g_j + g_s * w_j;
+            grad_w[k * dim + j] = sums[j] + g_j * coef + g_s * u_j + F::new(2.0_f32) * g_q * w_j;
+        }
+        grad_b[k] = sums[2 * dim];
+        k += CUBE_COUNT * CUBE_DIM as usize;
     }
 }
 
-/// Launches both passes; `g` `[N]` is the gradient flowing into the log-densities.
-pub(super) fn log_prob_grads(inputs: Inputs, g: CubeTensor) -> Grads {
+/// Launches both passes; `u` `[K, D]` holds the raw parameters behind `inputs.u_hat`, `g`
+/// `[N]` is the gradient flowing into the log-densities.
+pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor) -> Grads {
     let Inputs { x, w, u_hat, b, c } = inputs;
     let [n, dim] = x.shape().dims::<2>();
     let layers = b.shape().dims::<1>()[0];
@@ -219,7 +247,6 @@ pub(super) fn log_prob_grads(inputs: Inputs, g: CubeTensor) -> Grads {
             zeros(Shape::new([layers, dim])),
             zeros(Shape::new([layers, dim])),
             zeros(Shape::new([layers])),
-            zeros(Shape::new([layers])),
         );
     }
     let shared = client
@@ -230,7 +257,7 @@ pub(super) fn log_prob_grads(inputs: Inputs, g: CubeTensor) -> Grads {
     let columns = layers * (2 * dim + 2);
     // Accumulators summed at once: as many rows of `UNITS + 1` floats as fit.
     let rows = (shared / dtype.size() / (UNITS + 1)).min(columns);
-    let cubes = n.div_ceil(UNITS).min(MAX_PARTIAL_ROWS);
+    let cubes = n.div_ceil(UNITS * POINTS_PER_UNIT).min(MAX_PARTIAL_ROWS);
     let grad_x = empty(Shape::new([n, dim]));
     let partial = empty(Shape::new([cubes, columns]));
     // SAFETY: every index stays within its tensor (point < N, an accumulator within the
@@ -241,7 +268,7 @@ pub(super) fn log_prob_grads(inputs: Inputs, g: CubeTensor) -> Grads {
             CubeCount::new_1d(cubes as u32),
             CubeDim::new_1d(UNITS as u32),
             x.into_tensor_arg(),
-            w.into_tensor_arg(),
+            w.clone().into_tensor_arg(),
             u_hat.into_tensor_arg(),
             b.into_tensor_arg(),
             c.into_tensor_arg(),
@@ -256,24 +283,28 @@ pub(super) fn log_prob_grads(inputs: Inputs, g: CubeTensor) -> Grads {
             dtype_to_storage_type(dtype),
         );
     }
-    let grads = (
+    let (grad_w, grad_u) = (
         empty(Shape::new([layers, dim])),
         empty(Shape::new([layers, dim])),
-        empty(Shape::new([layers])),
-        empty(Shape::new([layers])),
     );
-    let (cube_count, cube_dim) = elementwise_launch(columns);
-    sum_partials_kernel::launch(
-        &client,
-        cube_count,
-        cube_dim,
-        partial.into_tensor_arg(),
-        grads.0.clone().into_tensor_arg(),
-        grads.1.clone().into_tensor_arg(),
-        grads.2.clone().into_tensor_arg(),
-        grads.3.clone().into_tensor_arg(),
-        dim,
-        dtype_to_storage_type(dtype),
-    );
-    (grad_x, grads.0, grads.1, grads.2, grads.3)
+    let grad_b = empty(Shape::new([layers]));
+    let (cube_count, cube_dim) = elementwise_launch(layers);
+    // SAFETY: unit `k` reads row `k` (< K) of `u` and `w` and its columns of `partial`
+    // (`[G, K·(2D + 2)]`), and writes row `k` of the gradients.
+    unsafe {
+        sum_partials_kernel::launch_unchecked(
+            &client,
+            cube_count,
+            cube_dim,
+            partial.into_tensor_arg(),
+            u.into_tensor_arg(),
+            w.into_tensor_arg(),
+            grad_w.clone().into_tensor_arg(),
+            grad_u.clone().into_tensor_arg(),
+            grad_b.clone().into_tensor_arg(),
+            dim,
+            dtype_to_storage_type(dtype),
+        );
+    }
+    (grad_x, grad_w, grad_u, grad_b)
 }

@@ -1,6 +1,6 @@
 //! The fused planar operations of [`crate::fused`] as CubeCL kernels, for Burn's CubeCL
-//! backend (wgpu here): `log p` in one launch over all `K` layers, its backward in two (see
-//! [`log_prob_grads`]), the inverse in one.
+//! backend (wgpu here): `log p` in two launches (the reparametrisation of `u`, then all `K`
+//! layers), its backward in three (see [`log_prob_grads`]), the inverse in one.
 //!
 //! Burn 0.22.1 / CubeCL 0.11.3 APIs these rely on (they move between releases):
 //! - `burn_cubecl::CubeBackend`, a concrete type since Burn 0.22 (no runtime parameter), whose
@@ -21,6 +21,7 @@
 mod inverse;
 mod log_prob;
 mod log_prob_grads;
+mod reparam;
 
 use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
@@ -60,6 +61,23 @@ impl Inputs {
         let [x, w, u_hat, b, c] = [x, w, u_hat, b, c].map(into_contiguous);
         Self { x, w, u_hat, b, c }
     }
+
+    /// The inputs of the log-density from the raw parameters `w`, `u` `[K, D]` and `b`
+    /// `[K]`: `û` and `c` computed on the device. Returns them with `u`, contiguous.
+    ///
+    /// # Panics
+    /// If the shapes do not agree.
+    fn reparametrised(
+        x: CubeTensor,
+        w: CubeTensor,
+        u: CubeTensor,
+        b: CubeTensor,
+    ) -> (Self, CubeTensor) {
+        assert_eq!(u.shape(), w.shape(), "u must be [K, D] like w");
+        let [u, w] = [u, w].map(into_contiguous);
+        let (u_hat, c) = reparam::reparametrise(&u, &w);
+        (Self::new(x, w, u_hat, b, c), u)
+    }
 }
 
 /// The launch of a one-unit-per-item kernel over `items` items (grid-stride beyond
@@ -76,11 +94,10 @@ impl PlanarLogProbOps for CubeBackend {
     fn planar_log_prob(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
+        u: FloatTensor<Self>,
         b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        log_prob::log_prob(Inputs::new(x, w, u_hat, b, c))
+        log_prob::log_prob(Inputs::reparametrised(x, w, u, b).0)
     }
 }
 
@@ -88,18 +105,17 @@ impl PlanarLogProbGradOps for CubeBackend {
     fn planar_log_prob_grads(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
-        u_hat: FloatTensor<Self>,
+        u: FloatTensor<Self>,
         b: FloatTensor<Self>,
-        c: FloatTensor<Self>,
         g: FloatTensor<Self>,
     ) -> (
         FloatTensor<Self>,
         FloatTensor<Self>,
         FloatTensor<Self>,
         FloatTensor<Self>,
-        FloatTensor<Self>,
     ) {
-        log_prob_grads::log_prob_grads(Inputs::new(x, w, u_hat, b, c), into_contiguous(g))
+        let (inputs, u) = Inputs::reparametrised(x, w, u, b);
+        log_prob_grads::log_prob_grads(inputs, u, into_contiguous(g))
     }
 }
 

@@ -8,10 +8,12 @@
 
 mod inverse;
 mod log_prob;
+mod reparam;
 pub mod spline;
 
 pub use inverse::{Inverted, inverse};
 pub use log_prob::{LogProbGrads, forward, forward_grads, log_prob, log_prob_grads};
+pub use reparam::{reparametrise, reparametrise_grads};
 
 use std::ops::Range;
 use std::sync::OnceLock;

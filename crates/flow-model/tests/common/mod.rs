@@ -33,6 +33,20 @@ pub fn planar_flow(planar: Planar) -> Flow {
     Flow::from_transforms(dim, vec![Transform::Planar(planar)], &device)
 }
 
+/// A 2-D planar flow whose four layers take each branch of the reparametrisation `u ↦ û`:
+/// `w = 0` (û = u, c = max(wᵀu, −1)), `wᵀu` well below zero, well above zero, and near zero.
+pub fn reparametrisation_branches(device: &Device) -> Flow {
+    let u = [0.7, -0.4, -2.5, 1.0, 3.0, 2.0, 0.3, 0.9];
+    let w = [0.0, 0.0, 0.8, -0.3, 0.5, 0.6, -1.1, 0.2];
+    planar_flow(Planar::from_values(
+        2,
+        &u,
+        &w,
+        &[0.1, -0.2, 0.3, 0.05],
+        device,
+    ))
+}
+
 /// The planar transform of a flow made of one.
 pub fn planar_of(flow: &Flow) -> &Planar {
     match flow.transforms.as_slice() {

@@ -19,7 +19,7 @@
 //!   shapes up front, from the inputs' shapes alone: the `#[fusion(...)]` attributes.
 //! - Autodiff: `Autodiff` routes autodiff tensors to the `Autodiff<B, C>` implementations
 //!   written here. The log-density records one graph node through
-//!   `Backward::prepare(..).compute_bound().stateful()` (`OpsKind::Tracked` keeps the five
+//!   `Backward::prepare(..).compute_bound().stateful()` (`OpsKind::Tracked` keeps the four
 //!   inputs as its state), and its `Backward::backward` reads the incoming gradient with
 //!   `Gradients::consume` and registers each input's gradient with `Gradients::register`.
 //!   The inverse unwraps and rewraps its tensors with `AutodiffBackend::inner` and

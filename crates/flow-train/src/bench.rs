@@ -178,6 +178,14 @@ fn time(warmup: usize, repeats: usize, mut call: impl FnMut()) -> (f64, f64, f64
     (at(0.5), at(0.1), at(0.9))
 }
 
+/// Reads `tensor`'s values back to the host and touches them. On wgpu the bytes of a
+/// `TensorData` that is dropped unread need not have waited for the device, so timing
+/// `into_data` alone can time only the submission.
+fn read_back<const D: usize>(tensor: Tensor<D>) {
+    let data = tensor.into_data();
+    std::hint::black_box(data.as_bytes().last());
+}
+
 /// Runs `plan` on `device` (a plain device; train steps use its autodiff form).
 pub fn run(
     plan: &BenchPlan,
@@ -260,7 +268,7 @@ pub fn run(
                 plan.repeats
             };
             let timing = time(plan.warmup.min(repeats), repeats, || {
-                let _ = flow.log_prob(grid.clone()).into_data();
+                read_back(flow.log_prob(grid.clone()));
             });
             results.push(result("log_prob_grid", n, timing, true, repeats));
         }
@@ -269,7 +277,7 @@ pub fn run(
         let mut seed = 0;
         let timing = time(plan.warmup.min(2), sample_repeats, || {
             seed += 1;
-            let _ = flow.sample(plan.samples, seed, device).into_data();
+            read_back(flow.sample(plan.samples, seed, device));
         });
         results.push(result("sample", plan.samples, timing, true, sample_repeats));
     }

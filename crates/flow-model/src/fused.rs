@@ -205,7 +205,7 @@ pub(crate) fn tensor<B: Backend>(
     B::float_from_data(TensorData::new(values, shape), device)
 }
 
-/// The inputs of the planar map and of the inverse, `[x, w, û, b, c]`.
+/// The inputs of the inverse, `[z, w, û, b, c]`.
 pub(crate) type Inputs<B> = [FloatTensor<B>; 5];
 
 /// The inputs of the log-density, with the raw parameters: `[x, w, u, b]`.
@@ -234,7 +234,7 @@ impl HostInputs {
     }
 
     /// Host copies of the raw inputs `[x, w, u, b]`, reparametrised, and `u` itself.
-    fn read_raw<B: Backend>(inputs: RawInputs<B>) -> (Self, Vec<f32>) {
+    pub(crate) fn read_raw<B: Backend>(inputs: RawInputs<B>) -> (Self, Vec<f32>) {
         let [(x, x_shape), (w, w_shape), (u, _), (b, _)] = inputs.map(host::<B>);
         assert_eq!(
             x_shape[1], w_shape[1],
@@ -289,8 +289,24 @@ fn grads<B: Backend>(
     FloatTensor<B>,
     FloatTensor<B>,
 ) {
-    let device = inputs[0].device();
     let (g, _) = host::<B>(g);
+    host_raw_grads::<B>(inputs, |params, x| kernel::log_prob_grads(params, x, &g))
+}
+
+/// The gradients with respect to the raw inputs `(x, w, u, b)` on a CPU backend, from those
+/// with respect to `(x, w, û, b, c)` that `kernel_grads` computes at the reparametrised
+/// parameters and the points.
+#[allow(clippy::type_complexity)]
+pub(crate) fn host_raw_grads<B: Backend>(
+    inputs: RawInputs<B>,
+    kernel_grads: impl FnOnce(&PlanarParams, &[f32]) -> LogProbGrads,
+) -> (
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+    FloatTensor<B>,
+) {
+    let device = inputs[0].device();
     let (host, u) = HostInputs::read_raw::<B>(inputs);
     let params = host.params();
     let LogProbGrads {
@@ -299,7 +315,7 @@ fn grads<B: Backend>(
         u_hat,
         b,
         c,
-    } = kernel::log_prob_grads(&params, host.x(), &g);
+    } = kernel_grads(&params, host.x());
     let (k, d) = (params.layers(), host.dim);
     let u = kernel::reparametrise_grads(d, &u, params.w, &u_hat, &c, &mut w);
     let on_device = |values, shape| tensor::<B>(values, shape, &device);

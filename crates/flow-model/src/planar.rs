@@ -244,14 +244,13 @@ impl Planar {
 }
 
 impl Bijection for Planar {
-    /// On the CPU backends one fused operation with a hand-derived gradient
-    /// ([`crate::fused_forward`]); elsewhere [`Planar::forward_tensor_ops`].
+    /// One fused operation with a hand-derived gradient ([`crate::fused_forward`]) where
+    /// [`fused::supports`] the device; elsewhere [`Planar::forward_tensor_ops`].
     fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        if !fused::on_host(&x.device()) {
+        if !fused::supports(&x.device()) {
             return self.forward_tensor_ops(x);
         }
-        let Stacked { w, u_hat, b, c } = self.stacked();
-        fused_forward::forward(x, w, u_hat, b, c)
+        fused_forward::forward(x, self.w.val(), self.u.val(), self.b.val())
     }
 
     fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {

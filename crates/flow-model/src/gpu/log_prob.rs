@@ -1,5 +1,6 @@
-//! The forward kernel: `log p(x)` of every point through all `K` layers in one launch, one
-//! unit per point, the point kept in registers (the maths of [`crate::kernel::log_prob`]).
+//! The forward kernel: every point through all `K` layers in one launch, one unit per point,
+//! the point kept in registers; it writes `log p(x)` (the maths of [`crate::kernel::log_prob`])
+//! or, for the planar map, the image and `Σ log|det J|` (that of [`crate::kernel::forward`]).
 
 use burn::backend::TensorMetadata;
 use burn::backend::cubecl::dtype_to_storage_type;
@@ -13,8 +14,9 @@ use super::{Inputs, elementwise_launch};
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;
 
-/// `out[n] = log p(x[n])`: `x` `[N, D]`, `w` and `u_hat` `[K, D]`, `b` and `c` `[K]`, `out`
-/// `[N]`. A grid-stride loop covers any `N` with a bounded number of cubes.
+/// `out[n] = log p(x[n])`, `out` `[N]`; or with `map`, `out[n] = (f(x[n]), Σ log|det J|)`,
+/// `out` `[N, D + 1]`. `x` is `[N, D]`, `w` and `u_hat` `[K, D]`, `b` and `c` `[K]`. A
+/// grid-stride loop covers any `N` with a bounded number of cubes.
 #[cube(launch_unchecked)]
 fn log_prob_kernel<F: Float>(
     x: &Tensor<F>,
@@ -24,6 +26,7 @@ fn log_prob_kernel<F: Float>(
     c: &Tensor<F>,
     out: &mut Tensor<F>,
     #[comptime] dim: usize,
+    #[comptime] map: bool,
     #[define(F)] _dtype: ElemType,
 ) {
     let n = out.shape(0);
@@ -52,22 +55,37 @@ fn log_prob_kernel<F: Float>(
                 z[j] += u_hat[k * dim + j] * h;
             }
         }
-        let mut log_p = log_det;
-        #[unroll]
-        for j in 0..dim {
-            log_p -= F::new(0.5_f32) * z[j] * z[j];
+        if map {
+            let width = comptime!(dim + 1);
+            #[unroll]
+            for j in 0..dim {
+                out[row * width + j] = z[j];
+            }
+            out[row * width + dim] = log_det;
+        } else {
+            let mut log_p = log_det;
+            #[unroll]
+            for j in 0..dim {
+                log_p -= F::new(0.5_f32) * z[j] * z[j];
+            }
+            out[row] = log_p - F::new(norm);
         }
-        out[row] = log_p - F::new(norm);
         row += stride;
     }
 }
 
-/// Launches [`log_prob_kernel`]; the result is `[N]`.
-pub(super) fn log_prob(inputs: Inputs) -> CubeTensor {
+/// Launches [`log_prob_kernel`]: `log p`, `[N]`, or with `map` the image and
+/// `Σ log|det J|`, `[N, D + 1]`.
+pub(super) fn log_prob(inputs: Inputs, map: bool) -> CubeTensor {
     let Inputs { x, w, u_hat, b, c } = inputs;
     let [n, dim] = x.shape().dims::<2>();
     let (client, dtype) = (x.client.clone(), x.dtype);
-    let out = empty_device_dtype(client.clone(), x.device.clone(), Shape::new([n]), dtype);
+    let shape = if map {
+        Shape::new([n, dim + 1])
+    } else {
+        Shape::new([n])
+    };
+    let out = empty_device_dtype(client.clone(), x.device.clone(), shape, dtype);
     if n == 0 {
         return out;
     }
@@ -86,6 +104,7 @@ pub(super) fn log_prob(inputs: Inputs) -> CubeTensor {
             c.into_tensor_arg(),
             out.clone().into_tensor_arg(),
             dim,
+            map,
             dtype_to_storage_type(dtype),
         );
     }

@@ -1,4 +1,5 @@
-//! The backward kernels of the log-density (the maths of [`crate::kernel::log_prob_grads`]):
+//! The backward kernels of the log-density (the maths of [`crate::kernel::log_prob_grads`])
+//! and of the planar map (that of [`crate::kernel::forward_grads`]):
 //! one unit per point recomputes the forward pass and walks the layers back, and the
 //! parameter gradients are summed over points in two passes, without atomics (WGSL has no
 //! portable float atomic add) and without a per-point `[N, K, D]` buffer:
@@ -60,6 +61,7 @@ fn log_prob_grads_kernel<F: Float>(
     grad_x: &mut Tensor<F>,
     partial: &mut Tensor<F>,
     #[comptime] dim: usize,
+    #[comptime] map: bool,
     #[comptime] layers: usize,
     #[comptime] units: usize,
     #[comptime] rows: usize,
@@ -92,7 +94,11 @@ fn log_prob_grads_kernel<F: Float>(
             z[j] = zero;
         }
         if active {
-            weight = g[point];
+            if map {
+                weight = g[point * comptime!(dim + 1) + dim];
+            } else {
+                weight = g[point];
+            }
             #[unroll]
             for j in 0..dim {
                 z[j] = x[point * dim + j];
@@ -113,10 +119,17 @@ fn log_prob_grads_kernel<F: Float>(
                 z[j] += u_hat[k * dim + j] * h;
             }
         }
-        // ∂/∂z of g · log N(z) is −g z.
+        // Into the image: its own gradient for the map; for log p, ∂/∂z of g · log N(z) = −g z.
         #[unroll]
         for j in 0..dim {
-            delta[j] = z[j] * -weight;
+            if map {
+                delta[j] = zero;
+                if active {
+                    delta[j] = g[point * comptime!(dim + 1) + j];
+                }
+            } else {
+                delta[j] = z[j] * -weight;
+            }
         }
         #[unroll(unroll)]
         for step in 0..layers {
@@ -232,9 +245,10 @@ fn sum_partials_kernel<F: Float>(
     }
 }
 
-/// Launches both passes; `u` `[K, D]` holds the raw parameters behind `inputs.u_hat`, `g`
-/// `[N]` is the gradient flowing into the log-densities.
-pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor) -> Grads {
+/// Launches both passes; `u` `[K, D]` holds the raw parameters behind `inputs.u_hat`, `g` is
+/// the gradient flowing into the log-densities (`[N]`) or, with `map`, into the planar map's
+/// output (`[N, D + 1]`: the image, then `Σ log|det J|`).
+pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor, map: bool) -> Grads {
     let Inputs { x, w, u_hat, b, c } = inputs;
     let [n, dim] = x.shape().dims::<2>();
     let layers = b.shape().dims::<1>()[0];
@@ -276,6 +290,7 @@ pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor) -> Gr
             grad_x.clone().into_tensor_arg(),
             partial.clone().into_tensor_arg(),
             dim,
+            map,
             layers,
             UNITS,
             rows,

@@ -1,6 +1,7 @@
-//! The fused planar operations of [`crate::fused`] as CubeCL kernels, for Burn's CubeCL
-//! backend (wgpu here): `log p` in two launches (the reparametrisation of `u`, then all `K`
-//! layers), its backward in three (see [`log_prob_grads`]), the inverse in one.
+//! The fused planar operations of [`crate::fused`] and [`crate::fused_forward`] as CubeCL
+//! kernels, for Burn's CubeCL backend (wgpu here): `log p` and the planar map each in two
+//! launches (the reparametrisation of `u`, then all `K` layers), their backward passes in
+//! three (see [`log_prob_grads`]), the inverse in one.
 //!
 //! Burn 0.22.1 / CubeCL 0.11.3 APIs these rely on (they move between releases):
 //! - `burn_cubecl::CubeBackend`, a concrete type since Burn 0.22 (no runtime parameter), whose
@@ -32,6 +33,7 @@ use cubecl::prelude::{CubeCount, CubeDim};
 
 use crate::InverseSolver;
 use crate::fused::{PlanarInverseOps, PlanarLogProbGradOps, PlanarLogProbOps};
+use crate::fused_forward::{PlanarForwardGradOps, PlanarForwardOps};
 
 /// Units per cube of the one-unit-per-point kernels.
 const UNITS_PER_CUBE: u32 = 64;
@@ -97,7 +99,7 @@ impl PlanarLogProbOps for CubeBackend {
         u: FloatTensor<Self>,
         b: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        log_prob::log_prob(Inputs::reparametrised(x, w, u, b).0)
+        log_prob::log_prob(Inputs::reparametrised(x, w, u, b).0, false)
     }
 }
 
@@ -115,7 +117,36 @@ impl PlanarLogProbGradOps for CubeBackend {
         FloatTensor<Self>,
     ) {
         let (inputs, u) = Inputs::reparametrised(x, w, u, b);
-        log_prob_grads::log_prob_grads(inputs, u, into_contiguous(g))
+        log_prob_grads::log_prob_grads(inputs, u, into_contiguous(g), false)
+    }
+}
+
+impl PlanarForwardOps for CubeBackend {
+    fn planar_forward(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        u: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        log_prob::log_prob(Inputs::reparametrised(x, w, u, b).0, true)
+    }
+}
+
+impl PlanarForwardGradOps for CubeBackend {
+    fn planar_forward_grads(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        u: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        g: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        let (inputs, u) = Inputs::reparametrised(x, w, u, b);
+        log_prob_grads::log_prob_grads(inputs, u, into_contiguous(g), true)
     }
 }
 

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::{BaseKind, Direction, Flow, Planar, Transform};
+use flow_model::{BaseKind, Bijection, Direction, Flow, Planar, Transform};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -45,6 +45,36 @@ pub fn reparametrisation_branches(device: &Device) -> Flow {
         &[0.1, -0.2, 0.3, 0.05],
         device,
     ))
+}
+
+/// The planar map's outputs and the gradients (for the points, then `u`, `w`, `b`) of
+/// `Σ g_z · z + Σ g_ld · log|det J|`.
+pub fn map_outputs_and_gradients(
+    flow: &Flow,
+    x: Tensor<2>,
+    g_z: Tensor<2>,
+    g_ld: Tensor<1>,
+    fused: bool,
+) -> [Vec<f64>; 4] {
+    let planar = planar_of(flow);
+    let x = x.require_grad();
+    let (z, log_det) = if fused {
+        planar.forward(x.clone())
+    } else {
+        planar.forward_tensor_ops(x.clone())
+    };
+    let outputs = (floats(z.clone().detach()), floats(log_det.clone().detach()));
+    let grads = ((z * g_z).sum() + (log_det * g_ld).sum()).backward();
+    let gradient = "a gradient";
+    let mut params = floats(planar.u.val().grad(&grads).expect(gradient));
+    params.extend(floats(planar.w.val().grad(&grads).expect(gradient)));
+    params.extend(floats(planar.b.val().grad(&grads).expect(gradient)));
+    [
+        outputs.0,
+        outputs.1,
+        floats(x.grad(&grads).expect(gradient)),
+        params,
+    ]
 }
 
 /// The planar transform of a flow made of one.

@@ -9,28 +9,30 @@ use burn_cubecl::ops::numeric::empty_device_dtype;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
 
-use super::{Inputs, elementwise_launch};
+use super::reparam::cube_layer_scalars;
+use super::{RawInputs, elementwise_launch};
 
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;
 
 /// `out[n] = log p(x[n])`, `out` `[N]`; or with `map`, `out[n] = (f(x[n]), Σ log|det J|)`,
-/// `out` `[N, D + 1]`. `x` is `[N, D]`, `w` and `u_hat` `[K, D]`, `b` and `c` `[K]`. A
+/// `out` `[N, D + 1]`. `x` is `[N, D]`, the raw `w` and `u` `[K, D]`, `b` `[K]`. A
 /// grid-stride loop covers any `N` with a bounded number of cubes.
 #[cube(launch_unchecked)]
+#[allow(clippy::too_many_arguments)]
 fn log_prob_kernel<F: Float>(
     x: &Tensor<F>,
     w: &Tensor<F>,
-    u_hat: &Tensor<F>,
+    u: &Tensor<F>,
     b: &Tensor<F>,
-    c: &Tensor<F>,
     out: &mut Tensor<F>,
     #[comptime] dim: usize,
+    #[comptime] layers: usize,
     #[comptime] map: bool,
     #[define(F)] _dtype: ElemType,
 ) {
     let n = out.shape(0);
-    let layers = b.shape(0);
+    let scalars = cube_layer_scalars::<F>(u, w, dim, layers);
     let stride = CUBE_COUNT * CUBE_DIM as usize;
     let one = F::new(1.0_f32);
     let norm = comptime!(HALF_LN_2PI * dim as f32);
@@ -49,10 +51,11 @@ fn log_prob_kernel<F: Float>(
                 a += w[k * dim + j] * z[j];
             }
             let h = a.tanh();
-            log_det += F::abs(one + (one - h * h) * c[k]).ln();
+            log_det += F::abs(one + (one - h * h) * scalars[2 * k + 1]).ln();
+            let coef = scalars[2 * k];
             #[unroll]
             for j in 0..dim {
-                z[j] += u_hat[k * dim + j] * h;
+                z[j] += (u[k * dim + j] + coef * w[k * dim + j]) * h;
             }
         }
         if map {
@@ -76,9 +79,10 @@ fn log_prob_kernel<F: Float>(
 
 /// Launches [`log_prob_kernel`]: `log p`, `[N]`, or with `map` the image and
 /// `Σ log|det J|`, `[N, D + 1]`.
-pub(super) fn log_prob(inputs: Inputs, map: bool) -> CubeTensor {
-    let Inputs { x, w, u_hat, b, c } = inputs;
+pub(super) fn log_prob(inputs: RawInputs, map: bool) -> CubeTensor {
+    let RawInputs { x, w, u, b } = inputs;
     let [n, dim] = x.shape().dims::<2>();
+    let layers = b.shape().dims::<1>()[0];
     let (client, dtype) = (x.client.clone(), x.dtype);
     let shape = if map {
         Shape::new([n, dim + 1])
@@ -90,8 +94,8 @@ pub(super) fn log_prob(inputs: Inputs, map: bool) -> CubeTensor {
         return out;
     }
     let (cube_count, cube_dim) = elementwise_launch(n);
-    // SAFETY: each unit reads and writes only the rows of its points (< N) and the
-    // parameters' `K` rows.
+    // SAFETY: each unit reads and writes only the rows of its points (< N), the parameters'
+    // `K` rows and the cube's `2K` shared scalars.
     unsafe {
         log_prob_kernel::launch_unchecked(
             &client,
@@ -99,11 +103,11 @@ pub(super) fn log_prob(inputs: Inputs, map: bool) -> CubeTensor {
             cube_dim,
             x.into_tensor_arg(),
             w.into_tensor_arg(),
-            u_hat.into_tensor_arg(),
+            u.into_tensor_arg(),
             b.into_tensor_arg(),
-            c.into_tensor_arg(),
             out.clone().into_tensor_arg(),
             dim,
+            layers,
             map,
             dtype_to_storage_type(dtype),
         );

@@ -21,8 +21,8 @@ use burn_cubecl::ops::numeric::{empty_device_dtype, zeros_client};
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
 
-use super::reparam::{dots, layer_scalars};
-use super::{Inputs, elementwise_launch};
+use super::reparam::{cube_layer_scalars, dots, layer_scalars};
+use super::{RawInputs, elementwise_launch};
 
 /// Units per cube of the first pass.
 const UNITS: usize = 64;
@@ -54,9 +54,8 @@ pub(super) type Grads = (CubeTensor, CubeTensor, CubeTensor, CubeTensor);
 fn log_prob_grads_kernel<F: Float>(
     x: &Tensor<F>,
     w: &Tensor<F>,
-    u_hat: &Tensor<F>,
+    u: &Tensor<F>,
     b: &Tensor<F>,
-    c: &Tensor<F>,
     g: &Tensor<F>,
     grad_x: &mut Tensor<F>,
     partial: &mut Tensor<F>,
@@ -69,6 +68,7 @@ fn log_prob_grads_kernel<F: Float>(
     #[define(F)] _dtype: ElemType,
 ) {
     let n = g.shape(0);
+    let scalars = cube_layer_scalars::<F>(u, w, dim, layers);
     let unit = UNIT_POS as usize;
     let per_layer = comptime!(2 * dim + 2);
     let terms = comptime!(layers * (2 * dim + 2));
@@ -114,9 +114,10 @@ fn log_prob_grads_kernel<F: Float>(
             }
             let h = a.tanh();
             hs[k] = h;
+            let coef = scalars[2 * k];
             #[unroll]
             for j in 0..dim {
-                z[j] += u_hat[k * dim + j] * h;
+                z[j] += (u[k * dim + j] + coef * w[k * dim + j]) * h;
             }
         }
         // Into the image: its own gradient for the map; for log p, ∂/∂z of g · log N(z) = −g z.
@@ -136,14 +137,15 @@ fn log_prob_grads_kernel<F: Float>(
             let k = layers - 1 - step;
             let at = k * per_layer;
             let h = hs[k];
-            let c_k = c[k];
+            let coef = scalars[2 * k];
+            let c_k = scalars[2 * k + 1];
             let s = one - h * h;
             let inv_det = one / (one + s * c_k);
             // ∂L/∂h = Σ_d û_d ∂L/∂z_d + g ∂log|det|/∂h, with det = 1 + (1 − h²) c.
             let mut grad_a = F::new(-2.0_f32) * h * c_k * inv_det * weight;
             #[unroll]
             for j in 0..dim {
-                grad_a += u_hat[k * dim + j] * delta[j];
+                grad_a += (u[k * dim + j] + coef * w[k * dim + j]) * delta[j];
                 sums[at + dim + j] += delta[j] * h;
             }
             grad_a *= s;
@@ -245,11 +247,10 @@ fn sum_partials_kernel<F: Float>(
     }
 }
 
-/// Launches both passes; `u` `[K, D]` holds the raw parameters behind `inputs.u_hat`, `g` is
-/// the gradient flowing into the log-densities (`[N]`) or, with `map`, into the planar map's
-/// output (`[N, D + 1]`: the image, then `Σ log|det J|`).
-pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor, map: bool) -> Grads {
-    let Inputs { x, w, u_hat, b, c } = inputs;
+/// Launches both passes; `g` is the gradient flowing into the log-densities (`[N]`) or, with
+/// `map`, into the planar map's output (`[N, D + 1]`: the image, then `Σ log|det J|`).
+pub(super) fn log_prob_grads(inputs: RawInputs, g: CubeTensor, map: bool) -> Grads {
+    let RawInputs { x, w, u, b } = inputs;
     let [n, dim] = x.shape().dims::<2>();
     let layers = b.shape().dims::<1>()[0];
     let (client, device, dtype) = (x.client.clone(), x.device.clone(), x.dtype);
@@ -269,13 +270,16 @@ pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor, map: 
         .max_shared_memory_size
         .min(MAX_SHARED_BYTES);
     let columns = layers * (2 * dim + 2);
-    // Accumulators summed at once: as many rows of `UNITS + 1` floats as fit.
-    let rows = (shared / dtype.size() / (UNITS + 1)).min(columns);
+    // Accumulators summed at once: as many rows of `UNITS + 1` floats as fit beside the
+    // layers' `2K` reparametrisation scalars.
+    let free = shared.saturating_sub(2 * layers * dtype.size());
+    let rows = (free / dtype.size() / (UNITS + 1)).clamp(1, columns);
     let cubes = n.div_ceil(UNITS * POINTS_PER_UNIT).min(MAX_PARTIAL_ROWS);
     let grad_x = empty(Shape::new([n, dim]));
     let partial = empty(Shape::new([cubes, columns]));
     // SAFETY: every index stays within its tensor (point < N, an accumulator within the
-    // cube's row of `partial`) or its shared slice (`rows` rows of `UNITS + 1`).
+    // cube's row of `partial`) or its shared slices (`rows` rows of `UNITS + 1`, `2K`
+    // scalars).
     unsafe {
         log_prob_grads_kernel::launch_unchecked(
             &client,
@@ -283,9 +287,8 @@ pub(super) fn log_prob_grads(inputs: Inputs, u: CubeTensor, g: CubeTensor, map: 
             CubeDim::new_1d(UNITS as u32),
             x.into_tensor_arg(),
             w.clone().into_tensor_arg(),
-            u_hat.into_tensor_arg(),
+            u.clone().into_tensor_arg(),
             b.into_tensor_arg(),
-            c.into_tensor_arg(),
             g.into_tensor_arg(),
             grad_x.clone().into_tensor_arg(),
             partial.clone().into_tensor_arg(),

@@ -1,7 +1,8 @@
 //! The fused planar operations of [`crate::fused`] and [`crate::fused_forward`] as CubeCL
-//! kernels, for Burn's CubeCL backend (wgpu here): `log p` and the planar map each in two
-//! launches (the reparametrisation of `u`, then all `K` layers), their backward passes in
-//! three (see [`log_prob_grads`]), the inverse in one.
+//! kernels, for Burn's CubeCL backend (wgpu here): `log p` and the planar map each in one
+//! launch over all `K` layers, their backward passes in two (see [`log_prob_grads`]), the
+//! inverse in one. The first two take the raw parameters: each cube reparametrises `u` into
+//! shared memory before its points (see [`reparam`]).
 //!
 //! Burn 0.22.1 / CubeCL 0.11.3 APIs these rely on (they move between releases):
 //! - `burn_cubecl::CubeBackend`, a concrete type since Burn 0.22 (no runtime parameter), whose
@@ -40,8 +41,8 @@ const UNITS_PER_CUBE: u32 = 64;
 /// Most cubes of a one-dimensional launch; the kernels loop over larger inputs.
 const MAX_CUBES: usize = 65_535;
 
-/// The inputs of an operation, contiguous: the points `x` `[N, D]` (or `z` for the inverse),
-/// `w` and `u_hat` `[K, D]`, `b` and `c` `[K]`.
+/// The inputs of the inverse, contiguous: the points `z` `[N, D]`, `w` and `u_hat` `[K, D]`,
+/// `b` and `c` `[K]`.
 struct Inputs {
     x: CubeTensor,
     w: CubeTensor,
@@ -63,22 +64,28 @@ impl Inputs {
         let [x, w, u_hat, b, c] = [x, w, u_hat, b, c].map(into_contiguous);
         Self { x, w, u_hat, b, c }
     }
+}
 
-    /// The inputs of the log-density from the raw parameters `w`, `u` `[K, D]` and `b`
-    /// `[K]`: `û` and `c` computed on the device. Returns them with `u`, contiguous.
-    ///
+/// The inputs of the log-density and of the planar map, contiguous: the points `x` `[N, D]`
+/// and the raw parameters `w`, `u` `[K, D]` and `b` `[K]` (the kernels reparametrise `u`).
+struct RawInputs {
+    x: CubeTensor,
+    w: CubeTensor,
+    u: CubeTensor,
+    b: CubeTensor,
+}
+
+impl RawInputs {
     /// # Panics
-    /// If the shapes do not agree.
-    fn reparametrised(
-        x: CubeTensor,
-        w: CubeTensor,
-        u: CubeTensor,
-        b: CubeTensor,
-    ) -> (Self, CubeTensor) {
+    /// If the shapes do not agree (the kernels index the tensors by these sizes).
+    fn new(x: CubeTensor, w: CubeTensor, u: CubeTensor, b: CubeTensor) -> Self {
+        let [_, dim] = x.shape().dims::<2>();
+        let [layers, w_dim] = w.shape().dims::<2>();
+        assert_eq!(dim, w_dim, "x and w must have the same dimension D");
         assert_eq!(u.shape(), w.shape(), "u must be [K, D] like w");
-        let [u, w] = [u, w].map(into_contiguous);
-        let (u_hat, c) = reparam::reparametrise(&u, &w);
-        (Self::new(x, w, u_hat, b, c), u)
+        assert_eq!(b.shape().dims::<1>(), [layers], "b must be [K]");
+        let [x, w, u, b] = [x, w, u, b].map(into_contiguous);
+        Self { x, w, u, b }
     }
 }
 
@@ -99,7 +106,7 @@ impl PlanarLogProbOps for CubeBackend {
         u: FloatTensor<Self>,
         b: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        log_prob::log_prob(Inputs::reparametrised(x, w, u, b).0, false)
+        log_prob::log_prob(RawInputs::new(x, w, u, b), false)
     }
 }
 
@@ -116,8 +123,7 @@ impl PlanarLogProbGradOps for CubeBackend {
         FloatTensor<Self>,
         FloatTensor<Self>,
     ) {
-        let (inputs, u) = Inputs::reparametrised(x, w, u, b);
-        log_prob_grads::log_prob_grads(inputs, u, into_contiguous(g), false)
+        log_prob_grads::log_prob_grads(RawInputs::new(x, w, u, b), into_contiguous(g), false)
     }
 }
 
@@ -128,7 +134,7 @@ impl PlanarForwardOps for CubeBackend {
         u: FloatTensor<Self>,
         b: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        log_prob::log_prob(Inputs::reparametrised(x, w, u, b).0, true)
+        log_prob::log_prob(RawInputs::new(x, w, u, b), true)
     }
 }
 
@@ -145,8 +151,7 @@ impl PlanarForwardGradOps for CubeBackend {
         FloatTensor<Self>,
         FloatTensor<Self>,
     ) {
-        let (inputs, u) = Inputs::reparametrised(x, w, u, b);
-        log_prob_grads::log_prob_grads(inputs, u, into_contiguous(g), true)
+        log_prob_grads::log_prob_grads(RawInputs::new(x, w, u, b), into_contiguous(g), true)
     }
 }
 

@@ -1,16 +1,11 @@
-//! The reparametrisation `u ↦ û`, `c = wᵀû` on the device (the maths of
-//! [`crate::kernel::reparametrise`], in `f32`): one unit per layer, one launch, so that the
-//! log-density takes the raw parameters instead of a dozen small tensor operations (and
-//! twice as many in the backward pass) before it.
+//! The reparametrisation `u ↦ û`, `c = wᵀû` inside the kernels (the maths of
+//! [`crate::kernel::reparametrise`], in `f32`), so that the log-density and the map take the
+//! raw parameters: no dozen small tensor operations before them (and twice as many in the
+//! backward pass), and no launch of its own. Each cube first computes every layer's two
+//! scalars `coef` (with `û = u + coef · w`) and `c` into shared memory, one unit per layer,
+//! and synchronises once; its units then read `û` as `u + coef · w` at each layer.
 
-use burn::backend::TensorMetadata;
-use burn::backend::cubecl::dtype_to_storage_type;
-use burn::tensor::Shape;
-use burn_cubecl::ops::numeric::empty_device_dtype;
-use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
-
-use super::elementwise_launch;
 
 /// One layer's scalars: `(coef, c, ∂c/∂s, ∂coef/∂s, ∂coef/∂‖w‖²)` for `s = wᵀu` and
 /// `q = ‖w‖²`, with `û = u + coef · w` (see [`crate::kernel::reparametrise`]).
@@ -61,53 +56,24 @@ pub(super) fn dots<F: Float>(
     (s, q)
 }
 
-/// `û` `[K, D]` and `c` `[K]` from `u` and `w` `[K, D]`, one unit per layer.
-#[cube(launch_unchecked)]
-fn reparametrise_kernel<F: Float>(
+/// Every layer's `(coef, c)` in shared memory, `[K][2]`, computed by the cube's units one
+/// layer each; returns after the cube has synchronised. Every unit of the cube must call it.
+#[cube]
+pub(super) fn cube_layer_scalars<F: Float>(
     u: &Tensor<F>,
     w: &Tensor<F>,
-    u_hat: &mut Tensor<F>,
-    c: &mut Tensor<F>,
     #[comptime] dim: usize,
-    #[define(F)] _dtype: ElemType,
-) {
-    let layers = c.shape(0);
-    let mut k = ABSOLUTE_POS;
+    #[comptime] layers: usize,
+) -> Shared<[F]> {
+    let mut scalars = Shared::<[F]>::new_slice(comptime!(2 * layers));
+    let mut k = UNIT_POS as usize;
     while k < layers {
         let (s, q) = dots::<F>(u, w, k, dim);
-        let (coef, c_k, _, _, _) = layer_scalars::<F>(s, q);
-        #[unroll]
-        for j in 0..dim {
-            u_hat[k * dim + j] = u[k * dim + j] + coef * w[k * dim + j];
-        }
-        c[k] = c_k;
-        k += CUBE_COUNT * CUBE_DIM as usize;
+        let (coef, c, _, _, _) = layer_scalars::<F>(s, q);
+        scalars[2 * k] = coef;
+        scalars[2 * k + 1] = c;
+        k += CUBE_DIM as usize;
     }
-}
-
-/// Launches [`reparametrise_kernel`] on contiguous `u` and `w` `[K, D]`: returns `(û, c)`.
-pub(super) fn reparametrise(u: &CubeTensor, w: &CubeTensor) -> (CubeTensor, CubeTensor) {
-    let [layers, dim] = u.shape().dims::<2>();
-    let (client, device, dtype) = (u.client.clone(), u.device.clone(), u.dtype);
-    let u_hat = empty_device_dtype(client.clone(), device.clone(), u.shape(), dtype);
-    let c = empty_device_dtype(client.clone(), device, Shape::new([layers]), dtype);
-    if layers == 0 {
-        return (u_hat, c);
-    }
-    let (cube_count, cube_dim) = elementwise_launch(layers);
-    // SAFETY: unit `k` reads and writes row `k` (< K) of `[K, D]` tensors and entry `k` of c.
-    unsafe {
-        reparametrise_kernel::launch_unchecked(
-            &client,
-            cube_count,
-            cube_dim,
-            u.clone().into_tensor_arg(),
-            w.clone().into_tensor_arg(),
-            u_hat.clone().into_tensor_arg(),
-            c.clone().into_tensor_arg(),
-            dim,
-            dtype_to_storage_type(dtype),
-        );
-    }
-    (u_hat, c)
+    sync_cube();
+    scalars
 }

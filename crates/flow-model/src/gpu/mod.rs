@@ -13,9 +13,10 @@
 //!   kernels' `#[define(F)]` element type.
 //! - CubeCL's `#[cube(launch_unchecked)]` kernels (no bounds checks: every index is in range
 //!   by construction, and wgpu's robust buffer access keeps even a bug memory-safe) with
-//!   `#[comptime]` sizes (each `D`, and each `K` of the backward, compiles its own kernel),
+//!   `#[comptime]` sizes (each `D` and each `K` compiles its own kernel),
 //!   `#[unroll]` so that a point's per-dimension (and per-layer) values stay in registers,
-//!   `Shared::new_slice` and `sync_cube` for the per-cube sums, and the
+//!   `Shared::new_slice` and `sync_cube` for the per-cube reparametrisation scalars and
+//!   sums, a `#[cube]` function returning a `Shared` slice, and the
 //!   `ABSOLUTE_POS`/`CUBE_POS`/`CUBE_COUNT` builtins.
 //! - WGSL has no `f64` and no portable float atomic add: sums are per-cube partial sums in
 //!   shared memory followed by a second pass.

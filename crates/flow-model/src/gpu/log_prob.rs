@@ -12,6 +12,12 @@ use cubecl::prelude::*;
 use super::reparam::cube_layer_scalars;
 use super::{RawInputs, elementwise_launch};
 
+/// Points per unit (the grid-stride loop takes them in turn): each cube first reparametrises
+/// every layer and synchronises, and four points per unit spread that over more points (on
+/// lavapipe a K = 32 train step at batch 1024 took 13% less, at 16 384 24% less, than with
+/// one point per unit; 10⁶ points still make 3907 cubes on a GPU).
+const POINTS_PER_UNIT: usize = 4;
+
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;
 
@@ -93,7 +99,7 @@ pub(super) fn log_prob(inputs: RawInputs, map: bool) -> CubeTensor {
     if n == 0 {
         return out;
     }
-    let (cube_count, cube_dim) = elementwise_launch(n);
+    let (cube_count, cube_dim) = elementwise_launch(n.div_ceil(POINTS_PER_UNIT));
     // SAFETY: each unit reads and writes only the rows of its points (< N), the parameters'
     // `K` rows and the cube's `2K` shared scalars.
     unsafe {

@@ -374,14 +374,10 @@ impl<B: PlanarLogProbGradOps> Backward<B, 4> for PlanarLogProbBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let g = grads.consume::<B>(&ops.node);
-        let [x, w, u, b] = ops.state;
-        let (x, w, u, b) = B::planar_log_prob_grads(x, w, u, b, g);
-        for (parent, grad) in ops.parents.into_iter().zip([x, w, u, b]) {
-            if let Some(node) = parent {
-                grads.register::<B>(node.id, grad);
-            }
-        }
+        register_grads::<B, 4>(ops, grads, |[x, w, u, b], g| {
+            let (x, w, u, b) = B::planar_log_prob_grads(x, w, u, b, g);
+            [x, w, u, b]
+        });
     }
 }
 
@@ -397,6 +393,22 @@ impl<B: PlanarLogProbOps + PlanarLogProbGradOps, C: CheckpointStrategy> PlanarLo
         record::<B, C, _, 4>(PlanarLogProbBackward, [x, w, u, b], |[x, w, u, b]| {
             B::planar_log_prob(x, w, u, b)
         })
+    }
+}
+
+/// The body of the backward pass of an operation recorded by [`record`]: takes the gradient
+/// flowing into its output, has `input_grads` turn it and the saved inputs into the inputs'
+/// gradients, and registers those of the tracked inputs.
+pub(crate) fn register_grads<B: Backend, const N: usize>(
+    ops: Ops<[FloatTensor<B>; N], N>,
+    grads: &mut Gradients,
+    input_grads: impl FnOnce([FloatTensor<B>; N], FloatTensor<B>) -> [FloatTensor<B>; N],
+) {
+    let g = grads.consume::<B>(&ops.node);
+    for (parent, grad) in ops.parents.into_iter().zip(input_grads(ops.state, g)) {
+        if let Some(node) = parent {
+            grads.register::<B>(node.id, grad);
+        }
     }
 }
 

@@ -20,7 +20,9 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 
-use crate::fused::{HostInputs, RawInputs, host, host_raw_grads, join_columns, record, tensor};
+use crate::fused::{
+    HostInputs, RawInputs, host, host_raw_grads, join_columns, record, register_grads, tensor,
+};
 use crate::kernel;
 
 /// The planar map with its log-determinant as a backend operation.
@@ -146,14 +148,10 @@ impl<B: PlanarForwardGradOps> Backward<B, 4> for PlanarForwardBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let g = grads.consume::<B>(&ops.node);
-        let [x, w, u, b] = ops.state;
-        let (x, w, u, b) = B::planar_forward_grads(x, w, u, b, g);
-        for (parent, grad) in ops.parents.into_iter().zip([x, w, u, b]) {
-            if let Some(node) = parent {
-                grads.register::<B>(node.id, grad);
-            }
-        }
+        register_grads::<B, 4>(ops, grads, |[x, w, u, b], g| {
+            let (x, w, u, b) = B::planar_forward_grads(x, w, u, b, g);
+            [x, w, u, b]
+        });
     }
 }
 

@@ -6,32 +6,10 @@ use flow_model::{Flow, FlowConfig, PlanarConfig, fused};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::common::{assert_all_close, floats, planar_of, reparametrisation_branches, uniform};
-
-/// The log-densities and the gradients of `Σ g log p(x)` with respect to every parameter
-/// and to `x`.
-fn values_and_gradients(
-    flow: &Flow,
-    x: Tensor<2>,
-    g: Tensor<1>,
-    fused: bool,
-) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let x = x.require_grad();
-    let log_p = if fused {
-        flow.log_prob(x.clone())
-    } else {
-        flow.log_prob_tensor_ops(x.clone())
-    };
-    let values = floats(log_p.clone().detach());
-    let grads = (log_p * g).sum().backward();
-    let planar = planar_of(flow);
-    let gradient = "a parameter gradient";
-    let mut params = floats(planar.u.val().grad(&grads).expect(gradient));
-    params.extend(floats(planar.w.val().grad(&grads).expect(gradient)));
-    params.extend(floats(planar.b.val().grad(&grads).expect(gradient)));
-    let points = floats(x.grad(&grads).expect("a gradient for the points"));
-    (values, params, points)
-}
+use crate::common::{
+    assert_all_close, assert_same, floats, planar_of, reparametrisation_branches, uniform,
+    values_and_gradients,
+};
 
 /// A flow with parameters drawn from U(−1.5, 1.5), and a source of values in `(−b, b)`,
 /// both from `seed`.
@@ -72,22 +50,12 @@ fn fused_log_prob_matches_the_tensor_operations() {
         let x = || Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), &device);
         let g = || Tensor::<1>::from_data(TensorData::new(weights.clone(), [n]), &device);
 
-        let (fast, fast_params, fast_points) = values_and_gradients(&flow, x(), g(), true);
-        let (reference, ref_params, ref_points) = values_and_gradients(&flow, x(), g(), false);
-        let case = format!("D={dim} K={layers} N={n}");
-        assert_all_close(&format!("log p, {case}"), &fast, &reference, 1e-5, false);
-        assert_all_close(
-            &format!("∂/∂θ, {case}"),
-            &fast_params,
-            &ref_params,
-            1e-5,
-            true,
-        );
-        assert_all_close(
-            &format!("∂/∂x, {case}"),
-            &fast_points,
-            &ref_points,
-            1e-5,
+        let fast = values_and_gradients(&flow, x(), g(), true);
+        let reference = values_and_gradients(&flow, x(), g(), false);
+        assert_same(
+            &format!("D={dim} K={layers} N={n}"),
+            &fast,
+            &reference,
             true,
         );
     }
@@ -102,10 +70,10 @@ fn fused_log_prob_takes_every_branch_of_the_reparametrisation_like_the_tensor_op
     let n = 200;
     let x = || Tensor::<2>::from_data(TensorData::new(uniform(2 * n, 3.0, 21), [n, 2]), &device);
     let g = || Tensor::<1>::from_data(TensorData::new(uniform(n, 1.0, 22), [n]), &device);
-    let (fast, fast_params, _) = values_and_gradients(&flow, x(), g(), true);
-    let (reference, ref_params, _) = values_and_gradients(&flow, x(), g(), false);
-    assert_all_close("log p", &fast, &reference, 1e-5, false);
-    assert_all_close("∂/∂(u, w, b)", &fast_params, &ref_params, 1e-5, true);
+    let fast = values_and_gradients(&flow, x(), g(), true);
+    let reference = values_and_gradients(&flow, x(), g(), false);
+    assert_all_close("log p", &fast.log_p, &reference.log_p, 1e-5, false);
+    assert_all_close("∂/∂(u, w, b)", &fast.params, &reference.params, 1e-5, true);
 }
 
 #[test]
@@ -217,8 +185,8 @@ fn fused_and_tensor_ops_are_equally_close_to_f64() {
             .map(|&v| f64::from(v))
             .collect();
         let truth = log_prob_f64(&flow, &p);
-        for (error, (values, _, _)) in log_p_error.iter_mut().zip(&paths) {
-            *error = error.max((values[i] - truth).abs() / truth.abs().max(1.0));
+        for (error, path) in log_p_error.iter_mut().zip(&paths) {
+            *error = error.max((path.log_p[i] - truth).abs() / truth.abs().max(1.0));
         }
         for d in 0..dim {
             let step = 1e-6;
@@ -228,8 +196,8 @@ fn fused_and_tensor_ops_are_equally_close_to_f64() {
                 log_prob_f64(&flow, &q)
             };
             let truth = (shifted(step) - shifted(-step)) / (2.0 * step);
-            for (errors, (_, _, grads)) in grad_errors.iter_mut().zip(&paths) {
-                errors.push((grads[i * dim + d] - truth).abs() / truth.abs().max(1e-3));
+            for (errors, path) in grad_errors.iter_mut().zip(&paths) {
+                errors.push((path.points[i * dim + d] - truth).abs() / truth.abs().max(1e-3));
             }
         }
     }

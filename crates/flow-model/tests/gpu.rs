@@ -14,8 +14,8 @@ use burn::tensor::{Device, DeviceKind, Distribution, Tensor, TensorData};
 use flow_model::{Bijection, Flow, FlowConfig, InverseSolver, PlanarConfig, fused};
 
 use crate::common::{
-    assert_all_close, floats, map_outputs_and_gradients, planar_of, reparametrisation_branches,
-    uniform as random_values,
+    assert_all_close, assert_same, floats, map_outputs_and_gradients, planar_of,
+    reparametrisation_branches, uniform as random_values, values_and_gradients,
 };
 
 fn wgpu() -> Device {
@@ -34,69 +34,6 @@ fn bounded_flow(dim: usize, layers: usize, bound: f64, seed: u64, device: &Devic
         .with_seed(seed)
         .init(device)
         .unwrap()
-}
-
-/// The log-densities, and the gradients of `Σ g log p(x)` with respect to every parameter
-/// and to `x`.
-struct ValuesAndGradients {
-    log_p: Vec<f64>,
-    params: Vec<f64>,
-    points: Vec<f64>,
-}
-
-fn values_and_gradients(
-    flow: &Flow,
-    x: Tensor<2>,
-    g: Tensor<1>,
-    fused: bool,
-) -> ValuesAndGradients {
-    let x = x.require_grad();
-    let log_p = if fused {
-        flow.log_prob(x.clone())
-    } else {
-        flow.log_prob_tensor_ops(x.clone())
-    };
-    let values = floats(log_p.clone().detach());
-    let grads = (log_p * g).sum().backward();
-    let planar = planar_of(flow);
-    let gradient = "a parameter gradient";
-    let mut params = floats(planar.u.val().grad(&grads).expect(gradient));
-    params.extend(floats(planar.w.val().grad(&grads).expect(gradient)));
-    params.extend(floats(planar.b.val().grad(&grads).expect(gradient)));
-    let points = floats(x.grad(&grads).expect("a gradient for the points"));
-    ValuesAndGradients {
-        log_p: values,
-        params,
-        points,
-    }
-}
-
-/// Values per point within 1e-5 of `reference`, gradients normwise (those of the parameters
-/// only if `params`).
-fn assert_same(what: &str, a: &ValuesAndGradients, reference: &ValuesAndGradients, params: bool) {
-    assert_all_close(
-        &format!("log p, {what}"),
-        &a.log_p,
-        &reference.log_p,
-        1e-5,
-        false,
-    );
-    if params {
-        assert_all_close(
-            &format!("∂/∂θ, {what}"),
-            &a.params,
-            &reference.params,
-            1e-5,
-            true,
-        );
-    }
-    assert_all_close(
-        &format!("∂/∂x, {what}"),
-        &a.points,
-        &reference.points,
-        1e-5,
-        true,
-    );
 }
 
 #[test]

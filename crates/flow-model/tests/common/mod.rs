@@ -47,6 +47,74 @@ pub fn reparametrisation_branches(device: &Device) -> Flow {
     ))
 }
 
+/// The log-densities, and the gradients of `Σ g log p(x)` with respect to every parameter
+/// and to `x`.
+pub struct ValuesAndGradients {
+    pub log_p: Vec<f64>,
+    pub params: Vec<f64>,
+    pub points: Vec<f64>,
+}
+
+pub fn values_and_gradients(
+    flow: &Flow,
+    x: Tensor<2>,
+    g: Tensor<1>,
+    fused: bool,
+) -> ValuesAndGradients {
+    let x = x.require_grad();
+    let log_p = if fused {
+        flow.log_prob(x.clone())
+    } else {
+        flow.log_prob_tensor_ops(x.clone())
+    };
+    let values = floats(log_p.clone().detach());
+    let grads = (log_p * g).sum().backward();
+    let planar = planar_of(flow);
+    let gradient = "a parameter gradient";
+    let mut params = floats(planar.u.val().grad(&grads).expect(gradient));
+    params.extend(floats(planar.w.val().grad(&grads).expect(gradient)));
+    params.extend(floats(planar.b.val().grad(&grads).expect(gradient)));
+    let points = floats(x.grad(&grads).expect("a gradient for the points"));
+    ValuesAndGradients {
+        log_p: values,
+        params,
+        points,
+    }
+}
+
+/// Values per point within 1e-5 of `reference`, gradients normwise (those of the parameters
+/// only if `params`).
+pub fn assert_same(
+    what: &str,
+    a: &ValuesAndGradients,
+    reference: &ValuesAndGradients,
+    params: bool,
+) {
+    assert_all_close(
+        &format!("log p, {what}"),
+        &a.log_p,
+        &reference.log_p,
+        1e-5,
+        false,
+    );
+    if params {
+        assert_all_close(
+            &format!("∂/∂θ, {what}"),
+            &a.params,
+            &reference.params,
+            1e-5,
+            true,
+        );
+    }
+    assert_all_close(
+        &format!("∂/∂x, {what}"),
+        &a.points,
+        &reference.points,
+        1e-5,
+        true,
+    );
+}
+
 /// The planar map's outputs and the gradients (for the points, then `u`, `w`, `b`) of
 /// `Σ g_z · z + Σ g_ld · log|det J|`.
 pub fn map_outputs_and_gradients(

@@ -3,8 +3,9 @@
 //! values, same gradients, same inverse.
 //!
 //! Needs a Vulkan, Metal or DX12 adapter (in CI, Mesa's software Vulkan driver, lavapipe).
-//! The kernels take `D` as a compile-time constant and loop over it, nothing in them depends
-//! on its value, so D = 1, 2 and 3 stand for the others.
+//! The kernels take `D` as a compile-time constant and loop over it; D = 1, 2 and 3 stand for
+//! the others, and the log-density test also takes D = 16 and 33, where the forward kernel
+//! holds fewer points per unit.
 
 use std::time::Instant;
 
@@ -65,9 +66,13 @@ fn gpu_log_prob_and_gradients_match_tensor_ops_and_cpu() {
         (1, 8, 65_537, 1.5, 6),
         (2, 8, 70_001, 1.5, 7),
         (3, 8, 65_600, 1.5, 8),
-        // Past the layers the backward kernel unrolls, with more sums than its shared
+        // Past the K·D the backward kernel unrolls (256), with more sums than its shared
         // memory takes at once. Smaller parameters keep 128 layers within f32 reach of 1e-5.
         (3, 128, 300, 0.5, 9),
+        // Fewer points per unit of the forward kernel in higher dimensions (4 at D = 16,
+        // 1 at D = 33), and at D = 33 the backward kernel's loops past its unroll limit.
+        (16, 8, 300, 0.5, 10),
+        (33, 8, 130, 0.5, 11),
     ] {
         let points = random_values(n * dim, 5.0, seed);
         let weights = random_values(n, 1.0, seed + 100);

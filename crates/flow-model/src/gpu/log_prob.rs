@@ -19,6 +19,9 @@ use super::{RawInputs, elementwise_launch};
 /// time with four per unit); a GPU gets eight independent chains per unit to overlap, and
 /// 10⁶ points still make 1954 cubes.
 const POINTS_PER_UNIT: usize = 8;
+/// Most point coordinates a unit holds (`P·D`): fewer points per unit in high dimensions, so
+/// that they stay in registers (lavapipe: at D = 43 one point per unit is as fast as eight).
+const MAX_UNIT_COORDINATES: usize = 64;
 
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;
@@ -132,7 +135,8 @@ pub(super) fn log_prob(inputs: RawInputs, map: bool) -> CubeTensor {
     if n == 0 {
         return out;
     }
-    let (cube_count, cube_dim) = elementwise_launch(n.div_ceil(POINTS_PER_UNIT));
+    let points = (MAX_UNIT_COORDINATES / dim.max(1)).clamp(1, POINTS_PER_UNIT);
+    let (cube_count, cube_dim) = elementwise_launch(n.div_ceil(points));
     // SAFETY: each unit reads and writes only the rows of its points (< N), the parameters'
     // `K` rows and the cube's `2K` shared scalars.
     unsafe {
@@ -147,7 +151,7 @@ pub(super) fn log_prob(inputs: RawInputs, map: bool) -> CubeTensor {
             out.clone().into_tensor_arg(),
             dim,
             layers,
-            POINTS_PER_UNIT,
+            points,
             map,
             dtype_to_storage_type(dtype),
         );

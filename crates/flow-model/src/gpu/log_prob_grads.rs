@@ -1,8 +1,9 @@
 //! The backward kernels of the log-density (the maths of [`crate::kernel::log_prob_grads`])
 //! and of the planar map (that of [`crate::kernel::forward_grads`]):
-//! one unit per point recomputes the forward pass and walks the layers back, and the
-//! parameter gradients are summed over points in two passes, without atomics (WGSL has no
-//! portable float atomic add) and without a per-point `[N, K, D]` buffer:
+//! each unit takes its points one at a time, recomputes the forward pass and walks the
+//! layers back, and the parameter gradients are summed over points in two passes, without
+//! atomics (WGSL has no portable float atomic add) and without a per-point `[N, K, D]`
+//! buffer:
 //!
 //! 1. [`log_prob_grads_kernel`]: each unit adds its points' terms into its own accumulators,
 //!    then the cube sums its units' accumulators through shared memory into its row of

@@ -37,7 +37,7 @@ use crate::InverseSolver;
 use crate::fused::{PlanarInverseOps, PlanarLogProbGradOps, PlanarLogProbOps};
 use crate::fused_forward::{PlanarForwardGradOps, PlanarForwardOps};
 
-/// Units per cube of the one-unit-per-point kernels.
+/// Units per cube of the kernels launched with [`elementwise_launch`].
 const UNITS_PER_CUBE: u32 = 64;
 /// Most cubes of a one-dimensional launch; the kernels loop over larger inputs.
 const MAX_CUBES: usize = 65_535;

@@ -51,7 +51,7 @@ pub trait RationalQuadraticOps: Backend {
 
 /// [`crate::spline::rational_quadratic`] through the fused operation: `input` `[N, M]`,
 /// `params` `[N, M, 3K − 1]`; returns the outputs and the log-derivatives, `[N, M]` each.
-/// Only for devices where [`crate::fused::supports`] holds.
+/// Only for devices where [`crate::fused::on_host`] holds.
 pub fn rational_quadratic(
     input: Tensor<2>,
     params: Tensor<3>,

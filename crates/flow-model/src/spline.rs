@@ -106,7 +106,7 @@ pub fn rational_quadratic(
     shape: SplineShape,
     direction: SplineDirection,
 ) -> (Tensor<2>, Tensor<2>) {
-    if fused::supports(&input.device()) {
+    if fused::on_host(&input.device()) {
         fused_spline::rational_quadratic(input, params, shape, direction)
     } else {
         rational_quadratic_tensor_ops(input, params, shape, direction)

@@ -282,6 +282,55 @@ fn gpu_inverse_round_trips_and_matches_tensor_ops_and_cpu() {
     }
 }
 
+/// The other families run Burn's tensor operations on wgpu, where the CPU backends fuse the
+/// spline: the same values as on the CPU, and the same gradients with respect to the points,
+/// for log p (density direction), sampling (its inverse) and the generator's map (`fit`).
+#[test]
+fn every_family_runs_on_wgpu_like_on_the_cpu() {
+    use flow_model::{BaseKind, Direction};
+    let (gpu, cpu) = (wgpu().autodiff(), Device::flex().autodiff());
+    let (n, dim) = (300, 2);
+    let points = random_values(n * dim, 2.5, 31);
+    let families = crate::common::small_families(dim);
+    for (name, family) in families.into_iter().filter(|(name, _)| *name != "planar") {
+        // (log p, ∂/∂x of Σ log p, sampling's points, the generator's map, its ∂/∂z).
+        let run = |device: &Device| {
+            let flow = |direction| {
+                let base = BaseKind::StandardNormal;
+                crate::common::random_flow(dim, family.clone(), direction, base, 5, device)
+            };
+            let x = crate::common::matrix(&points, dim, device).require_grad();
+            let log_p = flow(Direction::Density).log_prob(x.clone());
+            let grad_x = x.grad(&log_p.clone().sum().backward()).expect("∂/∂x");
+            let (sampled, _) = flow(Direction::Density).to_data(x.clone().detach());
+            let z = x.detach().require_grad();
+            let (mapped, log_det) = flow(Direction::Generative).to_data(z.clone());
+            let grads = (mapped.clone().sum() + log_det.clone().sum()).backward();
+            let grad_z = z.grad(&grads).expect("∂/∂z");
+            let mut map = floats(mapped.detach());
+            map.extend(floats(log_det.detach()));
+            [
+                floats(log_p.detach()),
+                floats(grad_x),
+                floats(sampled.detach()),
+                map,
+                floats(grad_z),
+            ]
+        };
+        let (on_gpu, on_cpu) = (run(&gpu), run(&cpu));
+        let parts = [
+            "log p",
+            "∂/∂x",
+            "sampling",
+            "generator map",
+            "generator ∂/∂z",
+        ];
+        for ((part, a), b) in parts.iter().zip(&on_gpu).zip(&on_cpu) {
+            assert_all_close(&format!("{name}, {part}"), a, b, 1e-4, true);
+        }
+    }
+}
+
 #[test]
 fn gpu_sampling_on_an_autodiff_device_matches_the_plain_device() {
     let device = wgpu();

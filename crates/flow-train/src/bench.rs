@@ -52,8 +52,9 @@ pub struct BenchModel {
     pub family: FlowFamily,
     /// Batch sizes of the train-step timings.
     pub batches: Vec<usize>,
-    /// Whether to time log-density on the grid and sampling too.
-    pub inference: bool,
+    /// Cells per side of the log-density grids (200: 40 000 points; 1000: 10⁶ points);
+    /// sampling is timed too where there is a grid.
+    pub grids: Vec<usize>,
     /// Batch sizes of the variational-inference step timings (the generator direction).
     pub fit_batches: Vec<usize>,
 }
@@ -75,8 +76,6 @@ impl BenchModel {
 pub struct BenchPlan {
     /// The models.
     pub models: Vec<BenchModel>,
-    /// Cells per side of the log-density grids (200: 40 000 points; 1000: 10⁶ points).
-    pub grids: Vec<usize>,
     /// Points drawn per sampling call.
     pub samples: usize,
     /// Untimed warm-up calls before each timing.
@@ -85,11 +84,12 @@ pub struct BenchPlan {
     pub repeats: usize,
 }
 
-fn planar(layers: usize, batches: &[usize], inference: bool) -> BenchModel {
+/// A planar model; `grids` as in [`BenchModel::grids`].
+fn planar(layers: usize, batches: &[usize], grids: &[usize]) -> BenchModel {
     BenchModel {
         family: PlanarConfig::new(layers).into(),
         batches: batches.to_vec(),
-        inference,
+        grids: grids.to_vec(),
         fit_batches: vec![1024],
     }
 }
@@ -102,7 +102,7 @@ fn preset(flow: FlowKind, batches: &[usize]) -> BenchModel {
             .expect("every family has a default preset")
             .model,
         batches: batches.to_vec(),
-        inference: true,
+        grids: vec![200],
         fit_batches: Vec::new(),
     }
 }
@@ -114,13 +114,12 @@ impl BenchPlan {
     pub fn full() -> Self {
         Self {
             models: vec![
-                planar(8, &[256, 1024, 4096], false),
-                planar(32, &[256, 1024, 4096], true),
+                planar(8, &[256, 1024, 4096], &[]),
+                planar(32, &[256, 1024, 4096], &[200]),
                 preset(FlowKind::Radial, &[1024]),
                 preset(FlowKind::Realnvp, &[512, 1024]),
                 preset(FlowKind::Nsf, &[512, 1024]),
             ],
-            grids: vec![200],
             samples: 100_000,
             warmup: 10,
             repeats: 50,
@@ -130,8 +129,8 @@ impl BenchPlan {
     /// A few calls of small models, to check that everything runs.
     pub fn quick() -> Self {
         let mut plan = Self::full();
-        plan.models = vec![planar(8, &[256], true), preset(FlowKind::Nsf, &[256])];
-        plan.grids = vec![20];
+        plan.models = vec![planar(8, &[256], &[20]), preset(FlowKind::Nsf, &[256])];
+        plan.models[1].grids = vec![20];
         plan.samples = 1000;
         plan.warmup = 1;
         plan.repeats = 3;
@@ -154,36 +153,43 @@ impl BenchPlan {
                 && config.layers == 32
             {
                 model.batches.extend_from_slice(&[16_384, 65_536]);
+                model.grids.push(1000);
             }
         }
-        self.grids.push(1000);
         self
     }
 }
 
 /// Times `call` after `warmup` untimed calls; each call must finish its device work.
-fn time(warmup: usize, repeats: usize, mut call: impl FnMut()) -> (f64, f64, f64) {
+/// Returns the median, 10th and 90th percentiles (ms), or the first call's failure.
+fn time(
+    warmup: usize,
+    repeats: usize,
+    mut call: impl FnMut() -> Result<(), FlowError>,
+) -> Result<(f64, f64, f64), FlowError> {
     for _ in 0..warmup {
-        call();
+        call()?;
     }
-    let mut ms: Vec<f64> = (0..repeats.max(1))
-        .map(|_| {
-            let started = Instant::now();
-            call();
-            started.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
+    let mut ms = Vec::with_capacity(repeats.max(1));
+    for _ in 0..repeats.max(1) {
+        let started = Instant::now();
+        call()?;
+        ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
     ms.sort_by(f64::total_cmp);
     let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.1), at(0.9))
+    Ok((at(0.5), at(0.1), at(0.9)))
 }
 
 /// Reads `tensor`'s values back to the host and touches them. On wgpu the bytes of a
 /// `TensorData` that is dropped unread need not have waited for the device, so timing
 /// `into_data` alone can time only the submission.
-fn read_back<const D: usize>(tensor: Tensor<D>) {
-    let data = tensor.into_data();
+fn read_back<const D: usize>(tensor: Tensor<D>, what: &str) -> Result<(), FlowError> {
+    let data = tensor
+        .try_into_data()
+        .map_err(|e| FlowError::device(what, &e))?;
     std::hint::black_box(data.as_bytes().last());
+    Ok(())
 }
 
 /// Runs `plan` on `device` (a plain device; train steps use its autodiff form).
@@ -227,8 +233,10 @@ pub fn run(
                 let loss = step.flow.log_prob(x.clone()).neg().mean();
                 let grads = GradientsParams::from_grads(loss.backward(), &step);
                 current = Some(optimizer.step(1e-3, step, grads));
-                autodiff.sync().expect("the device finishes the step");
-            });
+                autodiff
+                    .sync()
+                    .map_err(|e| FlowError::device(format!("timing train steps of {batch}"), &e))
+            })?;
             results.push(result("train_step", batch, timing, false, plan.repeats));
         }
         let generator = config.clone().with_direction(Direction::Generative);
@@ -248,16 +256,18 @@ pub fn run(
                 let loss = (log_q + PaperEnergy::U1.energy(x)).mean();
                 let grads = GradientsParams::from_grads(loss.backward(), &step);
                 current = Some(optimizer.step(1e-3, step, grads));
-                autodiff.sync().expect("the device finishes the step");
-            });
+                autodiff
+                    .sync()
+                    .map_err(|e| FlowError::device(format!("timing fit steps of {batch}"), &e))
+            })?;
             results.push(result("fit_step", batch, timing, false, plan.repeats));
         }
-        if !model.inference {
+        if model.grids.is_empty() {
             continue;
         }
         let flow = config.init(device)?;
         let range = dataset.plot_range();
-        for &cells in &plan.grids {
+        for &cells in &model.grids {
             let centres = grid_points(&Grid2d::new(range, range, cells, cells));
             let n = cells * cells;
             let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
@@ -268,8 +278,11 @@ pub fn run(
                 plan.repeats
             };
             let timing = time(plan.warmup.min(repeats), repeats, || {
-                read_back(flow.log_prob(grid.clone()));
-            });
+                read_back(
+                    flow.log_prob(grid.clone()),
+                    &format!("timing log p of {n} points"),
+                )
+            })?;
             results.push(result("log_prob_grid", n, timing, true, repeats));
         }
 
@@ -277,8 +290,9 @@ pub fn run(
         let mut seed = 0;
         let timing = time(plan.warmup.min(2), sample_repeats, || {
             seed += 1;
-            read_back(flow.sample(plan.samples, seed, device));
-        });
+            let what = format!("timing sampling of {} points", plan.samples);
+            read_back(flow.sample(plan.samples, seed, device), &what)
+        })?;
         results.push(result("sample", plan.samples, timing, true, sample_repeats));
     }
     Ok(results)

@@ -56,6 +56,14 @@ pub enum FlowError {
     /// A signal stopped training early (exit code 130 in the binary).
     #[error("interrupted: {0}")]
     Interrupted(String),
+    /// The device failed to run the work asked of it (out of memory, for instance).
+    #[error("the device failed while {what}: {cause}")]
+    Device {
+        /// What was running, in a few words.
+        what: String,
+        /// The failure's root cause, in one line.
+        cause: String,
+    },
 }
 
 impl FlowError {
@@ -72,6 +80,25 @@ impl FlowError {
         Self::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// A [`FlowError::Device`] for `error`, raised while doing `what`: Burn's multi-line
+    /// report cut to its root cause (the line after its last `Caused by:`).
+    pub fn device(what: impl Into<String>, error: &burn_std::ExecutionError) -> Self {
+        let report = error.to_string();
+        let mut lines = report.lines().map(str::trim);
+        let mut cause = lines.next().unwrap_or_default();
+        while let Some(line) = lines.next() {
+            if line == "Caused by:"
+                && let Some(next) = lines.next()
+            {
+                cause = next;
+            }
+        }
+        Self::Device {
+            what: what.into(),
+            cause: cause.to_string(),
         }
     }
 
@@ -109,5 +136,33 @@ impl From<flow_model::ModelError> for FlowError {
             other => other,
         };
         Self::invalid(flag, reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_failure_is_one_line_naming_its_root_cause() {
+        let reason = "Several failures at once\nCaused by:\n  The bytes were never written\n  \
+                      skipped `ReduceKernel`\nCaused by:\n  An IO error happened\nCaused by:\n  \
+                      can't allocate buffer of size: 188000000\nNo backtrace available";
+        let error = burn_std::ExecutionError::WithContext {
+            reason: reason.to_string(),
+        };
+        let message = FlowError::device("timing log p of 1000000 points", &error).to_string();
+        assert_eq!(
+            message,
+            "the device failed while timing log p of 1000000 points: can't allocate buffer of \
+             size: 188000000"
+        );
+        let plain = burn_std::ExecutionError::WithContext {
+            reason: "lost".to_string(),
+        };
+        assert_eq!(
+            FlowError::device("reading", &plain).to_string(),
+            "the device failed while reading: lost"
+        );
     }
 }

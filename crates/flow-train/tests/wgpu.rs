@@ -197,6 +197,27 @@ fn training_and_inference_commands_run_on_wgpu_like_on_cpu() {
     let _ = std::fs::remove_dir_all(&cpu_dir);
 }
 
+/// The quick bench times every kind of row on wgpu, the spline family (tensor operations
+/// there, a fused operation on the CPU) included.
+#[test]
+fn the_quick_bench_runs_every_row_on_wgpu() {
+    let out = run_ok(&["bench", "--device", "wgpu", "--quick", "--json"]);
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let has = |flow: &str, what: &str| {
+        rows.iter()
+            .any(|r| r["flow"] == flow && r["what"] == what && r["backend"] == "wgpu")
+    };
+    for what in ["train_step", "fit_step", "log_prob_grid", "sample"] {
+        assert!(has("planar", what), "planar {what}: {out}");
+    }
+    for what in ["train_step", "log_prob_grid", "sample"] {
+        assert!(has("nsf", what), "nsf {what}: {out}");
+    }
+}
+
 #[test]
 fn a_machine_without_adapter_gets_one_line_and_a_hint() {
     let output = Command::new(env!("CARGO_BIN_EXE_flow-train"))

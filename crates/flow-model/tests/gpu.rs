@@ -15,8 +15,8 @@ use burn::tensor::{Device, DeviceKind, Distribution, Tensor, TensorData};
 use flow_model::{Bijection, Flow, FlowConfig, InverseSolver, PlanarConfig, fused};
 
 use crate::common::{
-    assert_all_close, assert_same, floats, map_outputs_and_gradients, planar_of,
-    reparametrisation_branches, uniform as random_values, values_and_gradients,
+    assert_all_close, assert_same, floats, map_outputs_and_gradients, matrix, planar_of,
+    reparametrisation_branches, small_families, uniform as random_values, values_and_gradients,
 };
 
 fn wgpu() -> Device {
@@ -291,7 +291,7 @@ fn every_family_runs_on_wgpu_like_on_the_cpu() {
     let (gpu, cpu) = (wgpu().autodiff(), Device::flex().autodiff());
     let (n, dim) = (300, 2);
     let points = random_values(n * dim, 2.5, 31);
-    let families = crate::common::small_families(dim);
+    let families = small_families(dim);
     for (name, family) in families.into_iter().filter(|(name, _)| *name != "planar") {
         // (log p, ∂/∂x of Σ log p, sampling's points, the generator's map, its ∂/∂z).
         let run = |device: &Device| {
@@ -299,10 +299,11 @@ fn every_family_runs_on_wgpu_like_on_the_cpu() {
                 let base = BaseKind::StandardNormal;
                 crate::common::random_flow(dim, family.clone(), direction, base, 5, device)
             };
-            let x = crate::common::matrix(&points, dim, device).require_grad();
-            let log_p = flow(Direction::Density).log_prob(x.clone());
+            let density = flow(Direction::Density);
+            let x = matrix(&points, dim, device).require_grad();
+            let log_p = density.log_prob(x.clone());
             let grad_x = x.grad(&log_p.clone().sum().backward()).expect("∂/∂x");
-            let (sampled, _) = flow(Direction::Density).to_data(x.clone().detach());
+            let (sampled, _) = density.to_data(x.clone().detach());
             let z = x.detach().require_grad();
             let (mapped, log_det) = flow(Direction::Generative).to_data(z.clone());
             let grads = (mapped.clone().sum() + log_det.clone().sum()).backward();

@@ -94,15 +94,16 @@ fn planar(layers: usize, batches: &[usize], grids: &[usize]) -> BenchModel {
     }
 }
 
-/// Every family's default preset model, timed at `batches`.
-fn preset(flow: FlowKind, batches: &[usize]) -> BenchModel {
+/// Every family's default preset model, timed at `batches`; `grids` as in
+/// [`BenchModel::grids`].
+fn preset(flow: FlowKind, batches: &[usize], grids: &[usize]) -> BenchModel {
     BenchModel {
         family: Preset::Default
             .config(flow)
             .expect("every family has a default preset")
             .model,
         batches: batches.to_vec(),
-        grids: vec![200],
+        grids: grids.to_vec(),
         fit_batches: Vec::new(),
     }
 }
@@ -116,9 +117,9 @@ impl BenchPlan {
             models: vec![
                 planar(8, &[256, 1024, 4096], &[]),
                 planar(32, &[256, 1024, 4096], &[200]),
-                preset(FlowKind::Radial, &[1024]),
-                preset(FlowKind::Realnvp, &[512, 1024]),
-                preset(FlowKind::Nsf, &[512, 1024]),
+                preset(FlowKind::Radial, &[1024], &[200]),
+                preset(FlowKind::Realnvp, &[512, 1024], &[200]),
+                preset(FlowKind::Nsf, &[512, 1024], &[200]),
             ],
             samples: 100_000,
             warmup: 10,
@@ -129,8 +130,10 @@ impl BenchPlan {
     /// A few calls of small models, to check that everything runs.
     pub fn quick() -> Self {
         let mut plan = Self::full();
-        plan.models = vec![planar(8, &[256], &[20]), preset(FlowKind::Nsf, &[256])];
-        plan.models[1].grids = vec![20];
+        plan.models = vec![
+            planar(8, &[256], &[20]),
+            preset(FlowKind::Nsf, &[256], &[20]),
+        ];
         plan.samples = 1000;
         plan.warmup = 1;
         plan.repeats = 3;

@@ -6,22 +6,58 @@ use crate::error::FlowError;
 
 /// The names of the backends compiled in, the default first.
 pub fn available() -> Vec<&'static str> {
-    let mut names = Vec::new();
-    if cfg!(feature = "wgpu") {
-        names.push("wgpu");
-    }
-    if cfg!(feature = "flex") {
-        names.push("flex");
-    }
-    if cfg!(feature = "ndarray") {
-        names.push("ndarray");
-    }
-    names
+    let compiled = [
+        ("wgpu", cfg!(feature = "wgpu")),
+        ("flex", cfg!(feature = "flex")),
+        ("ndarray", cfg!(feature = "ndarray")),
+    ];
+    let names: Vec<&'static str> = compiled
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| *name)
+        .collect();
+    let first = default_among(&names);
+    first
+        .into_iter()
+        .chain(names.iter().copied().filter(|n| Some(*n) != first))
+        .collect()
 }
 
-/// The backend used when none is asked for: wgpu when compiled in, else the fastest CPU one.
+/// The backend used when none is asked for (`--device`, `FLOW_TRAIN_DEVICE`).
 pub fn default_name() -> &'static str {
-    available().first().copied().unwrap_or("none")
+    default_among(&available()).unwrap_or("none")
+}
+
+/// The rule for the default backend among the `compiled` ones: the one a user named with
+/// `--features` wins over `flex`, which every build has by default. So `--features wgpu`
+/// runs on wgpu, `--features ndarray` on ndarray, a plain build on flex; with both named
+/// (`--all-features`) wgpu, the GPU, comes first.
+pub fn default_among(compiled: &[&'static str]) -> Option<&'static str> {
+    ["wgpu", "ndarray", "flex"]
+        .into_iter()
+        .find(|name| compiled.contains(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_among;
+
+    #[test]
+    fn a_backend_named_with_features_is_the_default() {
+        let cases: [(&[&'static str], Option<&str>); 8] = [
+            (&[], None),
+            (&["flex"], Some("flex")),
+            (&["ndarray"], Some("ndarray")),
+            (&["wgpu"], Some("wgpu")),
+            (&["flex", "ndarray"], Some("ndarray")),
+            (&["wgpu", "flex"], Some("wgpu")),
+            (&["wgpu", "ndarray"], Some("wgpu")),
+            (&["wgpu", "flex", "ndarray"], Some("wgpu")),
+        ];
+        for (compiled, expected) in cases {
+            assert_eq!(default_among(compiled), expected, "compiled: {compiled:?}");
+        }
+    }
 }
 
 /// The plain (non-autodiff) device of the backend `name`.

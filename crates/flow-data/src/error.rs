@@ -127,6 +127,16 @@ pub enum DataError {
         reason: String,
     },
 
+    /// A `--context-columns` specification that does not fit the table: `context columns
+    /// `SPEC`: reason`.
+    #[error("context columns `{spec}`: {reason}")]
+    ContextColumns {
+        /// The specification as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A CSV file that cannot be read at all, or has no data rows: `<path>: reason`.
     #[error("{}: {reason}", .path.display())]
     CsvFile {

@@ -17,6 +17,7 @@
 //! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
 
 pub mod batcher;
+pub mod columns;
 pub mod dequantize;
 pub mod error;
 pub mod kind;
@@ -28,6 +29,7 @@ pub mod table;
 pub mod toy;
 
 pub use batcher::{PointBatch, PointBatcher, RowBatcher};
+pub use columns::ContextColumns;
 pub use dequantize::dequantize;
 pub use error::DataError;
 pub use kind::DatasetKind;

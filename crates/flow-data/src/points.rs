@@ -120,6 +120,22 @@ impl Points {
         &self.values[i * self.dim..(i + 1) * self.dim]
     }
 
+    /// The `count` columns from `first` on of every row, as a point set of dimension `count`.
+    ///
+    /// # Panics
+    /// If the columns run past the dimension, or `count` is 0.
+    pub fn columns(&self, first: usize, count: usize) -> Self {
+        assert!(
+            count > 0 && first + count <= self.dim,
+            "columns out of range"
+        );
+        let values = self
+            .iter_rows()
+            .flat_map(|row| row[first..first + count].iter().copied())
+            .collect();
+        Self { dim: count, values }
+    }
+
     /// The whole row-major `N × dim` buffer.
     pub fn values(&self) -> &[f32] {
         &self.values

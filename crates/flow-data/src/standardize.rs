@@ -96,6 +96,18 @@ impl Standardizer {
         self.map(points, |z, m, s| m + s * z)
     }
 
+    /// The map on `count` columns from `first` on: for the data columns, or the context
+    /// columns, of rows that hold both.
+    ///
+    /// # Panics
+    /// If the columns run past [`Standardizer::dim`].
+    pub fn columns(&self, first: usize, count: usize) -> Self {
+        Self {
+            mean: self.mean[first..first + count].to_vec(),
+            scale: self.scale[first..first + count].to_vec(),
+        }
+    }
+
     /// The log-Jacobian `ln |det ∂apply(x)/∂x| = −Σ ln scale` (the same for every `x`).
     pub fn log_abs_det(&self) -> f64 {
         -self.scale.iter().map(|s| s.ln()).sum::<f64>()

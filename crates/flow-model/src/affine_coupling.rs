@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use crate::coupling::CouplingSplit;
+use crate::coupling::{CouplingSplit, with_context};
 use crate::mlp::Mlp;
 use crate::transform::Bijection;
 
@@ -30,10 +30,11 @@ impl AffineCoupling {
         Self { conditioner, split }
     }
 
-    /// The bounded log-scale `s` and the shift `t` for the kept columns: `[N, changed]` each.
-    fn scale_shift(&self, kept: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    /// The bounded log-scale `s` and the shift `t` for the kept columns (and the context):
+    /// `[N, changed]` each.
+    fn scale_shift(&self, kept: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<2>) {
         let m = self.split.changed.len();
-        let out = self.conditioner.forward(kept);
+        let out = self.conditioner.forward(with_context(kept, context));
         let bound = Self::LOG_SCALE_BOUND;
         let s = out.clone().narrow(1, 0, m).div_scalar(bound).tanh() * bound;
         (s, out.narrow(1, m, m))
@@ -42,15 +43,23 @@ impl AffineCoupling {
 
 impl Bijection for AffineCoupling {
     fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        self.forward_given(x, None)
+    }
+
+    fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        self.inverse_given(y, None)
+    }
+
+    fn forward_given(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
         let (kept, changed) = self.split.split(x);
-        let (s, t) = self.scale_shift(kept.clone());
+        let (s, t) = self.scale_shift(kept.clone(), context);
         let y = changed * s.clone().exp() + t;
         (self.split.merge(kept, y), s.sum_dim(1).squeeze_dim(1))
     }
 
-    fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+    fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
         let (kept, changed) = self.split.split(y);
-        let (s, t) = self.scale_shift(kept.clone());
+        let (s, t) = self.scale_shift(kept.clone(), context);
         let x = (changed - t) * s.clone().neg().exp();
         (self.split.merge(kept, x), s.sum_dim(1).squeeze_dim(1).neg())
     }

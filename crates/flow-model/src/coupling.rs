@@ -67,3 +67,11 @@ fn indices(values: &[usize], device: &burn::tensor::Device) -> Tensor<1, Int> {
     let n = values.len();
     Tensor::from_data(TensorData::new(values, [n]), device)
 }
+
+/// A conditioner's input: `kept` (`[N, k]`) with the context (`[N, C]`) beside it, if any.
+pub(crate) fn with_context(kept: Tensor<2>, context: Option<&Tensor<2>>) -> Tensor<2> {
+    match context {
+        Some(context) => Tensor::cat(vec![kept, context.clone()], 1),
+        None => kept,
+    }
+}

@@ -13,15 +13,18 @@ use crate::actnorm::ActNorm;
 use crate::affine_coupling::AffineCoupling;
 use crate::coupling::CouplingSplit;
 use crate::error::ModelError;
+use crate::maf::MafConfig;
 use crate::mlp::Mlp;
 use crate::planar::PlanarConfig;
 use crate::radial::RadialConfig;
 use crate::spline::SplineShape;
+use crate::spline_autoregressive::NsfArConfig;
 use crate::spline_coupling::SplineCoupling;
 use crate::transform::Transform;
 
 /// A flow family with its hyper-parameters. Serialised with its name under the key `flow`
-/// (`"planar"`, `"radial"`, `"realnvp"`, `"nsf"`) beside its own fields.
+/// (`"planar"`, `"radial"`, `"realnvp"`, `"nsf"`, `"maf"`, `"nsf-ar"`) beside its own
+/// fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "flow", rename_all = "lowercase")]
 pub enum FlowFamily {
@@ -34,6 +37,11 @@ pub enum FlowFamily {
     RealNvp(RealNvpConfig),
     /// Rational-quadratic neural spline couplings (Durkan et al. 2019).
     Nsf(NsfConfig),
+    /// Masked affine autoregressive transforms (MAF, Papamakarios et al. 2017).
+    Maf(MafConfig),
+    /// Autoregressive rational-quadratic splines (Durkan et al. 2019).
+    #[serde(rename = "nsf-ar")]
+    NsfAr(NsfArConfig),
 }
 
 impl FlowFamily {
@@ -44,28 +52,63 @@ impl FlowFamily {
             Self::Radial(_) => "radial",
             Self::RealNvp(_) => "realnvp",
             Self::Nsf(_) => "nsf",
+            Self::Maf(_) => "maf",
+            Self::NsfAr(_) => "nsf-ar",
         }
     }
 
-    /// Checks the hyper-parameters for data of dimension `dim`.
-    pub fn validate(&self, dim: usize) -> Result<(), ModelError> {
+    /// Whether the family's transforms take a context (conditional flows `p(x | c)`).
+    pub fn takes_context(&self) -> bool {
+        !matches!(self, Self::Planar(_) | Self::Radial(_))
+    }
+
+    /// Whether the family is autoregressive: one conditioner pass data → latent, `D` passes
+    /// back (variational inference orients it the other way: IAF).
+    pub fn is_autoregressive(&self) -> bool {
+        matches!(self, Self::Maf(_) | Self::NsfAr(_))
+    }
+
+    /// Checks the hyper-parameters for data of dimension `dim` with a context of width
+    /// `context` (0 for none).
+    pub fn validate(&self, dim: usize, context: usize) -> Result<(), ModelError> {
+        if context > 0 && !self.takes_context() {
+            return Err(ModelError::config(
+                "context",
+                format!(
+                    "is given, but a {} flow takes none; the families that take a context: \
+                     realnvp, nsf, maf, nsf-ar",
+                    self.name()
+                ),
+            ));
+        }
         match self {
             Self::Planar(config) => config.validate(),
             Self::Radial(config) => config.validate(),
             Self::RealNvp(config) => config.coupling.validate(dim, "realnvp"),
             Self::Nsf(config) => config.validate(dim),
+            Self::Maf(config) => config.validate(dim, context),
+            Self::NsfAr(config) => config.validate(dim, context),
         }
     }
 
-    /// The transforms of a flow of this family in `dim` dimensions, in application order
-    /// (data → latent for density estimation), drawing initial values from `rng`.
-    pub fn transforms(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Vec<Transform> {
-        match self {
+    /// The transforms of a flow of this family in `dim` dimensions whose conditioners also
+    /// take a context of width `context`, in application order (data → latent for density
+    /// estimation), drawing initial values from `rng`.
+    pub fn transforms(
+        &self,
+        dim: usize,
+        context: usize,
+        rng: &mut StdRng,
+        device: &Device,
+    ) -> Result<Vec<Transform>, ModelError> {
+        Ok(match self {
             Self::Planar(config) => vec![Transform::Planar(config.init(dim, rng, device))],
             Self::Radial(config) => vec![Transform::Radial(config.init(dim, rng, device))],
-            Self::RealNvp(config) => config.transforms(dim, rng, device),
-            Self::Nsf(config) => config.transforms(dim, rng, device),
-        }
+            Self::RealNvp(config) => config.transforms(dim, context, rng, device),
+            Self::Nsf(config) => config.transforms(dim, context, rng, device),
+            Self::Maf(config) => config.transforms(dim, context, rng, device)?,
+            Self::NsfAr(config) => config.transforms(dim, context, rng, device)?,
+        })
     }
 }
 
@@ -90,6 +133,18 @@ impl From<RealNvpConfig> for FlowFamily {
 impl From<NsfConfig> for FlowFamily {
     fn from(config: NsfConfig) -> Self {
         Self::Nsf(config)
+    }
+}
+
+impl From<MafConfig> for FlowFamily {
+    fn from(config: MafConfig) -> Self {
+        Self::Maf(config)
+    }
+}
+
+impl From<NsfArConfig> for FlowFamily {
+    fn from(config: NsfArConfig) -> Self {
+        Self::NsfAr(config)
     }
 }
 
@@ -135,16 +190,18 @@ impl CouplingConfig {
         CouplingSplit::alternating(dim, self.transforms, rng)
     }
 
-    /// A conditioner for `split` with `per_changed` outputs per changed coordinate.
+    /// A conditioner for `split` (and a context of width `context`) with `per_changed`
+    /// outputs per changed coordinate.
     fn conditioner(
         &self,
         split: &CouplingSplit,
+        context: usize,
         per_changed: usize,
         rng: &mut StdRng,
         device: &Device,
     ) -> Mlp {
         Mlp::new(
-            split.kept.len(),
+            split.kept.len() + context,
             self.hidden,
             self.depth,
             split.changed.len() * per_changed,
@@ -166,13 +223,19 @@ pub struct RealNvpConfig {
 }
 
 impl RealNvpConfig {
-    fn transforms(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Vec<Transform> {
+    fn transforms(
+        &self,
+        dim: usize,
+        context: usize,
+        rng: &mut StdRng,
+        device: &Device,
+    ) -> Vec<Transform> {
         let mut transforms = Vec::new();
         for split in self.coupling.splits(dim, rng) {
             if self.actnorm {
                 transforms.push(Transform::ActNorm(ActNorm::new(dim, device)));
             }
-            let conditioner = self.coupling.conditioner(&split, 2, rng, device);
+            let conditioner = self.coupling.conditioner(&split, context, 2, rng, device);
             transforms.push(Transform::AffineCoupling(AffineCoupling::new(
                 conditioner,
                 split,
@@ -199,19 +262,7 @@ impl NsfConfig {
     /// Checks every field for data of dimension `dim`.
     pub fn validate(&self, dim: usize) -> Result<(), ModelError> {
         self.coupling.validate(dim, "nsf")?;
-        if self.bins < 2 {
-            return Err(ModelError::config(
-                "bins",
-                format!("must be at least 2, got {}", self.bins),
-            ));
-        }
-        if !(self.tail_bound.is_finite() && self.tail_bound > 0.0) {
-            return Err(ModelError::config(
-                "tail_bound",
-                format!("must be finite and > 0, got {}", self.tail_bound),
-            ));
-        }
-        Ok(())
+        self.shape().validate()
     }
 
     /// The shape of the splines.
@@ -222,15 +273,25 @@ impl NsfConfig {
         }
     }
 
-    fn transforms(&self, dim: usize, rng: &mut StdRng, device: &Device) -> Vec<Transform> {
+    fn transforms(
+        &self,
+        dim: usize,
+        context: usize,
+        rng: &mut StdRng,
+        device: &Device,
+    ) -> Vec<Transform> {
         let shape = self.shape();
         self.coupling
             .splits(dim, rng)
             .into_iter()
             .map(|split| {
-                let conditioner =
-                    self.coupling
-                        .conditioner(&split, shape.params_per_element(), rng, device);
+                let conditioner = self.coupling.conditioner(
+                    &split,
+                    context,
+                    shape.params_per_element(),
+                    rng,
+                    device,
+                );
                 Transform::SplineCoupling(SplineCoupling::new(conditioner, split, shape))
             })
             .collect()

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::base::{Base, BaseKind};
 use crate::error::ModelError;
 use crate::family::FlowFamily;
+use crate::mlp::Mlp;
 use crate::transform::{Bijection, Transform};
 
 /// Which way a flow's transforms point.
@@ -27,7 +28,8 @@ pub enum Direction {
 }
 
 /// Configuration of a [`Flow`]: `{"dim": 2, "flow": "nsf", <the family's fields>, "base":
-/// "standard_normal", "direction": "density", "seed": 0}` as JSON.
+/// "standard_normal", "direction": "density", "seed": 0, "context_dim": 0,
+/// "context_embedding": []}` as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowConfig {
     /// The data dimension `D`.
@@ -44,6 +46,14 @@ pub struct FlowConfig {
     /// Seed of the initial parameters (drawn on the host, so equal on every backend).
     #[serde(default)]
     pub seed: u64,
+    /// The width `C` of the context of a conditional flow `p(x | c)`; 0 for none.
+    #[serde(default)]
+    pub context_dim: usize,
+    /// The widths of the layers of an MLP that embeds the context before every conditioner
+    /// and the base see it (ReLU between layers; the last width is the embedding's); empty
+    /// for none. Trained with the flow.
+    #[serde(default)]
+    pub context_embedding: Vec<usize>,
 }
 
 impl Config for FlowConfig {}
@@ -57,7 +67,29 @@ impl FlowConfig {
             base: BaseKind::default(),
             direction: Direction::default(),
             seed: 0,
+            context_dim: 0,
+            context_embedding: Vec::new(),
         }
+    }
+
+    /// This configuration conditioned on a context of width `context_dim` (0: none).
+    pub fn with_context(mut self, context_dim: usize) -> Self {
+        self.context_dim = context_dim;
+        self
+    }
+
+    /// This configuration with the context embedded by an MLP through `widths` first.
+    pub fn with_context_embedding(mut self, widths: Vec<usize>) -> Self {
+        self.context_embedding = widths;
+        self
+    }
+
+    /// The width of the context the conditioners see: the embedding's, else the context's.
+    pub fn embedded_context_dim(&self) -> usize {
+        self.context_embedding
+            .last()
+            .copied()
+            .unwrap_or(self.context_dim)
     }
 
     /// This configuration with another base distribution.
@@ -83,17 +115,52 @@ impl FlowConfig {
         if self.dim == 0 {
             return Err(ModelError::config("dim", "must be at least 1"));
         }
-        self.family.validate(self.dim)
+        if self.context_dim == 0 && !self.context_embedding.is_empty() {
+            return Err(ModelError::config(
+                "context_embedding",
+                "is given, but the flow has no context",
+            ));
+        }
+        if self.context_embedding.contains(&0) {
+            return Err(ModelError::config(
+                "context_embedding",
+                "has a layer of width 0; every width must be at least 1",
+            ));
+        }
+        if self.base == BaseKind::ConditionalGaussian && self.context_dim == 0 {
+            return Err(ModelError::config(
+                "base",
+                "is conditional-gaussian, which needs a context; the flow has none",
+            ));
+        }
+        if self.base == BaseKind::ConditionalGaussian && self.direction == Direction::Generative {
+            return Err(ModelError::config(
+                "base",
+                "is conditional-gaussian, which only density-estimation flows take",
+            ));
+        }
+        self.family.validate(self.dim, self.embedded_context_dim())
     }
 
     /// Builds the flow on `device` (use `device.autodiff()` to train it).
     pub fn init(&self, device: &Device) -> Result<Flow, ModelError> {
         self.validate()?;
         let mut rng = StdRng::seed_from_u64(self.seed);
+        let context = self.embedded_context_dim();
+        let embedding = (!self.context_embedding.is_empty()).then(|| {
+            let mut widths = vec![self.context_dim];
+            widths.extend(&self.context_embedding);
+            Mlp::with_widths(&widths, false, &mut rng, device)
+        });
+        let transforms = self
+            .family
+            .transforms(self.dim, context, &mut rng, device)?;
         Ok(Flow {
-            base: Base::new(self.base, self.dim, device),
-            transforms: self.family.transforms(self.dim, &mut rng, device),
+            base: Base::new(self.base, self.dim, context, &mut rng, device),
+            transforms,
+            embedding,
             direction: self.direction,
+            context_dim: self.context_dim,
         })
     }
 }
@@ -109,25 +176,34 @@ pub struct Flow {
     pub base: Base,
     /// The transforms in application order.
     pub transforms: Vec<Transform>,
+    /// The MLP that embeds the context, `[N, C] → [N, E]`, if any.
+    pub embedding: Option<Mlp>,
     /// Which way the transforms point.
     #[module(skip)]
     pub direction: Direction,
+    /// The width `C` of the context (0 for an unconditional flow).
+    #[module(skip)]
+    pub context_dim: usize,
 }
 
-/// Applies `transforms` forward in order, summing the log-determinants: `([N, D], [N])`.
+/// Applies `transforms` forward in order at `context`, summing the log-determinants:
+/// `([N, D], [N])`.
 fn forward_all<'a>(
     transforms: impl Iterator<Item = &'a Transform>,
     x: Tensor<2>,
+    context: Option<&Tensor<2>>,
 ) -> (Tensor<2>, Tensor<1>) {
-    chain(transforms, x, |t, x| t.forward(x))
+    chain(transforms, x, |t, x| t.forward_given(x, context))
 }
 
-/// Applies the inverses of `transforms` in reverse order, summing the log-determinants.
+/// Applies the inverses of `transforms` in reverse order at `context`, summing the
+/// log-determinants.
 fn inverse_all<'a>(
     transforms: impl DoubleEndedIterator<Item = &'a Transform>,
     y: Tensor<2>,
+    context: Option<&Tensor<2>>,
 ) -> (Tensor<2>, Tensor<1>) {
-    chain(transforms.rev(), y, |t, y| t.inverse(y))
+    chain(transforms.rev(), y, |t, y| t.inverse_given(y, context))
 }
 
 fn chain<'a>(
@@ -154,11 +230,62 @@ impl Flow {
     /// A density-estimation flow over `N(0, I)` in `dim` dimensions made of `transforms`
     /// (applied data → latent, in order): for composing transforms by hand.
     pub fn from_transforms(dim: usize, transforms: Vec<Transform>, device: &Device) -> Self {
+        let mut no_draws = StdRng::seed_from_u64(0);
         Self {
-            base: Base::new(BaseKind::StandardNormal, dim, device),
+            base: Base::new(BaseKind::StandardNormal, dim, 0, &mut no_draws, device),
             transforms,
+            embedding: None,
             direction: Direction::Density,
+            context_dim: 0,
         }
+    }
+
+    /// The flow at `context` (`[N, C]`, one row per point): the distribution `p(x | c)`,
+    /// with the context embedded once for all the calls on it.
+    ///
+    /// # Panics
+    /// If the flow takes no context, or the context's width is not `C`.
+    pub fn given(&self, context: Tensor<2>) -> Given<'_> {
+        let width = context.dims()[1];
+        assert!(
+            self.context_dim > 0 && width == self.context_dim,
+            "the flow takes a context of width {}, but was given one of width {width}",
+            self.context_dim
+        );
+        let context = match &self.embedding {
+            Some(embedding) => embedding.forward(context),
+            None => context,
+        };
+        Given {
+            flow: self,
+            context: Some(context),
+        }
+    }
+
+    /// An unconditional flow as a [`Given`], for the methods both share.
+    ///
+    /// # Panics
+    /// If the flow takes a context: use [`Flow::given`].
+    pub fn unconditional(&self) -> Given<'_> {
+        assert!(
+            self.context_dim == 0,
+            "the flow takes a context of width {}: call it through Flow::given",
+            self.context_dim
+        );
+        Given {
+            flow: self,
+            context: None,
+        }
+    }
+
+    /// `log p(x | c)` per point: `x` `[N, D]`, `context` `[N, C]`, the result `[N]`.
+    pub fn log_prob_with_context(&self, x: Tensor<2>, context: Tensor<2>) -> Tensor<1> {
+        self.given(context).log_prob(x)
+    }
+
+    /// The width `C` of the context (0 for an unconditional flow).
+    pub fn context_dim(&self) -> usize {
+        self.context_dim
     }
 
     /// The data dimension `D`.
@@ -168,18 +295,12 @@ impl Flow {
 
     /// Maps data to the latent space: `x` `[N, D]` → `(z [N, D], log|det ∂z/∂x| [N])`.
     pub fn to_latent(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        match self.direction {
-            Direction::Density => forward_all(self.transforms.iter(), x),
-            Direction::Generative => inverse_all(self.transforms.iter(), x),
-        }
+        self.unconditional().to_latent(x)
     }
 
     /// Maps latent points to data: `z` `[N, D]` → `(x [N, D], log|det ∂x/∂z| [N])`.
     pub fn to_data(&self, z: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        match self.direction {
-            Direction::Density => inverse_all(self.transforms.iter(), z),
-            Direction::Generative => forward_all(self.transforms.iter(), z),
-        }
+        self.unconditional().to_data(z)
     }
 
     /// The exact log-density `log p(x)` per point: `x` is `[N, D]`, the result `[N]`.
@@ -203,8 +324,7 @@ impl Flow {
     /// [`crate::Planar::forward_tensor_ops`] and
     /// [`crate::spline::rational_quadratic_tensor_ops`] are the pure tensor-op versions.
     pub fn log_prob_tensor_ops(&self, x: Tensor<2>) -> Tensor<1> {
-        let (z, log_det) = self.to_latent(x);
-        self.base.log_prob(z) + log_det
+        self.unconditional().log_prob(x)
     }
 
     /// `n` exact samples: `[n, D]`. The base draws come from `seed` on the host, so they do
@@ -221,47 +341,114 @@ impl Flow {
         seed: u64,
         device: &Device,
     ) -> (Tensor<2>, Tensor<1>) {
-        let (z, log_q0) = self.base.sample_with_log_prob(n, seed, device);
-        let (x, log_det) = self.to_data(z);
-        (x, log_q0 - log_det)
+        self.unconditional().draw(n, seed, device)
     }
 
-    /// This flow with every [`crate::ActNorm`] fitted to the batch `x` (`[N, D]`) as it
-    /// reaches it, in the data → latent direction: the data-dependent initialisation of
-    /// ActNorm. A flow without ActNorm is returned unchanged.
-    pub fn initialized_from(self, x: Tensor<2>) -> Self {
-        let Self {
-            base,
-            transforms,
-            direction,
-        } = self;
-        if direction == Direction::Generative
-            || !transforms
+    /// This flow with every [`crate::ActNorm`] fitted to the batch `x` (`[N, D]`, at
+    /// `context` `[N, C]` for a conditional flow) as it reaches it, in the data → latent
+    /// direction: the data-dependent initialisation of ActNorm. A flow without ActNorm is
+    /// returned unchanged.
+    pub fn initialized_from(mut self, x: Tensor<2>, context: Option<Tensor<2>>) -> Self {
+        if self.direction == Direction::Generative
+            || !self
+                .transforms
                 .iter()
                 .any(|t| matches!(t, Transform::ActNorm(_)))
         {
-            return Self {
-                base,
-                transforms,
-                direction,
-            };
+            return self;
         }
+        let context = match context {
+            Some(context) => self.given(context.detach()).context,
+            None => self.unconditional().context,
+        }
+        .map(|c| c.detach());
         let mut x = x.detach();
-        let transforms = transforms
+        let transforms = std::mem::take(&mut self.transforms)
             .into_iter()
             .map(|transform| {
                 let transform = match transform {
                     Transform::ActNorm(norm) => Transform::ActNorm(norm.fitted_to(x.clone())),
                     other => other,
                 };
-                x = transform.forward(x.clone()).0.detach();
+                x = transform
+                    .forward_given(x.clone(), context.as_ref())
+                    .0
+                    .detach();
                 transform
             })
             .collect();
-        Self {
-            base,
-            transforms,
-            direction,
+        self.transforms = transforms;
+        self
+    }
+}
+
+/// `N` copies of each row of `context` (`[M, C]`), row-major: `[M·N, C]`, for drawing `N`
+/// samples at each of `M` contexts.
+pub fn repeat_rows(context: Tensor<2>, n: usize) -> Tensor<2> {
+    let [m, c] = context.dims();
+    context
+        .unsqueeze_dim::<3>(1)
+        .repeat_dim(1, n)
+        .reshape([m * n, c])
+}
+
+/// A flow at a context: the distribution `p(x | c)` for a batch of contexts, one per point
+/// (from [`Flow::given`]); for an unconditional flow, the flow itself.
+#[derive(Debug, Clone)]
+pub struct Given<'a> {
+    flow: &'a Flow,
+    /// The embedded context `[N, E]`, if the flow takes one.
+    context: Option<Tensor<2>>,
+}
+
+impl Given<'_> {
+    /// Maps data to the latent space: `x` `[N, D]` → `(z [N, D], log|det ∂z/∂x| [N])`.
+    pub fn to_latent(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        let transforms = self.flow.transforms.iter();
+        match self.flow.direction {
+            Direction::Density => forward_all(transforms, x, self.context.as_ref()),
+            Direction::Generative => inverse_all(transforms, x, self.context.as_ref()),
         }
+    }
+
+    /// Maps latent points to data: `z` `[N, D]` → `(x [N, D], log|det ∂x/∂z| [N])`.
+    pub fn to_data(&self, z: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        let transforms = self.flow.transforms.iter();
+        match self.flow.direction {
+            Direction::Density => inverse_all(transforms, z, self.context.as_ref()),
+            Direction::Generative => forward_all(transforms, z, self.context.as_ref()),
+        }
+    }
+
+    /// The exact `log p(x | c)` per point: `x` is `[N, D]`, the result `[N]`.
+    pub fn log_prob(&self, x: Tensor<2>) -> Tensor<1> {
+        let (z, log_det) = self.to_latent(x);
+        self.flow.base.log_prob(z, self.context.as_ref()) + log_det
+    }
+
+    /// One exact sample at each context row: `[N, D]`, from base draws made on the host from
+    /// `seed`.
+    pub fn sample(&self, seed: u64) -> Tensor<2> {
+        self.sample_with_log_prob(seed).0
+    }
+
+    /// One exact sample at each context row and its `log p(x | c)`, in one pass from the
+    /// base: `([N, D], [N])`; differentiable in the parameters.
+    pub fn sample_with_log_prob(&self, seed: u64) -> (Tensor<2>, Tensor<1>) {
+        let context = self
+            .context
+            .as_ref()
+            .expect("an unconditional flow samples through Flow::sample_with_log_prob");
+        self.draw(context.dims()[0], seed, &context.device())
+    }
+
+    /// `n` draws from the base through the flow, with their log-density.
+    fn draw(&self, n: usize, seed: u64, device: &Device) -> (Tensor<2>, Tensor<1>) {
+        let (z, log_q0) =
+            self.flow
+                .base
+                .sample_with_log_prob(n, seed, device, self.context.as_ref());
+        let (x, log_det) = self.to_data(z);
+        (x, log_q0 - log_det)
     }
 }

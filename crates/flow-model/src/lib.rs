@@ -2,9 +2,11 @@
 //!
 //! A [`Flow`] is a base distribution and a sequence of invertible [`Transform`]s, each
 //! with its log-determinant in both directions ([`Bijection`]). Families: planar and radial
-//! layers (Rezende & Mohamed 2015), affine couplings (RealNVP) and rational-quadratic
-//! neural spline couplings ([`FlowFamily`]). Every flow gives the exact log-density, exact
-//! samples, and samples with their log-density in one pass (for variational inference).
+//! layers (Rezende & Mohamed 2015), affine couplings (RealNVP), rational-quadratic neural
+//! spline couplings, masked autoregressive flows (MAF) and autoregressive splines
+//! ([`FlowFamily`]). Every flow gives the exact log-density, exact samples, and samples with
+//! their log-density in one pass (for variational inference). The couplings and the
+//! autoregressive families also make conditional flows `p(x | c)` ([`Flow::given`]).
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
@@ -22,6 +24,7 @@
 
 mod actnorm;
 mod affine_coupling;
+mod autoregressive;
 mod base;
 mod coupling;
 mod energy;
@@ -37,26 +40,33 @@ mod gpu;
 mod init;
 mod inverse;
 pub mod kernel;
+mod made;
+mod maf;
 mod mlp;
 mod numerics;
 mod planar;
 mod radial;
 pub mod spline;
+mod spline_autoregressive;
 mod spline_coupling;
 mod transform;
 
 pub use actnorm::ActNorm;
 pub use affine_coupling::AffineCoupling;
+pub use autoregressive::AutoregressiveConfig;
 pub use base::{Base, BaseKind, standard_normal_log_prob, standard_normal_sample};
 pub use coupling::CouplingSplit;
 pub use energy::{Energy, EnergyFn, PaperEnergy, grid_log_partition};
 pub use error::ModelError;
 pub use family::{CouplingConfig, FlowFamily, NsfConfig, RealNvpConfig};
-pub use flow::{Direction, Flow, FlowConfig};
+pub use flow::{Direction, Flow, FlowConfig, Given, repeat_rows};
 pub use inverse::InverseSolver;
+pub use made::{AutoregressiveOrder, Made, MadeShape};
+pub use maf::{MafConfig, MaskedAffine};
 pub use mlp::Mlp;
 pub use numerics::stable_softplus;
 pub use planar::{Planar, PlanarConfig};
 pub use radial::{Radial, RadialConfig};
+pub use spline_autoregressive::{NsfArConfig, SplineAutoregressive};
 pub use spline_coupling::SplineCoupling;
 pub use transform::{Bijection, Transform};

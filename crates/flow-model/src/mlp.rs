@@ -33,20 +33,36 @@ impl Mlp {
         let mut widths = vec![input];
         widths.extend(std::iter::repeat_n(hidden, depth));
         widths.push(output);
+        Self::with_widths(&widths, true, rng, device)
+    }
+
+    /// A network through `widths` (input first, output last, at least two); the last layer
+    /// starts at zero when `zero_last`, else is drawn like the others.
+    pub fn with_widths(
+        widths: &[usize],
+        zero_last: bool,
+        rng: &mut StdRng,
+        device: &Device,
+    ) -> Self {
         let last = widths.len() - 2;
         let layers = widths
             .windows(2)
             .enumerate()
             .map(|(i, pair)| {
-                let bound = if i == last {
+                let bound = if i == last && zero_last {
                     0.0
                 } else {
                     1.0 / (pair[0] as f32).sqrt()
                 };
-                linear(pair[0], pair[1], bound, rng, device)
+                linear_layer(pair[0], pair[1], bound, rng, device)
             })
             .collect();
         Self { layers }
+    }
+
+    /// The output width.
+    pub fn output_width(&self) -> usize {
+        self.layers.last().map_or(0, |layer| layer.weight.dims()[1])
     }
 
     /// Applies the network to `x` (`[N, input]`): `[N, output]`.
@@ -60,7 +76,13 @@ impl Mlp {
 }
 
 /// A `Linear` layer (`[input, output]` weights, a bias) with entries from `U(−bound, bound)`.
-fn linear(input: usize, output: usize, bound: f32, rng: &mut StdRng, device: &Device) -> Linear {
+pub(crate) fn linear_layer(
+    input: usize,
+    output: usize,
+    bound: f32,
+    rng: &mut StdRng,
+    device: &Device,
+) -> Linear {
     let weight = uniform(rng, input * output, bound);
     let bias = uniform(rng, output, bound);
     Linear {

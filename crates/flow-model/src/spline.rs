@@ -9,6 +9,7 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor};
 
+use crate::error::ModelError;
 use crate::numerics::stable_softplus;
 use crate::{fused, fused_spline};
 
@@ -30,6 +31,23 @@ impl SplineShape {
     /// Parameters per transformed element: `K` widths, `K` heights, `K − 1` derivatives.
     pub fn params_per_element(&self) -> usize {
         3 * self.bins - 1
+    }
+
+    /// Checks the number of bins (at least 2) and the tail bound (finite, positive).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if self.bins < 2 {
+            return Err(ModelError::config(
+                "bins",
+                format!("must be at least 2, got {}", self.bins),
+            ));
+        }
+        if !(self.tail_bound.is_finite() && self.tail_bound > 0.0) {
+            return Err(ModelError::config(
+                "tail_bound",
+                format!("must be finite and > 0, got {}", self.tail_bound),
+            ));
+        }
+        Ok(())
     }
 }
 

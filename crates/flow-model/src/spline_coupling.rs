@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use crate::coupling::CouplingSplit;
+use crate::coupling::{CouplingSplit, with_context};
 use crate::mlp::Mlp;
 use crate::spline::{SplineDirection, SplineShape, rational_quadratic};
 use crate::transform::Bijection;
@@ -43,14 +43,19 @@ impl SplineCoupling {
         }
     }
 
-    fn apply(&self, x: Tensor<2>, direction: SplineDirection) -> (Tensor<2>, Tensor<1>) {
+    fn apply(
+        &self,
+        x: Tensor<2>,
+        context: Option<&Tensor<2>>,
+        direction: SplineDirection,
+    ) -> (Tensor<2>, Tensor<1>) {
         let (kept, changed) = self.split.split(x);
         let [n, m] = changed.dims();
         let shape = self.shape();
-        let params =
-            self.conditioner
-                .forward(kept.clone())
-                .reshape([n, m, shape.params_per_element()]);
+        let params = self
+            .conditioner
+            .forward(with_context(kept.clone(), context))
+            .reshape([n, m, shape.params_per_element()]);
         let (out, log_det) = rational_quadratic(changed, params, shape, direction);
         (
             self.split.merge(kept, out),
@@ -61,10 +66,18 @@ impl SplineCoupling {
 
 impl Bijection for SplineCoupling {
     fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        self.apply(x, SplineDirection::Forward)
+        self.apply(x, None, SplineDirection::Forward)
     }
 
     fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        self.apply(y, SplineDirection::Inverse)
+        self.apply(y, None, SplineDirection::Inverse)
+    }
+
+    fn forward_given(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        self.apply(x, context, SplineDirection::Forward)
+    }
+
+    fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        self.apply(y, context, SplineDirection::Inverse)
     }
 }

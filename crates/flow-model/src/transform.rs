@@ -6,8 +6,10 @@ use burn::tensor::Tensor;
 
 use crate::actnorm::ActNorm;
 use crate::affine_coupling::AffineCoupling;
+use crate::maf::MaskedAffine;
 use crate::planar::Planar;
 use crate::radial::Radial;
+use crate::spline_autoregressive::SplineAutoregressive;
 use crate::spline_coupling::SplineCoupling;
 
 /// An invertible map of `R^D` with a tractable Jacobian determinant.
@@ -18,6 +20,19 @@ pub trait Bijection {
     /// Applies the inverse map to `y` (`[N, D]`): the preimage `[N, D]` and
     /// `log|det ∂x/∂y|` `[N]` (minus the forward log-determinant at the preimage).
     fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>);
+
+    /// [`Bijection::forward`] at a context `[N, C]` (one row per point), for a transform
+    /// whose parameters depend on one; the others ignore it.
+    fn forward_given(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        let _ = context;
+        self.forward(x)
+    }
+
+    /// [`Bijection::inverse`] at a context `[N, C]`; transforms without one ignore it.
+    fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        let _ = context;
+        self.inverse(y)
+    }
 }
 
 /// One transform of a flow. A new kind of transform is one file implementing [`Bijection`]
@@ -35,6 +50,10 @@ pub enum Transform {
     SplineCoupling(SplineCoupling),
     /// An activation normalisation ([`ActNorm`]).
     ActNorm(ActNorm),
+    /// A masked affine autoregressive transform ([`MaskedAffine`], MAF and IAF).
+    MaskedAffine(MaskedAffine),
+    /// An autoregressive rational-quadratic spline ([`SplineAutoregressive`]).
+    SplineAutoregressive(SplineAutoregressive),
 }
 
 impl Transform {
@@ -46,6 +65,8 @@ impl Transform {
             Self::AffineCoupling(t) => t,
             Self::SplineCoupling(t) => t,
             Self::ActNorm(t) => t,
+            Self::MaskedAffine(t) => t,
+            Self::SplineAutoregressive(t) => t,
         }
     }
 }
@@ -57,5 +78,13 @@ impl Bijection for Transform {
 
     fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
         self.as_bijection().inverse(y)
+    }
+
+    fn forward_given(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        self.as_bijection().forward_given(x, context)
+    }
+
+    fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        self.as_bijection().inverse_given(y, context)
     }
 }

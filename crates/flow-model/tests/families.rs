@@ -181,7 +181,7 @@ fn actnorm_is_fitted_to_the_first_batch_and_stays_trainable() {
             ]
         })
         .collect();
-    let flow = flow.initialized_from(matrix(&data, 2, &device));
+    let flow = flow.initialized_from(matrix(&data, 2, &device), None);
     let first = flow.transforms[0].forward(matrix(&data, 2, &device)).0;
     let values = floats(first);
     for d in 0..2 {

@@ -7,7 +7,7 @@ use flow_model::{BaseKind, Bijection, Direction, Transform};
 use crate::common::{floats, log_abs_det, random_flow, small_families, uniform};
 
 /// `log|det ∂map/∂x|` per point from autodiff, for `points` (`[n, dim]` row-major).
-fn autodiff_log_dets(
+pub fn autodiff_log_dets(
     map: impl Fn(Tensor<2>) -> (Tensor<2>, Tensor<1>),
     points: &[f32],
     dim: usize,

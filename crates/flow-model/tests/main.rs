@@ -4,6 +4,7 @@
 
 mod common;
 
+mod conditional;
 mod energy;
 mod families;
 #[cfg(feature = "flex")]
@@ -15,6 +16,7 @@ mod fused_spline;
 mod gpu;
 mod invertibility;
 mod jacobian;
+mod made;
 mod radial;
 mod reference;
 mod spline;

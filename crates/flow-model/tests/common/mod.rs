@@ -248,8 +248,73 @@ pub fn small_families(dim: usize) -> Vec<(&'static str, flow_model::FlowFamily)>
                 .with_tail_bound(3.0)
                 .into(),
         ));
+        families.extend(autoregressive_families());
     }
     families
+}
+
+/// Small autoregressive flows (MAF, autoregressive splines), named.
+pub fn autoregressive_families() -> Vec<(&'static str, flow_model::FlowFamily)> {
+    use flow_model::{AutoregressiveConfig, AutoregressiveOrder, MafConfig, NsfArConfig};
+    let made = AutoregressiveConfig::new(3).with_hidden(16).with_depth(2);
+    vec![
+        ("maf", MafConfig::new(made.clone()).into()),
+        (
+            "nsf-ar",
+            NsfArConfig::new(made.with_order(AutoregressiveOrder::Random))
+                .with_bins(6)
+                .with_tail_bound(3.0)
+                .into(),
+        ),
+    ]
+}
+
+/// Small conditional flows in `dim` dimensions with a context of width `context`: every
+/// family that takes one, then variants with a context embedding and a conditional base.
+pub fn conditional_configs(dim: usize, context: usize) -> Vec<(String, flow_model::FlowConfig)> {
+    use flow_model::{CouplingConfig, FlowConfig, NsfConfig, RealNvpConfig};
+    let coupling = CouplingConfig::new(4).with_hidden(16).with_depth(2);
+    let mut families: Vec<(&str, flow_model::FlowFamily)> = Vec::new();
+    if dim >= 2 {
+        families.push(("realnvp", RealNvpConfig::new(coupling.clone()).into()));
+        families.push((
+            "nsf",
+            NsfConfig::new(coupling)
+                .with_bins(6)
+                .with_tail_bound(3.0)
+                .into(),
+        ));
+    }
+    families.extend(autoregressive_families());
+    let mut configs: Vec<(String, FlowConfig)> = families
+        .iter()
+        .map(|(name, family)| {
+            let config = FlowConfig::new(dim, family.clone()).with_context(context);
+            (name.to_string(), config)
+        })
+        .collect();
+    for (name, family) in families
+        .into_iter()
+        .filter(|(n, _)| n.contains("maf") || *n == "nsf")
+    {
+        let config = FlowConfig::new(dim, family)
+            .with_context(context)
+            .with_context_embedding(vec![8, 5])
+            .with_base(BaseKind::ConditionalGaussian);
+        configs.push((format!("{name} + embedding + conditional base"), config));
+    }
+    configs
+}
+
+/// A conditional flow of `config` with every parameter perturbed (its transforms start as
+/// the identity), ActNorm left at its initial values.
+pub fn random_conditional_flow(
+    config: &flow_model::FlowConfig,
+    seed: u64,
+    device: &Device,
+) -> Flow {
+    let flow = config.clone().with_seed(seed).init(device).unwrap();
+    perturbed(flow, 0.3, seed + 1000)
 }
 
 /// A flow of `family` with every parameter perturbed away from its initial value (coupling
@@ -269,4 +334,26 @@ pub fn random_flow(
         .init(device)
         .unwrap();
     perturbed(flow, 0.3, seed + 1000)
+}
+
+/// Visits a module's float parameters and fails on a non-finite gradient; counts those that
+/// have one.
+pub struct GradientCheck<'a> {
+    /// The gradients of a backward pass.
+    pub grads: &'a burn::tensor::Gradients,
+    /// What is checked, for messages.
+    pub what: &'a str,
+    /// The number of parameters with a gradient.
+    pub count: &'a mut usize,
+}
+
+impl burn::module::ModuleVisitor for GradientCheck<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        if let Some(grad) = param.val().grad(self.grads) {
+            *self.count += 1;
+            for g in floats(grad) {
+                assert!(g.is_finite(), "{}: gradient {g}", self.what);
+            }
+        }
+    }
 }

@@ -1,0 +1,203 @@
+//! MADE (Germain et al. 2015): a multilayer perceptron of Burn `Linear` layers whose weights
+//! are masked so that the outputs for coordinate `i` depend only on the coordinates before
+//! `i` in an order, and on a context, which reaches every output.
+//!
+//! Degrees: input coordinate `i` has degree `rank(i) + 1` (its position in the order, from
+//! 1), every context input degree 0. Hidden units take the degrees `1, …, D − 1` in turn (from
+//! 0 when there is a context, so that units seeing the context alone feed the first
+//! coordinate). A hidden unit sees the units of the layer before whose degree is at most its
+//! own; output `i` sees the hidden units whose degree is below `rank(i) + 1`.
+
+use burn::module::Module;
+use burn::nn::Linear;
+use burn::tensor::activation::relu;
+use burn::tensor::module::linear;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+use crate::mlp::Mlp;
+
+/// How the autoregressive transforms of a flow order the coordinates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoregressiveOrder {
+    /// Natural order `0, 1, …, D − 1` for the first transform, reversed for the second, and
+    /// so on alternately.
+    #[default]
+    Alternate,
+    /// A random permutation per transform, drawn from the flow's seed.
+    Random,
+}
+
+impl AutoregressiveOrder {
+    /// The orders of `count` transforms in `dim` dimensions: each a list of the coordinates
+    /// in the order they are generated.
+    pub fn orders(self, dim: usize, count: usize, rng: &mut StdRng) -> Vec<Vec<usize>> {
+        (0..count)
+            .map(|k| {
+                let mut order: Vec<usize> = (0..dim).collect();
+                match self {
+                    Self::Alternate if k % 2 == 1 => order.reverse(),
+                    Self::Alternate => {}
+                    Self::Random => order.shuffle(rng),
+                }
+                order
+            })
+            .collect()
+    }
+}
+
+/// A masked MLP: `[N, D + C]` (the coordinates, then the context) → `[N, D, P]`, `P`
+/// outputs per coordinate, each depending only on the coordinates before it in `order`.
+///
+/// The last layer starts at zero, so a transform conditioned by it starts as the identity.
+#[derive(Module, Debug)]
+pub struct Made {
+    /// The layers in order, ReLU between them.
+    pub layers: Vec<Linear>,
+    /// The 0/1 mask of each layer's weight, `[input, output]` like the weight (constants,
+    /// rebuilt from the order when a model is loaded).
+    pub masks: Vec<Tensor<2>>,
+    /// The coordinates in the order they are generated.
+    #[module(skip)]
+    pub order: Vec<usize>,
+    /// The context width `C`.
+    #[module(skip)]
+    pub context: usize,
+    /// Outputs per coordinate `P`.
+    #[module(skip)]
+    pub per_coordinate: usize,
+}
+
+/// The shape of a [`Made`]: every width, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MadeShape {
+    /// The coordinates in the order they are generated (a permutation of `0..D`).
+    pub order: Vec<usize>,
+    /// The context width `C` (0 without a context).
+    pub context: usize,
+    /// The width of the hidden layers.
+    pub hidden: usize,
+    /// The number of hidden layers.
+    pub depth: usize,
+    /// Outputs per coordinate `P`.
+    pub per_coordinate: usize,
+}
+
+impl MadeShape {
+    /// The masks of every layer, `[input][output]` row-major as 0/1 values, or an error if
+    /// the masks leave no path from any input to the outputs.
+    pub fn masks(&self) -> Result<Vec<Vec<f32>>, ModelError> {
+        let dim = self.order.len();
+        if dim == 0 || self.hidden == 0 || self.depth == 0 || self.per_coordinate == 0 {
+            return Err(ModelError::config(
+                "made",
+                "needs at least one coordinate, hidden unit, hidden layer and output",
+            ));
+        }
+        if dim == 1 && self.context == 0 {
+            return Err(ModelError::config(
+                "dim",
+                "is 1 without a context: an autoregressive transform's first coordinate \
+                 depends on the context alone, so its masks would cut every path; use planar \
+                 or radial, or give a context",
+            ));
+        }
+        let mut rank = vec![0; dim];
+        for (position, &coordinate) in self.order.iter().enumerate() {
+            rank[coordinate] = position;
+        }
+        let input: Vec<usize> = (0..dim)
+            .map(|i| rank[i] + 1)
+            .chain(std::iter::repeat_n(0, self.context))
+            .collect();
+        // Hidden degrees cycle through lowest..=D − 1 (just 0 in one dimension).
+        let lowest = usize::from(self.context == 0);
+        let span = dim - lowest;
+        let hidden: Vec<usize> = (0..self.hidden).map(|k| lowest + k % span.max(1)).collect();
+        let output: Vec<usize> = (0..dim * self.per_coordinate)
+            .map(|u| rank[u / self.per_coordinate] + 1)
+            .collect();
+        let connect = |from: &[usize], to: &[usize], strict: bool| -> Vec<f32> {
+            from.iter()
+                .flat_map(|&a| {
+                    to.iter()
+                        .map(move |&b| f32::from(u8::from(if strict { b > a } else { b >= a })))
+                })
+                .collect()
+        };
+        let mut masks = vec![connect(&input, &hidden, false)];
+        for _ in 1..self.depth {
+            masks.push(connect(&hidden, &hidden, false));
+        }
+        masks.push(connect(&hidden, &output, true));
+        Ok(masks)
+    }
+}
+
+impl Made {
+    /// A MADE of `shape`, drawing its weights from `rng` (`U(±1/√fan_in)`, the last layer 0).
+    pub fn new(shape: &MadeShape, rng: &mut StdRng, device: &Device) -> Result<Self, ModelError> {
+        let masks = shape.masks()?;
+        let dim = shape.order.len();
+        let mut widths = vec![dim + shape.context];
+        widths.extend(std::iter::repeat_n(shape.hidden, shape.depth));
+        widths.push(dim * shape.per_coordinate);
+        let layers = Mlp::with_widths(&widths, true, rng, device).layers;
+        let masks = masks
+            .into_iter()
+            .zip(widths.windows(2))
+            .map(|(mask, pair)| {
+                Tensor::from_data(TensorData::new(mask, [pair[0], pair[1]]), device)
+            })
+            .collect();
+        Ok(Self {
+            layers,
+            masks,
+            order: shape.order.clone(),
+            context: shape.context,
+            per_coordinate: shape.per_coordinate,
+        })
+    }
+
+    /// The dimension `D`.
+    pub fn dim(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The outputs for `x` `[N, D]` at `context` `[N, C]` (required when `C > 0`):
+    /// `[N, D, P]`.
+    ///
+    /// # Panics
+    /// If a context is missing or given where the MADE has none.
+    pub fn forward(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> Tensor<3> {
+        let [n, dim] = x.dims();
+        let input = match (self.context, context) {
+            (0, None) => x,
+            (c, Some(context)) if c > 0 => Tensor::cat(vec![x, context.clone()], 1),
+            (c, given) => panic!(
+                "this autoregressive transform takes a context of width {c}, but was {}",
+                if given.is_some() {
+                    "given one"
+                } else {
+                    "given none"
+                }
+            ),
+        };
+        let last = self.layers.len() - 1;
+        let out =
+            self.layers
+                .iter()
+                .zip(&self.masks)
+                .enumerate()
+                .fold(input, |h, (i, (layer, mask))| {
+                    let weight = layer.weight.val() * mask.clone();
+                    let h = linear(h, weight, layer.bias.as_ref().map(|b| b.val()));
+                    if i == last { h } else { relu(h) }
+                });
+        out.reshape([n, dim, self.per_coordinate])
+    }
+}

@@ -32,7 +32,7 @@ mkdir -p "$OUT"
 table() { python3 scripts/results_table.py "$@"; }
 
 if [ "$WHAT" = families ] || [ "$WHAT" = all ]; then
-    for flow in planar radial realnvp nsf; do
+    for flow in planar radial realnvp nsf maf nsf-ar; do
         for seed in 0 1 2; do run "families/$flow-$seed" train --flow "$flow" --seed "$seed"; done
     done
     table families "$OUT"/families/*/summary.json
@@ -61,6 +61,8 @@ if [ "$WHAT" = real ] || [ "$WHAT" = all ]; then
     # 1437 training rows of 64 pixels: the flow overfits within tens of epochs, so the
     # patience is in epochs rather than scaled to the preset's number of steps.
     run real/digits-nsf train --flow nsf --data assets/digits.csv --dequantize --patience 20
+    run real/digits-maf train --flow maf --data assets/digits.csv --dequantize --patience 20
+    run real/digits-nsf-ar train --flow nsf-ar --data assets/digits.csv --dequantize --patience 20
     "$BIN" figure --out assets/faithful.png --title "Old Faithful eruptions" \
         --artifact-dir "$OUT/real/faithful-planar"
     "$BIN" sample --artifact-dir "$OUT/real/digits-nsf" -n 64 --seed 1 \

@@ -85,3 +85,18 @@ fn custom_energy_fits_a_closure_by_variational_inference() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn conditional_samples_follow_their_context() {
+    let dir = scratch_dir("conditional");
+    let stdout = run_in(&dir, &built("examples/conditional"), &[]);
+    let nll = number_after(&stdout, "test NLL");
+    assert!(nll < 1.5, "{stdout}");
+    // At c = ±0.8 the rings have radii 0.6 and 1.4 around (c, −c).
+    for (label, radius) in [("c = -0.8", 0.6), ("c = +0.8", 1.4)] {
+        let line = stdout.lines().find(|l| l.starts_with(label)).unwrap();
+        let got = number_after(line, "mean distance from (c, -c)");
+        assert!((got - radius).abs() < 0.1, "{line}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,7 +8,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flow_data::DatasetKind;
 use std::sync::Arc;
 
-use flow_model::{Direction, Energy, FlowConfig, FlowFamily, PaperEnergy, PlanarConfig};
+use flow_model::{
+    Direction, Energy, FlowConfig, FlowFamily, PaperEnergy, PlanarConfig, standard_normal_sample,
+};
 use serde::Serialize;
 
 use crate::error::FlowError;
@@ -26,7 +28,9 @@ pub struct BenchResult {
     pub what: &'static str,
     /// The flow family.
     pub flow: &'static str,
-    /// Layers (planar, radial) or coupling transforms (realnvp, nsf).
+    /// The data dimension `D`.
+    pub dim: usize,
+    /// Layers (planar, radial), or coupling or autoregressive transforms.
     pub layers: usize,
     /// Points per call.
     pub batch: usize,
@@ -67,6 +71,8 @@ impl BenchModel {
             FlowFamily::Radial(c) => c.layers,
             FlowFamily::RealNvp(c) => c.coupling.transforms,
             FlowFamily::Nsf(c) => c.coupling.transforms,
+            FlowFamily::Maf(c) => c.autoregressive.transforms,
+            FlowFamily::NsfAr(c) => c.autoregressive.transforms,
         }
     }
 }
@@ -76,6 +82,9 @@ impl BenchModel {
 pub struct BenchPlan {
     /// The models.
     pub models: Vec<BenchModel>,
+    /// The data dimension: 2 times the checkerboard and its grid; more times standard
+    /// normal points of that dimension (as many as the grid's cells).
+    pub dim: usize,
     /// Points drawn per sampling call.
     pub samples: usize,
     /// Untimed warm-up calls before each timing.
@@ -120,7 +129,10 @@ impl BenchPlan {
                 preset(FlowKind::Radial, &[1024], &[200]),
                 preset(FlowKind::Realnvp, &[512, 1024], &[200]),
                 preset(FlowKind::Nsf, &[512, 1024], &[200]),
+                preset(FlowKind::Maf, &[512, 1024], &[200]),
+                preset(FlowKind::NsfAr, &[512, 1024], &[200]),
             ],
+            dim: 2,
             samples: 100_000,
             warmup: 10,
             repeats: 50,
@@ -195,6 +207,18 @@ fn read_back<const D: usize>(tensor: Tensor<D>, what: &str) -> Result<(), FlowEr
     Ok(())
 }
 
+/// `n` points to train on: checkerboard points in 2-D, standard normal ones in more
+/// dimensions, from `seed`: `[n, dim]`.
+fn bench_points(dim: usize, n: usize, seed: u64, device: &Device) -> Tensor<2> {
+    match dim {
+        2 => {
+            let points = DatasetKind::Checkerboard.generate(n, seed);
+            Tensor::from_data(TensorData::new(points.values().to_vec(), [n, 2]), device)
+        }
+        _ => standard_normal_sample(n, dim, seed, device),
+    }
+}
+
 /// Runs `plan` on `device` (a plain device; train steps use its autodiff form).
 pub fn run(
     plan: &BenchPlan,
@@ -202,15 +226,17 @@ pub fn run(
     backend: &str,
 ) -> Result<Vec<BenchResult>, FlowError> {
     let dataset = DatasetKind::Checkerboard;
+    let dim = plan.dim;
     let mut results = Vec::new();
     let autodiff = device.clone().autodiff();
     for model in &plan.models {
-        let config = FlowConfig::new(2, model.family.clone());
+        let config = FlowConfig::new(dim, model.family.clone());
         let result =
             |what, batch, (median_ms, p10_ms, p90_ms): (f64, f64, f64), points: bool, repeats| {
                 BenchResult {
                     what,
                     flow: model.family.name(),
+                    dim,
                     layers: model.size(),
                     batch,
                     median_ms,
@@ -222,11 +248,7 @@ pub fn run(
                 }
             };
         for &batch in &model.batches {
-            let points = dataset.generate(batch, 1);
-            let x = Tensor::<2>::from_data(
-                TensorData::new(points.values().to_vec(), [batch, 2]),
-                &autodiff,
-            );
+            let x = bench_points(dim, batch, 1, &autodiff);
             let mut current = Some(DensityModel::new(config.init(&autodiff)?, 0.0));
             let mut optimizer = AdamConfig::new().with_epsilon(1e-7).init();
             let timing = time(plan.warmup, plan.repeats, || {
@@ -271,9 +293,14 @@ pub fn run(
         let flow = config.init(device)?;
         let range = dataset.plot_range();
         for &cells in &model.grids {
-            let centres = grid_points(&Grid2d::new(range, range, cells, cells));
             let n = cells * cells;
-            let grid = Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device);
+            let grid = match dim {
+                2 => {
+                    let centres = grid_points(&Grid2d::new(range, range, cells, cells));
+                    Tensor::<2>::from_data(TensorData::new(centres, [n, 2]), device)
+                }
+                _ => standard_normal_sample(n, dim, 2, device),
+            };
             // Fewer calls for the large grid: each is long.
             let repeats = if n > 100_000 {
                 (plan.repeats / 5).max(3)

@@ -133,6 +133,10 @@ impl From<flow_model::ModelError> for FlowError {
             "bins" => "--bins",
             "tail_bound" => "--tail-bound",
             "dim" => "--flow",
+            "order" => "--order",
+            "context" => "--context-columns",
+            "context_embedding" => "--context-embedding",
+            "base" => "--base",
             other => other,
         };
         Self::invalid(flag, reason)

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod conditional_cli;
 mod data_cli;
 mod export_cli;
 mod fit_cli;

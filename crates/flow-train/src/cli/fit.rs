@@ -16,6 +16,9 @@ pub enum BaseArg {
     StandardNormal,
     /// A diagonal Gaussian with a learned mean and scale (as the paper does).
     DiagonalGaussian,
+    /// A diagonal Gaussian whose mean and log-scale are an MLP of the context (conditional
+    /// flows only).
+    ConditionalGaussian,
 }
 
 impl From<BaseArg> for BaseKind {
@@ -23,6 +26,7 @@ impl From<BaseArg> for BaseKind {
         match value {
             BaseArg::StandardNormal => BaseKind::StandardNormal,
             BaseArg::DiagonalGaussian => BaseKind::DiagonalGaussian,
+            BaseArg::ConditionalGaussian => BaseKind::ConditionalGaussian,
         }
     }
 }

@@ -13,7 +13,7 @@ mod model_flags;
 mod run_flags;
 mod train;
 
-pub use fit::FitArgs;
+pub use fit::{BaseArg, FitArgs};
 pub use model_flags::ModelFlags;
 pub use run_flags::{PresetArg, RunFlags, ScheduleArg};
 pub use train::TrainArgs;
@@ -80,6 +80,13 @@ pub struct BenchArgs {
     /// Only this flow family's rows.
     #[arg(long, value_enum)]
     pub flow: Option<FlowKind>,
+    /// The data dimension: 2 (the checkerboard and a grid over it) or more (standard normal
+    /// points); the fit steps are timed in 2-D only.
+    #[arg(long, default_value_t = 2)]
+    pub dim: usize,
+    /// Points drawn per sampling call [default: 100 000].
+    #[arg(long)]
+    pub samples: Option<usize>,
     /// The compute backend.
     #[command(flatten)]
     pub device: DeviceArg,
@@ -130,6 +137,18 @@ pub struct DensityArgs {
     /// Plot log p(x) instead of p(x).
     #[arg(long)]
     pub log: bool,
+    /// The context of a conditional model at which to draw p(x | c).
+    #[command(flatten)]
+    pub context: ContextArg,
+}
+
+/// `--context`: where to evaluate a conditional flow `p(x | c)`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContextArg {
+    /// The context c of a conditional model: its values, comma-separated, in the order of
+    /// the training run's --context-columns.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub context: Option<Vec<f64>>,
 }
 
 /// Options of `flow-train sample`.
@@ -164,6 +183,13 @@ pub struct SampleArgs {
     /// Seed of the base draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The context of a conditional model at which to draw the samples.
+    #[command(flatten)]
+    pub context: ContextArg,
+    /// Draw -n samples at each row of this CSV file of contexts (C columns, a header
+    /// allowed); the output gains a column `context_row`, the 1-based data row of the file.
+    #[arg(long, conflicts_with = "context")]
+    pub context_file: Option<PathBuf>,
 }
 
 /// Options of `flow-train score`, `encode` and `decode`.
@@ -172,7 +198,10 @@ pub struct MapArgs {
     /// The model to load.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// A CSV file with one numeric column per dimension (a header row is allowed).
+    /// A CSV file with one numeric column per dimension (a header row is allowed): for a
+    /// conditional model, `score` and `encode` read rows laid out like the training file (x
+    /// and the context columns where they were), `decode` reads z's columns followed by the
+    /// context's.
     #[arg(long)]
     pub input: PathBuf,
     /// The CSV to write, one row per input row.
@@ -232,7 +261,8 @@ pub struct ExportArgs {
 /// `--device`, shared by every subcommand.
 #[derive(Debug, Clone, Default, Args)]
 pub struct DeviceArg {
-    /// Compute backend, among those compiled in [default: the first of wgpu, flex, ndarray].
+    /// Compute backend, among those compiled in [default: the one named with `--features`
+    /// at build time (wgpu, else ndarray), else flex].
     #[arg(long = "device", env = "FLOW_TRAIN_DEVICE")]
     pub name: Option<String>,
 }

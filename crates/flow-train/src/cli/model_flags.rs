@@ -1,7 +1,7 @@
 //! The flags that choose and size the flow, shared by `train` and `fit`.
 
 use clap::Args;
-use flow_model::FlowFamily;
+use flow_model::{AutoregressiveOrder, FlowFamily};
 
 use crate::error::FlowError;
 use crate::train::config::{FlowKind, Preset, flow_name};
@@ -15,24 +15,47 @@ pub struct ModelFlags {
     /// Number of layers (planar, radial).
     #[arg(long)]
     pub layers: Option<usize>,
-    /// Number of coupling transforms (realnvp, nsf).
+    /// Number of coupling or autoregressive transforms (realnvp, nsf, maf, nsf-ar).
     #[arg(long)]
     pub transforms: Option<usize>,
-    /// Width of the coupling conditioners' hidden layers (realnvp, nsf).
+    /// Width of the conditioners' hidden layers (realnvp, nsf, maf, nsf-ar).
     #[arg(long)]
     pub hidden: Option<usize>,
-    /// Number of hidden layers of the coupling conditioners (realnvp, nsf).
+    /// Number of hidden layers of the conditioners (realnvp, nsf, maf, nsf-ar).
     #[arg(long)]
     pub depth: Option<usize>,
-    /// Number of spline bins (nsf).
+    /// Number of spline bins (nsf, nsf-ar).
     #[arg(long)]
     pub bins: Option<usize>,
-    /// The splines cover [−B, B] and are the identity outside (nsf).
+    /// The splines cover [−B, B] and are the identity outside (nsf, nsf-ar).
     #[arg(long)]
     pub tail_bound: Option<f64>,
+    /// The order of the coordinates in each autoregressive transform: natural and reversed
+    /// alternately, or a random permutation each from the seed (maf, nsf-ar) [default:
+    /// alternate].
+    #[arg(long, value_enum)]
+    pub order: Option<OrderArg>,
     /// An ActNorm before each coupling, initialised from the first batch (realnvp).
     #[arg(long)]
     pub actnorm: Option<bool>,
+}
+
+/// `--order` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrderArg {
+    /// Natural order, then reversed, alternately.
+    Alternate,
+    /// A random permutation per transform, from the seed.
+    Random,
+}
+
+impl From<OrderArg> for AutoregressiveOrder {
+    fn from(value: OrderArg) -> Self {
+        match value {
+            OrderArg::Alternate => Self::Alternate,
+            OrderArg::Random => Self::Random,
+        }
+    }
 }
 
 impl ModelFlags {
@@ -69,43 +92,79 @@ impl ModelFlags {
                 _ => return Err(wrong("--layers", "planar and radial")),
             }
         }
-        let coupling = match model {
-            FlowFamily::RealNvp(c) => Some(&mut c.coupling),
-            FlowFamily::Nsf(c) => Some(&mut c.coupling),
+        let sizes = match model {
+            FlowFamily::RealNvp(c) => Some([
+                &mut c.coupling.transforms,
+                &mut c.coupling.hidden,
+                &mut c.coupling.depth,
+            ]),
+            FlowFamily::Nsf(c) => Some([
+                &mut c.coupling.transforms,
+                &mut c.coupling.hidden,
+                &mut c.coupling.depth,
+            ]),
+            FlowFamily::Maf(c) => Some([
+                &mut c.autoregressive.transforms,
+                &mut c.autoregressive.hidden,
+                &mut c.autoregressive.depth,
+            ]),
+            FlowFamily::NsfAr(c) => Some([
+                &mut c.autoregressive.transforms,
+                &mut c.autoregressive.hidden,
+                &mut c.autoregressive.depth,
+            ]),
             _ => None,
         };
-        for (flag, given) in [
+        let given = [
             ("--transforms", self.transforms),
             ("--hidden", self.hidden),
             ("--depth", self.depth),
-        ] {
-            if given.is_some() && coupling.is_none() {
-                return Err(wrong(flag, "coupling (realnvp, nsf)"));
+        ];
+        match sizes {
+            Some(fields) => {
+                for ((_, given), field) in given.into_iter().zip(fields) {
+                    if let Some(value) = given {
+                        *field = value;
+                    }
+                }
             }
-        }
-        if let Some(coupling) = coupling {
-            let fields = [
-                (self.transforms, &mut coupling.transforms),
-                (self.hidden, &mut coupling.hidden),
-                (self.depth, &mut coupling.depth),
-            ];
-            for (given, field) in fields {
-                if let Some(value) = given {
-                    *field = value;
+            None => {
+                if let Some((flag, _)) = given.iter().find(|(_, v)| v.is_some()) {
+                    return Err(wrong(
+                        flag,
+                        "coupling and autoregressive (realnvp, nsf, maf, nsf-ar)",
+                    ));
                 }
             }
         }
-        match model {
-            FlowFamily::Nsf(c) => {
-                if let Some(bins) = self.bins {
-                    c.bins = bins;
+        let spline = match model {
+            FlowFamily::Nsf(c) => Some((&mut c.bins, &mut c.tail_bound)),
+            FlowFamily::NsfAr(c) => Some((&mut c.bins, &mut c.tail_bound)),
+            _ => None,
+        };
+        match spline {
+            Some((bins, tail_bound)) => {
+                if let Some(value) = self.bins {
+                    *bins = value;
                 }
-                if let Some(bound) = self.tail_bound {
-                    c.tail_bound = bound;
+                if let Some(value) = self.tail_bound {
+                    *tail_bound = value;
                 }
             }
-            _ if self.bins.is_some() => return Err(wrong("--bins", "nsf")),
-            _ if self.tail_bound.is_some() => return Err(wrong("--tail-bound", "nsf")),
+            None if self.bins.is_some() => return Err(wrong("--bins", "nsf and nsf-ar")),
+            None if self.tail_bound.is_some() => {
+                return Err(wrong("--tail-bound", "nsf and nsf-ar"));
+            }
+            None => {}
+        }
+        let order = match model {
+            FlowFamily::Maf(c) => Some(&mut c.autoregressive.order),
+            FlowFamily::NsfAr(c) => Some(&mut c.autoregressive.order),
+            _ => None,
+        };
+        match (order, self.order) {
+            (Some(order), Some(given)) => *order = given.into(),
+            (None, Some(_)) => return Err(wrong("--order", "autoregressive (maf, nsf-ar)")),
             _ => {}
         }
         match model {

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use flow_data::DatasetKind;
+use flow_data::{ContextColumns, DatasetKind};
 
-use crate::cli::{ModelFlags, PresetArg, RunFlags};
+use crate::cli::{BaseArg, ModelFlags, PresetArg, RunFlags};
 use crate::error::FlowError;
 use crate::train::config::{Preset, TrainingConfig};
 use crate::train::data::{DataSource, FileRequest, inspect_file};
@@ -46,6 +46,20 @@ pub struct TrainArgs {
     /// as pixel intensities).
     #[arg(long, requires = "data")]
     pub dequantize: bool,
+    /// The columns of --data that are the context c of a conditional flow p(x | c): header
+    /// names, 1-based positions or ranges (`x1,x2`, `3-4`); the other columns are x. Both
+    /// are standardised on the training split; log p(x | c) is in x's units (realnvp, nsf,
+    /// maf, nsf-ar).
+    #[arg(long, requires = "data")]
+    pub context_columns: Option<String>,
+    /// The widths of the layers of an MLP that embeds the context before the conditioners and
+    /// the base see it, trained with the flow (e.g. `64,64`; needs --context-columns).
+    #[arg(long, value_delimiter = ',')]
+    pub context_embedding: Option<Vec<usize>>,
+    /// The base distribution; `conditional-gaussian` is a diagonal Gaussian whose mean and
+    /// log-scale are an MLP of the context [default: standard-normal].
+    #[arg(long, value_enum)]
+    pub base: Option<BaseArg>,
     /// Points per optimizer step.
     #[arg(long)]
     pub batch_size: Option<usize>,
@@ -99,6 +113,18 @@ impl TrainArgs {
         self.apply_file(&mut config)?;
         if let Some(standardize) = self.standardize {
             config.standardize = standardize;
+        }
+        if let Some(widths) = &self.context_embedding {
+            if config.context_dim == 0 {
+                return Err(FlowError::invalid(
+                    "--context-embedding",
+                    "needs a context (--data with --context-columns)",
+                ));
+            }
+            config.context_embedding = widths.clone();
+        }
+        if let Some(base) = self.base {
+            config.base = base.into();
         }
         self.run.apply(&mut config)?;
         if let Some(batch_size) = self.batch_size {
@@ -162,7 +188,16 @@ impl TrainArgs {
                 ),
             ));
         }
-        let (dim, rows, [n_train, n_valid, n_test]) = inspect_file(&request)?;
+        let shape = inspect_file(&request)?;
+        let context = match &self.context_columns {
+            Some(spec) => Some(ContextColumns::parse(
+                spec,
+                shape.header.as_deref(),
+                shape.width,
+            )?),
+            None => None,
+        };
+        let (rows, [n_train, n_valid, n_test]) = (shape.rows, shape.sizes);
         let steps = |n: usize, batch: usize| n.div_ceil(batch.max(1)).max(1);
         let before = steps(config.n_train, config.batch_size);
         let batch_size = self.batch_size.unwrap_or(config.batch_size.min(n_train));
@@ -187,7 +222,18 @@ impl TrainArgs {
             config.standardize = true;
         }
         config.data = source;
-        config.dim = dim;
+        config.dim = context.as_ref().map_or(shape.width, ContextColumns::x_dim);
+        config.context_dim = context.as_ref().map_or(0, ContextColumns::context_dim);
+        config.context_columns = context
+            .as_ref()
+            .map_or_else(Vec::new, ContextColumns::positions);
+        config.context_names = match (&context, &shape.header) {
+            (Some(context), Some(header)) => context.names(Some(header)),
+            _ => Vec::new(),
+        };
+        if context.is_none() {
+            config.context_embedding.clear();
+        }
         (config.n_train, config.n_valid, config.n_test) = (n_train, n_valid, n_test);
         Ok(())
     }

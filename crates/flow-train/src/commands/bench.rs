@@ -22,6 +22,20 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
     if args.large || backend == "wgpu" {
         plan = plan.large();
     }
+    if args.dim == 0 {
+        return Err(FlowError::invalid("--dim", "must be at least 1"));
+    }
+    plan.dim = args.dim;
+    if args.dim != 2 {
+        // Fit steps time the paper's 2-D energies.
+        plan.models.iter_mut().for_each(|m| m.fit_batches.clear());
+    }
+    if let Some(samples) = args.samples {
+        if samples == 0 {
+            return Err(FlowError::invalid("--samples", "must be at least 1"));
+        }
+        plan.samples = samples;
+    }
     if let Some(repeats) = args.repeats {
         if repeats == 0 {
             return Err(FlowError::invalid("--repeats", "must be at least 1"));
@@ -30,8 +44,8 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
     }
     if !args.json {
         println!(
-            "{:<14} {:<8} {:>6} {:>7} {:>11} {:>21} {:>14}",
-            "what", "flow", "layers", "batch", "median ms", "p10-p90 ms", "points/s"
+            "{:<14} {:<8} {:>4} {:>6} {:>7} {:>11} {:>21} {:>14}",
+            "what", "flow", "dim", "layers", "batch", "median ms", "p10-p90 ms", "points/s"
         );
     }
     for result in bench::run(&plan, &device, &backend)? {
@@ -42,9 +56,10 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
                 .points_per_s
                 .map_or_else(String::new, |r| format!("{r:.3e}"));
             println!(
-                "{:<14} {:<8} {:>6} {:>7} {:>11.3} {:>10.3} - {:>8.3} {:>14}",
+                "{:<14} {:<8} {:>4} {:>6} {:>7} {:>11.3} {:>10.3} - {:>8.3} {:>14}",
                 result.what,
                 result.flow,
+                result.dim,
                 result.layers,
                 result.batch,
                 result.median_ms,

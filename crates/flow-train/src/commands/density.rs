@@ -1,6 +1,7 @@
 //! `flow-train density`: the learned density of a 2-D model as a picture (and a CSV grid).
 
 use crate::cli::DensityArgs;
+use crate::commands::context::contexts;
 use crate::commands::{load, require_2d};
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
@@ -44,6 +45,7 @@ pub fn density(args: &DensityArgs) -> Result<(), FlowError> {
     check_outputs(&outputs, &[])?;
     let (trained, device, _) = load(&args.model)?;
     require_2d(&trained, "density")?;
+    let context = contexts(&trained, &args.context, None)?;
     let (x_range, y_range) = match given {
         Some(ranges) => ranges,
         None => default_ranges(&trained.config)?,
@@ -51,6 +53,7 @@ pub fn density(args: &DensityArgs) -> Result<(), FlowError> {
     let log_grid = trained.fill_density(
         Grid2d::new(x_range, y_range, args.grid, args.grid),
         true,
+        context.as_deref(),
         &device,
     );
     if let Some(csv_path) = &args.csv {
@@ -65,14 +68,21 @@ pub fn density(args: &DensityArgs) -> Result<(), FlowError> {
             writer.rows(&rows)
         })?;
     }
+    let given = match &context {
+        Some(c) => format!(
+            " | c = ({})",
+            c.iter().map(f32::to_string).collect::<Vec<_>>().join(", ")
+        ),
+        None => String::new(),
+    };
     let (grid, title) = if args.log {
-        (log_grid, "log p(x)")
+        (log_grid, format!("log p(x{given})"))
     } else {
         let mut grid = log_grid;
         grid.values.iter_mut().for_each(|v| *v = v.exp());
-        (grid, "p(x)")
+        (grid, format!("p(x{given})"))
     };
-    write_atomically(&args.out, |tmp| plot::density_png(tmp, &grid, None, title))?;
+    write_atomically(&args.out, |tmp| plot::density_png(tmp, &grid, None, &title))?;
     println!("wrote {}", args.out.display());
     Ok(())
 }

@@ -60,7 +60,7 @@ pub fn figure(args: &FigureArgs) -> Result<(), FlowError> {
         leads.push(lead(&row[0], &device)?);
         for model in row {
             let grid = Grid2d::new(model.ranges.0, model.ranges.1, GRID, GRID);
-            densities.push(model.trained.fill_density(grid, false, &device));
+            densities.push(model.trained.fill_density(grid, false, None, &device));
         }
     }
     let rows: Vec<Vec<Panel<'_>>> = models
@@ -86,6 +86,16 @@ pub fn figure(args: &FigureArgs) -> Result<(), FlowError> {
 fn load_model(dir: &PathBuf, device: &Device) -> Result<Model, FlowError> {
     let trained = TrainedFlow::load(dir, device)?;
     require_2d(&trained, "figure")?;
+    if trained.context_dim() > 0 {
+        return Err(FlowError::invalid(
+            "--artifact-dir",
+            format!(
+                "{} holds a conditional flow p(x | c); figure draws unconditional ones (draw \
+                 it at a context with `flow-train density --context`)",
+                dir.display()
+            ),
+        ));
+    }
     let summary: Option<RunSummary> = std::fs::read(ArtifactPaths::new(dir).summary())
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());

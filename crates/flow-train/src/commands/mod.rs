@@ -2,6 +2,7 @@
 //! named steps.
 
 mod bench;
+mod context;
 mod data;
 mod density;
 mod eval;

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use crate::cli::SampleArgs;
+use crate::commands::context::contexts;
 use crate::commands::load;
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
@@ -31,6 +32,7 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     }
     check_outputs(&outputs, &[])?;
     let (trained, device, _) = load(&args.model)?;
+    let contexts = contexts(&trained, &args.context, args.context_file.as_deref())?;
     let dim = trained.dim();
     let plot_dims = corner_dims(args.plot_dims.as_deref(), dim)?;
     if let Some((height, width)) = image_shape
@@ -48,13 +50,38 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     // Drawn and written chunk by chunk, so any -n fits in bounded memory; the pictures use
     // the first chunk only.
     let mut first: Vec<f32> = Vec::new();
-    write_rows(&args.out, &numbered("x", dim), |writer| {
-        for (index, start) in (0..args.n).step_by(SCORE_CHUNK).enumerate() {
-            let count = SCORE_CHUNK.min(args.n - start);
-            let samples = trained.sample(count, chunk_seed(args.seed, index), &device);
-            writer.rows(&samples)?;
-            if index == 0 {
-                first = samples;
+    let mut columns = numbered("x", dim);
+    let per_row = trained.context_dim().max(1);
+    let rows = contexts.as_ref().map_or(1, |c| c.len() / per_row);
+    if args.context_file.is_some() {
+        columns.push("context_row".into());
+    }
+    write_rows(&args.out, &columns, |writer| {
+        let mut index = 0;
+        for row in 0..rows {
+            for start in (0..args.n).step_by(SCORE_CHUNK) {
+                let count = SCORE_CHUNK.min(args.n - start);
+                let seed = chunk_seed(args.seed, index);
+                let samples = match &contexts {
+                    None => trained.sample(count, seed, &device),
+                    Some(c) => {
+                        let context = &c[row * per_row..(row + 1) * per_row];
+                        trained.sample_at(context, count, seed, &device)
+                    }
+                };
+                if args.context_file.is_some() {
+                    let numbered: Vec<f32> = samples
+                        .chunks(dim)
+                        .flat_map(|x| x.iter().copied().chain([(row + 1) as f32]))
+                        .collect();
+                    writer.rows(&numbered)?;
+                } else {
+                    writer.rows(&samples)?;
+                }
+                if index == 0 {
+                    first = samples;
+                }
+                index += 1;
             }
         }
         Ok(())
@@ -64,7 +91,7 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         draw_samples(&trained, &first, &plot_dims, path)?;
     }
     if let (Some(path), Some(shape)) = (&args.images, image_shape) {
-        let data = rebuild_splits(&trained.config)?.train;
+        let data = rebuild_splits(&trained.config)?.train.columns(0, dim);
         let count = IMAGES.min(first.len() / dim).min(data.len());
         let values = data.values();
         let (lo, hi) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| {
@@ -84,7 +111,7 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
     }
     println!(
         "wrote {} samples to {} in {seconds:.3} s",
-        args.n,
+        args.n * rows,
         args.out.display()
     );
     Ok(())
@@ -100,7 +127,11 @@ fn draw_samples(
 ) -> Result<(), FlowError> {
     let data = match trained.config.is_fit() {
         true => None,
-        false => Some(rebuild_splits(&trained.config)?.train),
+        false => Some(
+            rebuild_splits(&trained.config)?
+                .train
+                .columns(0, trained.dim()),
+        ),
     };
     if trained.dim() == 2 {
         let points: Vec<[f32; 2]> = samples.chunks(2).map(|p| [p[0], p[1]]).collect();

@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use flow_data::Standardizer;
 use flow_model::spline::{MIN_BIN_SIZE, MIN_DERIVATIVE};
-use flow_model::{AffineCoupling, Base, Direction, Flow, Mlp, Transform};
+use flow_model::{AffineCoupling, Base, Direction, Flow, Made, MaskedAffine, Mlp, Transform};
 use serde::{Deserialize, Serialize};
 
 /// The exported flow.
@@ -12,8 +12,18 @@ use serde::{Deserialize, Serialize};
 pub struct ExportedFlow {
     /// The data dimension `D`.
     pub dim: usize,
-    /// The family (`planar`, `radial`, `realnvp`, `nsf`).
+    /// The family (`planar`, `radial`, `realnvp`, `nsf`, `maf`, `nsf-ar`).
     pub flow: String,
+    /// The width `C` of the context of a conditional flow `p(x | c)` (0: none).
+    #[serde(default)]
+    pub context_dim: usize,
+    /// The standardisation of the context, `c' = (c − mean) / scale` (no Jacobian term).
+    #[serde(default)]
+    pub context_standardization: Option<Standardizer>,
+    /// The MLP that embeds the (standardised) context, `e = mlp(c')`, if any; every
+    /// conditioner and a conditional base then read `e` in place of `c'`.
+    #[serde(default)]
+    pub context_embedding: Option<ExportedMlp>,
     /// `density`: the transforms map data to the latent space, in order; `generative`: they
     /// map latent points to data.
     pub direction: Direction,
@@ -40,6 +50,14 @@ pub enum ExportedBase {
         loc: Vec<f32>,
         /// The log standard deviation.
         log_scale: Vec<f32>,
+    },
+    /// `N(loc(e), diag(exp(log_scale(e)))²)`: `o = net(e)`, `loc = o[:D]`,
+    /// `log_scale = L·tanh(o[D:]/L)`, `e` the (embedded) context.
+    ConditionalGaussian {
+        /// The network of the context.
+        net: ExportedMlp,
+        /// `L`.
+        log_scale_bound: f64,
     },
 }
 
@@ -93,6 +111,42 @@ pub enum ExportedTransform {
         /// `changed`: `K` width logits, `K` height logits, `K − 1` derivative parameters.
         conditioner: ExportedMlp,
     },
+    /// Masked affine autoregressive transform (MAF).
+    MaskedAffine {
+        /// `L` in `s = L·tanh(ŝ/L)`.
+        log_scale_bound: f64,
+        /// The conditioner: 2 outputs per coordinate (`ŝ_i`, `t_i`).
+        made: ExportedMade,
+    },
+    /// Autoregressive rational-quadratic spline.
+    SplineAutoregressive {
+        /// `K`.
+        bins: usize,
+        /// `B`: the splines cover `[−B, B]`, identity outside.
+        tail_bound: f64,
+        /// The minimum share of `2B` of a bin, along x and along y.
+        min_bin_size: f64,
+        /// The minimum interior derivative.
+        min_derivative: f64,
+        /// The conditioner: `3K − 1` outputs per coordinate, as for `spline_coupling`.
+        made: ExportedMade,
+    },
+}
+
+/// A MADE: an MLP over `[z, e]` (the coordinates, then the embedded context) whose weights
+/// are multiplied by 0/1 masks, with `per_coordinate` outputs per coordinate (output
+/// `i·P + p` is parameter `p` of coordinate `i`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedMade {
+    /// The coordinates (0-based) in the order they are generated: output `i` depends only on
+    /// the coordinates before `i` in it.
+    pub order: Vec<usize>,
+    /// Outputs per coordinate `P`.
+    pub per_coordinate: usize,
+    /// The layers, whose weights are used as `weight ⊙ mask`.
+    pub mlp: ExportedMlp,
+    /// The mask of each layer, `[inputs][outputs]` of 0 and 1 like its weight.
+    pub masks: Vec<Vec<Vec<f32>>>,
 }
 
 /// One planar layer.
@@ -141,6 +195,8 @@ pub struct ExportedLinear {
 }
 
 const FORMULA: &str = "if standardization is given, first x = (x - mean)/scale and add -sum(ln scale) to log p. \
+a conditional flow (context_dim > 0) reads a context c: c' = (c - mean)/scale by context_standardization (no term in log p); \
+e = context_embedding(c') if given, else c'; every conditioner reads its usual input with e appended after it. \
 direction density: z = x; for each transform in order: (z, ld) = transform(z); \
 log p(x) = log base(z) + sum of ld. direction generative: invert the transforms in reverse order \
 (log p(x) = log base(z) - sum of forward ld at the intermediate points). \
@@ -153,7 +209,10 @@ widths = m + (1 - m*K)*softmax(p[:K]); heights likewise from p[K:2K]; knots x_0 
 derivatives d_0 = d_K = 1, d_k = min_derivative + softplus(p[2K-1+k] + ln(e^(1-min_derivative) - 1)); \
 inside [-B, B] in bin k: s = dy/dx, xi = (x - x_k)/dx, y = y_k + dy*(s*xi^2 + d_k*xi*(1-xi))/(s + (d_k+1 + d_k - 2s)*xi*(1-xi)), \
 ld = log(s^2*(d_k+1*xi^2 + 2s*xi*(1-xi) + d_k*(1-xi)^2)) - 2 log(s + (d_k+1 + d_k - 2s)*xi*(1-xi)); outside: identity, ld = 0. \
-standard_normal: log base(z) = -|z|^2/2 - D/2 ln(2 pi); diagonal_gaussian: e = (z - loc)*exp(-log_scale), -|e|^2/2 - D/2 ln(2 pi) - sum(log_scale).";
+masked_affine: o = made([z, e]) with each weight multiplied by its mask, viewed as [D, 2]; s = L*tanh(o[:,0]/L); t = o[:,1]; z = z*exp(s) + t; ld = sum(s). \
+spline_autoregressive: o = made([z, e]) viewed as [D, 3K-1]; every coordinate goes through the spline of spline_coupling with its row of o. \
+standard_normal: log base(z) = -|z|^2/2 - D/2 ln(2 pi); diagonal_gaussian: u = (z - loc)*exp(-log_scale), -|u|^2/2 - D/2 ln(2 pi) - sum(log_scale); \
+conditional_gaussian: o = net(e), loc = o[:D], log_scale = L*tanh(o[D:]/L), then as diagonal_gaussian.";
 
 /// A tensor's values.
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -167,6 +226,12 @@ fn rows(t: Tensor<2>) -> Vec<Vec<f32>> {
 }
 
 fn base(base: &Base) -> ExportedBase {
+    if let Some(net) = &base.net {
+        return ExportedBase::ConditionalGaussian {
+            net: mlp(net),
+            log_scale_bound: Base::CONDITIONAL_LOG_SCALE_BOUND,
+        };
+    }
     match (&base.loc, &base.log_scale) {
         (Some(loc), Some(log_scale)) => ExportedBase::DiagonalGaussian {
             loc: values(loc.val()),
@@ -176,20 +241,32 @@ fn base(base: &Base) -> ExportedBase {
     }
 }
 
+fn made(made: &Made) -> ExportedMade {
+    ExportedMade {
+        order: made.order.clone(),
+        per_coordinate: made.per_coordinate,
+        mlp: ExportedMlp {
+            activation: "relu".into(),
+            layers: made.layers.iter().map(linear).collect(),
+        },
+        masks: made.masks.iter().map(|m| rows(m.clone())).collect(),
+    }
+}
+
+fn linear(layer: &burn::nn::Linear) -> ExportedLinear {
+    ExportedLinear {
+        weight: rows(layer.weight.val()),
+        bias: layer
+            .bias
+            .as_ref()
+            .map_or_else(Vec::new, |bias| values(bias.val())),
+    }
+}
+
 fn mlp(mlp: &Mlp) -> ExportedMlp {
     ExportedMlp {
         activation: "relu".into(),
-        layers: mlp
-            .layers
-            .iter()
-            .map(|layer| ExportedLinear {
-                weight: rows(layer.weight.val()),
-                bias: layer
-                    .bias
-                    .as_ref()
-                    .map_or_else(Vec::new, |bias| values(bias.val())),
-            })
-            .collect(),
+        layers: mlp.layers.iter().map(linear).collect(),
     }
 }
 
@@ -246,18 +323,35 @@ fn transform(transform: &Transform) -> ExportedTransform {
             min_derivative: MIN_DERIVATIVE,
             conditioner: mlp(&coupling.conditioner),
         },
+        Transform::MaskedAffine(t) => ExportedTransform::MaskedAffine {
+            log_scale_bound: MaskedAffine::LOG_SCALE_BOUND,
+            made: made(&t.made),
+        },
+        Transform::SplineAutoregressive(t) => ExportedTransform::SplineAutoregressive {
+            bins: t.bins,
+            tail_bound: t.tail_bound,
+            min_bin_size: MIN_BIN_SIZE,
+            min_derivative: MIN_DERIVATIVE,
+            made: made(&t.made),
+        },
     }
 }
 
 /// Reads every parameter of `flow` back from its device; `family` names it, `standardizer`
-/// is the data's standardisation.
+/// is the standardisation of the rows the model reads (`x`, then the context).
 pub fn export(flow: &Flow, family: &str, standardizer: Option<&Standardizer>) -> ExportedFlow {
+    let (dim, context) = (flow.dim(), flow.context_dim());
     ExportedFlow {
-        dim: flow.dim(),
+        dim,
         flow: family.to_string(),
+        context_dim: context,
+        context_standardization: standardizer
+            .filter(|_| context > 0)
+            .map(|s| s.columns(dim, context)),
+        context_embedding: flow.embedding.as_ref().map(mlp),
         direction: flow.direction,
         base: base(&flow.base),
-        standardization: standardizer.cloned(),
+        standardization: standardizer.map(|s| s.columns(0, dim)),
         formula: FORMULA.into(),
         transforms: flow.transforms.iter().map(transform).collect(),
     }

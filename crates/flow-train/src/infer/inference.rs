@@ -7,14 +7,14 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_data::Points;
-use flow_model::Flow;
+use flow_data::{Points, Standardizer};
+use flow_model::{Flow, Given, repeat_rows};
 
 use crate::artifacts::ArtifactPaths;
 use crate::error::FlowError;
 use crate::plot::Grid2d;
 use crate::train::config::TrainingConfig;
-use crate::train::model::DensityModel;
+use crate::train::model::{DensityModel, split_context};
 
 /// Points per forward pass when scoring many points.
 pub const SCORE_CHUNK: usize = 65_536;
@@ -44,27 +44,51 @@ impl TrainedFlow {
         Ok(Self { config, flow })
     }
 
-    /// The data dimension `D`.
+    /// The data dimension `D` (of `x`).
     pub fn dim(&self) -> usize {
         self.config.dim
     }
 
-    /// Row-major points of the data's units as a tensor of the model's units: `[N, D]`.
-    fn to_model_units(&self, values: &[f32], device: &Device) -> Tensor<2> {
-        let dim = self.dim();
-        let points = Points::new(dim, values.to_vec()).expect("rows of finite values");
-        let points = match &self.config.standardizer {
+    /// The width `C` of the context of a conditional flow (0: none).
+    pub fn context_dim(&self) -> usize {
+        self.config.context_dim
+    }
+
+    /// The width of the rows the model reads: `x`'s `D` values, then the context's `C`.
+    pub fn width(&self) -> usize {
+        self.config.width()
+    }
+
+    /// The standardisation of the `count` columns from `first` on, if the run has one.
+    fn standardizer(&self, first: usize, count: usize) -> Option<Standardizer> {
+        self.config
+            .standardizer
+            .as_ref()
+            .map(|s| s.columns(first, count))
+    }
+
+    /// Row-major values of `count` columns from `first` on, in the data's units, as a tensor
+    /// of the model's units: `[N, count]`.
+    fn to_model_units(
+        &self,
+        values: &[f32],
+        first: usize,
+        count: usize,
+        device: &Device,
+    ) -> Tensor<2> {
+        let points = Points::new(count, values.to_vec()).expect("rows of finite values");
+        let points = match self.standardizer(first, count) {
             Some(s) => s.apply(&points),
             None => points,
         };
         let n = points.len();
-        Tensor::from_data(TensorData::new(points.into_parts().1, [n, dim]), device)
+        Tensor::from_data(TensorData::new(points.into_parts().1, [n, count]), device)
     }
 
-    /// A tensor of the model's units as row-major values of the data's units.
+    /// Points of `x` of the model's units as row-major values of the data's units.
     fn to_data_units(&self, t: Tensor<2>) -> Vec<f32> {
         let values: Vec<f32> = t.into_data().iter::<f32>().collect();
-        match &self.config.standardizer {
+        match self.standardizer(0, self.dim()) {
             Some(s) => {
                 let points = Points::new(self.dim(), values).expect("rows of D values");
                 s.undo(&points).into_parts().1
@@ -73,17 +97,27 @@ impl TrainedFlow {
         }
     }
 
-    /// `log p(x)` in the data's units for row-major points of dimension `D` (computed in
-    /// chunks): the model's log-density of the standardised points plus the
-    /// standardisation's log-Jacobian.
+    /// The flow at the contexts of `rows` (`[N, D + C]` of the model's units, or `[N, D]`
+    /// for an unconditional flow), with the `x` part of the rows.
+    fn given(&self, rows: Tensor<2>) -> (Given<'_>, Tensor<2>) {
+        match split_context(rows, self.dim()) {
+            (x, Some(context)) => (self.flow.given(context), x),
+            (x, None) => (self.flow.unconditional(), x),
+        }
+    }
+
+    /// `log p(x)` (or `log p(x | c)`) in the data's units for row-major rows of the model's
+    /// layout (`x`, then the context; computed in chunks): the model's log-density of the
+    /// standardised points plus the standardisation's log-Jacobian.
     pub fn log_prob(&self, values: &[f32], device: &Device) -> Vec<f32> {
-        let dim = self.dim().max(1);
+        let width = self.width().max(1);
         let offset = self.config.log_det_offset();
-        let mut out = Vec::with_capacity(values.len() / dim);
-        for chunk in values.chunks(SCORE_CHUNK * dim) {
-            let log_p = self.flow.log_prob(self.to_model_units(chunk, device));
+        let mut out = Vec::with_capacity(values.len() / width);
+        for chunk in values.chunks(SCORE_CHUNK * width) {
+            let (given, x) = self.given(self.to_model_units(chunk, 0, width, device));
             out.extend(
-                log_p
+                given
+                    .log_prob(x)
                     .into_data()
                     .iter::<f32>()
                     .map(|v| (f64::from(v) + offset) as f32),
@@ -92,35 +126,88 @@ impl TrainedFlow {
         out
     }
 
-    /// The mean negative log-likelihood (nats) of row-major points, accumulated in f64.
+    /// The mean negative log-likelihood (nats) of row-major rows, accumulated in f64.
     pub fn mean_nll(&self, values: &[f32], device: &Device) -> f64 {
         let log_p = self.log_prob(values, device);
         -log_p.iter().map(|&v| f64::from(v)).sum::<f64>() / log_p.len().max(1) as f64
     }
 
-    /// `n` exact samples in the data's units, row-major, from the base draws of `seed`.
+    /// `n` exact samples in the data's units, row-major, from the base draws of `seed`
+    /// (an unconditional flow).
     pub fn sample(&self, n: usize, seed: u64, device: &Device) -> Vec<f32> {
         self.to_data_units(self.flow.sample(n, seed, device))
     }
 
-    /// The latent codes `z` (row-major) of row-major points of the data's units.
+    /// `n` exact samples of `x` at each of the contexts `contexts` (row-major rows of `C`
+    /// values in the data's units), context by context: `[M·n, D]` row-major.
+    pub fn sample_at(&self, contexts: &[f32], n: usize, seed: u64, device: &Device) -> Vec<f32> {
+        let (dim, width) = (self.dim(), self.context_dim());
+        let context = self.to_model_units(contexts, dim, width, device);
+        let given = self.flow.given(repeat_rows(context, n));
+        self.to_data_units(given.sample(seed))
+    }
+
+    /// One exact sample of `x` at the context of each row of `rows` (row-major, the model's
+    /// layout, the data's units).
+    pub fn sample_at_rows(&self, rows: &[f32], seed: u64, device: &Device) -> Vec<f32> {
+        let (dim, width) = (self.dim(), self.width());
+        let contexts: Vec<f32> = rows
+            .chunks(width)
+            .flat_map(|row| row[dim..].iter().copied())
+            .collect();
+        self.sample_at(&contexts, 1, seed, device)
+    }
+
+    /// The latent codes `z` (row-major) of row-major rows of the model's layout in the
+    /// data's units.
     pub fn encode(&self, values: &[f32], device: &Device) -> Vec<f32> {
-        let (z, _) = self.flow.to_latent(self.to_model_units(values, device));
-        z.into_data().iter::<f32>().collect()
+        let (given, x) = self.given(self.to_model_units(values, 0, self.width(), device));
+        given.to_latent(x).0.into_data().iter::<f32>().collect()
     }
 
-    /// The points of the data's units (row-major) of row-major latent codes.
+    /// The points of the data's units (row-major) of row-major rows of latent codes (each
+    /// followed by its context in the data's units, for a conditional flow).
     pub fn decode(&self, values: &[f32], device: &Device) -> Vec<f32> {
-        let n = values.len() / self.dim().max(1);
-        let z = Tensor::<2>::from_data(TensorData::new(values.to_vec(), [n, self.dim()]), device);
-        self.to_data_units(self.flow.to_data(z).0)
+        let (dim, width) = (self.dim(), self.width());
+        let n = values.len() / width.max(1);
+        let z: Vec<f32> = values
+            .chunks(width)
+            .flat_map(|r| r[..dim].to_vec())
+            .collect();
+        let z = Tensor::<2>::from_data(TensorData::new(z, [n, dim]), device);
+        let given = match self.context_dim() {
+            0 => self.flow.unconditional(),
+            c => {
+                let context: Vec<f32> = values
+                    .chunks(width)
+                    .flat_map(|r| r[dim..].to_vec())
+                    .collect();
+                self.flow
+                    .given(self.to_model_units(&context, dim, c, device))
+            }
+        };
+        self.to_data_units(given.to_data(z).0)
     }
 
-    /// Evaluates `log p` (or `p` when `log` is false) on the cell centres of `grid` (2-D).
-    pub fn fill_density(&self, mut grid: Grid2d, log: bool, device: &Device) -> Grid2d {
+    /// Evaluates `log p` (or `p` when `log` is false) on the cell centres of `grid` (2-D),
+    /// at `context` (`C` values in the data's units) for a conditional model.
+    pub fn fill_density(
+        &self,
+        mut grid: Grid2d,
+        log: bool,
+        context: Option<&[f32]>,
+        device: &Device,
+    ) -> Grid2d {
         let points = grid_points(&grid);
+        let rows: Vec<f32> = match context {
+            Some(c) => points
+                .chunks(2)
+                .flat_map(|p| p.iter().chain(c).copied())
+                .collect(),
+            None => points,
+        };
         grid.values = self
-            .log_prob(&points, device)
+            .log_prob(&rows, device)
             .into_iter()
             .map(|v| {
                 if log {

@@ -1,10 +1,10 @@
 //! The training configuration, its presets and its checks.
 
 use burn::config::Config;
-use flow_data::{DatasetKind, Standardizer};
+use flow_data::{ContextColumns, DatasetKind, Standardizer};
 use flow_model::{
-    BaseKind, CouplingConfig, Direction, FlowConfig, FlowFamily, NsfConfig, PaperEnergy,
-    PlanarConfig, RadialConfig, RealNvpConfig,
+    AutoregressiveConfig, BaseKind, CouplingConfig, Direction, FlowConfig, FlowFamily, MafConfig,
+    NsfArConfig, NsfConfig, PaperEnergy, PlanarConfig, RadialConfig, RealNvpConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,20 @@ pub struct TrainingConfig {
     /// The base distribution of the latent space.
     #[serde(default)]
     pub base: BaseKind,
+    /// The width `C` of the context of a conditional flow `p(x | c)` (0: none). The rows the
+    /// model sees are `x`'s `dim` columns followed by the context's `C`.
+    #[serde(default)]
+    pub context_dim: usize,
+    /// The context columns of the data file, 1-based positions in the order the model sees
+    /// them (empty: none).
+    #[serde(default)]
+    pub context_columns: Vec<usize>,
+    /// The context columns' names in the file's header (empty when it has none).
+    #[serde(default)]
+    pub context_names: Vec<String>,
+    /// The widths of the layers of the MLP that embeds the context (empty: none).
+    #[serde(default)]
+    pub context_embedding: Vec<usize>,
     /// Points in the training split.
     pub n_train: usize,
     /// Points in the validation split.
@@ -74,6 +88,11 @@ pub enum FlowKind {
     Realnvp,
     /// Rational-quadratic neural spline couplings (Durkan et al. 2019).
     Nsf,
+    /// Masked affine autoregressive transforms (MAF, Papamakarios et al. 2017).
+    Maf,
+    /// Autoregressive rational-quadratic splines (Durkan et al. 2019).
+    #[value(name = "nsf-ar")]
+    NsfAr,
 }
 
 /// Named starting points for [`TrainingConfig`].
@@ -102,6 +121,10 @@ fn default_run(
         standardize: false,
         standardizer: None,
         base: BaseKind::StandardNormal,
+        context_dim: 0,
+        context_columns: Vec::new(),
+        context_names: Vec::new(),
+        context_embedding: Vec::new(),
         n_train: 65_536,
         n_valid: 8_192,
         n_test: 20_000,
@@ -157,6 +180,28 @@ impl Preset {
                     (2e-3, 1e-4),
                 )
             },
+            (Self::Default, FlowKind::Maf) => default_run(
+                MafConfig::new(AutoregressiveConfig::new(5).with_hidden(128)).into(),
+                512,
+                60,
+                (2e-3, 1e-4),
+            ),
+            (Self::Default, FlowKind::NsfAr) => TrainingConfig {
+                schedule: LrSchedule::Cosine {
+                    initial: 2e-3,
+                    final_lr: 1e-4,
+                    steps: None,
+                },
+                ..default_run(
+                    NsfArConfig::new(AutoregressiveConfig::new(4).with_hidden(64))
+                        .with_bins(16)
+                        .with_tail_bound(4.5)
+                        .into(),
+                    512,
+                    100,
+                    (2e-3, 1e-4),
+                )
+            },
             (Self::Seed, FlowKind::Planar) => {
                 let dataset = DatasetKind::Checkerboard;
                 TrainingConfig {
@@ -166,6 +211,10 @@ impl Preset {
                     standardize: false,
                     standardizer: None,
                     base: BaseKind::StandardNormal,
+                    context_dim: 0,
+                    context_columns: Vec::new(),
+                    context_names: Vec::new(),
+                    context_embedding: Vec::new(),
                     n_train: 1600,
                     n_valid: 200,
                     n_test: 200,
@@ -219,6 +268,10 @@ pub fn fit_preset(target: PaperEnergy, flow: FlowKind) -> Result<TrainingConfig,
         standardize: false,
         standardizer: None,
         base: BaseKind::DiagonalGaussian,
+        context_dim: 0,
+        context_columns: Vec::new(),
+        context_names: Vec::new(),
+        context_embedding: Vec::new(),
         n_train: 500 * 1024,
         n_valid: 8192,
         n_test: 100_000,
@@ -244,6 +297,8 @@ pub fn flow_name(kind: FlowKind) -> &'static str {
         FlowKind::Radial => "radial",
         FlowKind::Realnvp => "realnvp",
         FlowKind::Nsf => "nsf",
+        FlowKind::Maf => "maf",
+        FlowKind::NsfAr => "nsf-ar",
     }
 }
 
@@ -253,12 +308,29 @@ impl TrainingConfig {
         [self.n_train, self.n_valid, self.n_test]
     }
 
-    /// `log|det|` of the standardisation (0 without one): the model's log-density plus this
-    /// is the log-density in the data's own units.
+    /// Which columns of the data file are the context, if the flow takes one.
+    pub fn context_layout(&self) -> Result<Option<ContextColumns>, FlowError> {
+        if self.context_dim == 0 {
+            return Ok(None);
+        }
+        Ok(Some(ContextColumns::from_positions(
+            &self.context_columns,
+            self.width(),
+        )?))
+    }
+
+    /// The width of the rows the model sees: `x`'s `dim` columns, then the context's.
+    pub fn width(&self) -> usize {
+        self.dim + self.context_dim
+    }
+
+    /// `log|det|` of the standardisation of `x` (0 without one; the context's adds no
+    /// Jacobian): the model's log-density plus this is the log-density in the data's own
+    /// units.
     pub fn log_det_offset(&self) -> f64 {
         self.standardizer
             .as_ref()
-            .map_or(0.0, Standardizer::log_abs_det)
+            .map_or(0.0, |s| s.columns(0, self.dim).log_abs_det())
     }
 
     /// The flow's configuration: this family in `dim` dimensions, seeded with the run's seed;
@@ -272,6 +344,8 @@ impl TrainingConfig {
             .with_seed(self.seed)
             .with_base(self.base)
             .with_direction(direction)
+            .with_context(self.context_dim)
+            .with_context_embedding(self.context_embedding.clone())
     }
 
     /// Whether the run fits an energy (variational inference) rather than data.
@@ -279,7 +353,7 @@ impl TrainingConfig {
         self.data.energy().is_some()
     }
 
-    /// The family's name (`planar`, `radial`, `realnvp`, `nsf`).
+    /// The family's name (`planar`, `radial`, `realnvp`, `nsf`, `maf`, `nsf-ar`).
     pub fn flow_name(&self) -> &'static str {
         self.model.name()
     }
@@ -297,6 +371,17 @@ impl TrainingConfig {
                 "{} spline couplings ({} bins, {}×{} hidden)",
                 c.coupling.transforms, c.bins, c.coupling.depth, c.coupling.hidden
             ),
+            FlowFamily::Maf(c) => format!(
+                "{} MAF transforms ({}×{} hidden)",
+                c.autoregressive.transforms, c.autoregressive.depth, c.autoregressive.hidden
+            ),
+            FlowFamily::NsfAr(c) => format!(
+                "{} autoregressive splines ({} bins, {}×{} hidden)",
+                c.autoregressive.transforms,
+                c.bins,
+                c.autoregressive.depth,
+                c.autoregressive.hidden
+            ),
         }
     }
 
@@ -309,11 +394,13 @@ impl TrainingConfig {
         }
     }
 
-    /// The number of coupling transforms of a realnvp or nsf flow.
+    /// The number of coupling or autoregressive transforms (realnvp, nsf, maf, nsf-ar).
     pub fn transforms(&self) -> Option<usize> {
         match &self.model {
             FlowFamily::RealNvp(c) => Some(c.coupling.transforms),
             FlowFamily::Nsf(c) => Some(c.coupling.transforms),
+            FlowFamily::Maf(c) => Some(c.autoregressive.transforms),
+            FlowFamily::NsfAr(c) => Some(c.autoregressive.transforms),
             _ => None,
         }
     }
@@ -379,14 +466,30 @@ impl TrainingConfig {
             ));
         }
         if let Some(standardizer) = &self.standardizer
-            && standardizer.dim() != self.dim
+            && standardizer.dim() != self.width()
         {
             return Err(FlowError::invalid(
                 "standardizer",
                 format!(
                     "has {} columns but the data has {}",
                     standardizer.dim(),
-                    self.dim
+                    self.width()
+                ),
+            ));
+        }
+        if self.context_dim > 0 && self.is_fit() {
+            return Err(FlowError::invalid(
+                "--context-columns",
+                "applies to density estimation, not to fitting an energy",
+            ));
+        }
+        if self.context_columns.len() != self.context_dim {
+            return Err(FlowError::invalid(
+                "context_columns",
+                format!(
+                    "lists {} columns but context_dim is {}",
+                    self.context_columns.len(),
+                    self.context_dim
                 ),
             ));
         }
@@ -450,6 +553,8 @@ mod tests {
             FlowKind::Radial,
             FlowKind::Realnvp,
             FlowKind::Nsf,
+            FlowKind::Maf,
+            FlowKind::NsfAr,
         ] {
             presets.push(Preset::Default.config(flow).unwrap());
         }

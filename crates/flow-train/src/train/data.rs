@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use flow_data::{
-    DatasetKind, Points, SPLIT_SEED_MIX, Splits, Standardizer, dequantize, fraction_sizes,
-    make_splits, read_csv, split_fractions,
+    ContextColumns, DatasetKind, Points, SPLIT_SEED_MIX, Splits, Standardizer, dequantize,
+    fraction_sizes, make_splits, read_csv, split_fractions,
 };
 use flow_model::PaperEnergy;
 use serde::{Deserialize, Serialize};
@@ -109,6 +109,19 @@ fn read_points(path: &Path, dim: Option<usize>) -> Result<Points, FlowError> {
     Ok(read_csv(path, dim)?.points)
 }
 
+/// What [`inspect_file`] finds in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileShape {
+    /// The number of columns.
+    pub width: usize,
+    /// The column names, if the file has a header.
+    pub header: Option<Vec<String>>,
+    /// The number of data rows.
+    pub rows: usize,
+    /// The sizes of the train, valid and test splits.
+    pub sizes: [usize; 3],
+}
+
 /// The file's points as the run uses them: dequantised with the seed if asked.
 fn file_points(points: Points, dequantized: bool, seed: u64) -> Points {
     if dequantized {
@@ -118,20 +131,26 @@ fn file_points(points: Points, dequantized: bool, seed: u64) -> Points {
     }
 }
 
-/// The sizes and dimension of a file's splits, read once before training: `(dim, rows,
-/// [n_train, n_valid, n_test])`.
-pub fn inspect_file(request: &FileRequest) -> Result<(usize, usize, [usize; 3]), FlowError> {
-    let points = read_points(&request.path, None)?;
-    let rows = points.len();
+/// The width, header and split sizes of a file, read once before training.
+pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
+    let table = read_csv(&request.path, None)?;
+    let rows = table.points.len();
     let (train, valid, test) = fraction_sizes(rows, request.valid_fraction, request.test_fraction)?;
-    Ok((points.dim(), rows, [train, valid, test]))
+    Ok(FileShape {
+        width: table.points.dim(),
+        header: table.header,
+        rows,
+        sizes: [train, valid, test],
+    })
 }
 
 /// The splits of a run in the data's own units (before standardisation), rebuilt exactly
-/// from the recorded source, sizes and seed.
+/// from the recorded source, sizes and seed: rows of `dim` values, a file's columns put in
+/// the model's order by `context` (`x`'s, then the context's) when it has a context.
 pub fn raw_splits(
     source: &DataSource,
     dim: usize,
+    context: Option<&ContextColumns>,
     sizes: [usize; 3],
     seed: u64,
 ) -> Result<Splits, FlowError> {
@@ -157,6 +176,10 @@ pub fn raw_splits(
                 ));
             }
             let points = file_points(points, *dequantize, seed);
+            let points = match context {
+                Some(context) => context.to_model_order(&points),
+                None => points,
+            };
             Ok(split_fractions(
                 points,
                 *valid_fraction,

@@ -33,13 +33,28 @@ impl DensityModel {
         }
     }
 
-    /// Per-point negative log-likelihood of a batch: `[B]`.
+    /// Per-point negative log-likelihood of a batch (rows of `x`, then the context of a
+    /// conditional flow): `[B]`.
     pub fn nll(&self, batch: PointBatch) -> Tensor<1> {
-        self.flow
-            .log_prob(batch.points)
-            .add_scalar(self.log_det_offset)
-            .neg()
+        let log_p = match split_context(batch.points, self.flow.dim()) {
+            (x, None) => self.flow.log_prob(x),
+            (x, Some(context)) => self.flow.log_prob_with_context(x, context),
+        };
+        log_p.add_scalar(self.log_det_offset).neg()
     }
+}
+
+/// Rows of `x`'s `dim` values followed by a context (`[N, dim + C]`) as `(x [N, dim], the
+/// context [N, C])`; rows of `dim` values have no context.
+pub fn split_context(rows: Tensor<2>, dim: usize) -> (Tensor<2>, Option<Tensor<2>>) {
+    let width = rows.dims()[1];
+    if width == dim {
+        return (rows, None);
+    }
+    (
+        rows.clone().narrow(1, 0, dim),
+        Some(rows.narrow(1, dim, width - dim)),
+    )
 }
 
 impl TrainStep for DensityModel {

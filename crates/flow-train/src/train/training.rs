@@ -23,7 +23,7 @@ use crate::train::data::{DataSource, plot_ranges, raw_splits, standardized};
 use crate::train::divergence::{Baseline, mean_valid_loss};
 use crate::train::fit::{FitBatcher, FitModel, SharedEnergy, fit_statistics, mix};
 use crate::train::launch::{Ended, Launch, launch};
-use crate::train::model::DensityModel;
+use crate::train::model::{DensityModel, split_context};
 use crate::train::monitor::{MonitorSettings, RunMonitor, StopReason};
 use crate::train::run_dir::{prepare, restore_best_model};
 
@@ -82,6 +82,12 @@ pub struct RunSummary {
     pub transforms: Option<usize>,
     /// The data dimension.
     pub dim: usize,
+    /// The width of the context of a conditional flow `p(x | c)` (0: none).
+    #[serde(default)]
+    pub context_dim: usize,
+    /// The context columns of the data file, 1-based, in the order the model sees them.
+    #[serde(default)]
+    pub context_columns: Vec<usize>,
     /// The data set, the data file, or the energy.
     pub dataset: String,
     /// Training points (per epoch, for an energy).
@@ -233,11 +239,11 @@ fn untrained_value(
         Inputs::Data(raw) => {
             // The first batch of training points (which ActNorm is fitted to) and the
             // validation points, standardised.
-            let head = config.batch_size.min(raw.train.len()) * config.dim;
+            let head = config.batch_size.min(raw.train.len()) * config.width();
             let needed = Splits {
-                train: Points::new(config.dim, raw.train.values()[..head].to_vec())?,
+                train: Points::new(config.width(), raw.train.values()[..head].to_vec())?,
                 valid: raw.valid.clone(),
-                test: Points::new(config.dim, Vec::new())?,
+                test: Points::new(config.width(), Vec::new())?,
             };
             let splits = standardized(needed, config.standardizer.as_ref());
             let model = DensityModel::new(
@@ -434,13 +440,19 @@ fn evaluate(
         }
     };
     evaluation.seconds = started.elapsed().as_secs_f64();
-    if config.dim == 2 {
+    if config.dim == 2 && config.context_dim == 0 {
         let title = format!("{} (best epoch {best_epoch})", config.describe_model());
         draw_final_density(&trained, inputs, paths, device, &title)?;
     } else if let Inputs::Data(raw) = inputs {
-        let samples = trained.sample(CORNER_POINTS, 1, device);
+        // A conditional flow samples at the contexts of the training rows it is drawn with.
+        let rows = CORNER_POINTS.min(raw.train.len());
+        let samples = match config.context_dim {
+            0 => trained.sample(CORNER_POINTS, 1, device),
+            _ => trained.sample_at_rows(&raw.train.values()[..rows * config.width()], 1, device),
+        };
         let dims: Vec<usize> = (0..config.dim.min(6)).collect();
-        draw_corner(&paths.corner_plot(), &samples, &raw.train, &dims)?;
+        let train = raw.train.columns(0, config.dim);
+        draw_corner(&paths.corner_plot(), &samples, &train, &dims)?;
     }
     Ok(evaluation)
 }
@@ -456,7 +468,7 @@ fn draw_final_density(
 ) -> Result<(), FlowError> {
     let (x_range, y_range) = inputs.ranges(&trained.config);
     let grid = Grid2d::new(x_range, y_range, DENSITY_GRID, DENSITY_GRID);
-    let density = trained.fill_density(grid.clone(), false, device);
+    let density = trained.fill_density(grid.clone(), false, None, device);
     match inputs {
         Inputs::Data(_) => {
             let data = inputs.plotted().unwrap_or_default();
@@ -564,6 +576,8 @@ fn summarise(
         layers: config.layers(),
         transforms: config.transforms(),
         dim: config.dim,
+        context_dim: config.context_dim,
+        context_columns: config.context_columns.clone(),
         dataset: config.data.describe(),
         n_train: config.n_train,
         n_valid: config.n_valid,
@@ -593,7 +607,7 @@ fn snapshot_hook(
     let data = inputs.plotted();
     let (x_range, y_range) = inputs.ranges(&config);
     Arc::new(move |epoch, record: &Path| {
-        if config.dim != 2 {
+        if config.dim != 2 || config.context_dim > 0 {
             return;
         }
         let drawn = load_flow(&config, record, &device).and_then(|flow| {
@@ -602,7 +616,7 @@ fn snapshot_hook(
                 flow,
             };
             let grid = Grid2d::new(x_range, y_range, SNAPSHOT_GRID, SNAPSHOT_GRID);
-            let grid = trained.fill_density(grid, false, &device);
+            let grid = trained.fill_density(grid, false, None, &device);
             write_atomically(&paths.snapshot(epoch), |tmp| {
                 plot::density_png(
                     tmp,
@@ -639,12 +653,13 @@ fn initial_flow(
     let rows = config.batch_size.min(train.len());
     let first = Tensor::<2>::from_data(
         TensorData::new(
-            train.values()[..rows * config.dim].to_vec(),
-            [rows, config.dim],
+            train.values()[..rows * config.width()].to_vec(),
+            [rows, config.width()],
         ),
         device,
     );
-    Ok(flow.initialized_from(first))
+    let (x, context) = split_context(first, config.dim);
+    Ok(flow.initialized_from(x, context))
 }
 
 /// `config` with its standardisation fitted on the training points (of the data's units) if
@@ -667,5 +682,11 @@ pub fn default_ranges(config: &TrainingConfig) -> Result<plot::PlotRanges, FlowE
 
 /// The splits of a recorded configuration, rebuilt exactly, in the data's own units.
 pub fn rebuild_splits(config: &TrainingConfig) -> Result<Splits, FlowError> {
-    raw_splits(&config.data, config.dim, config.sizes(), config.seed)
+    raw_splits(
+        &config.data,
+        config.width(),
+        config.context_layout()?.as_ref(),
+        config.sizes(),
+        config.seed,
+    )
 }

@@ -1,0 +1,84 @@
+//! The contexts given to the inference commands of a conditional model (`--context`,
+//! `--context-file`), checked against the model.
+
+use std::path::Path;
+
+use flow_data::read_csv;
+
+use crate::cli::ContextArg;
+use crate::error::FlowError;
+use crate::infer::inference::TrainedFlow;
+
+/// The contexts at which to evaluate `trained`: `None` for an unconditional model, else
+/// row-major rows of `C` values in the data's units (one row from `--context`, every row of
+/// `--context-file`). Fails with one line on a context given to an unconditional model, a
+/// conditional model without one, a wrong width or a non-finite value.
+pub fn contexts(
+    trained: &TrainedFlow,
+    given: &ContextArg,
+    file: Option<&Path>,
+) -> Result<Option<Vec<f32>>, FlowError> {
+    let width = trained.context_dim();
+    let flag = if file.is_some() {
+        "--context-file"
+    } else {
+        "--context"
+    };
+    match (width, &given.context, file) {
+        (0, None, None) => Ok(None),
+        (0, _, _) => Err(FlowError::invalid(
+            flag,
+            "the model was trained without a context (train with --context-columns for p(x | c))",
+        )),
+        (_, None, None) => Err(FlowError::invalid(
+            "--context",
+            format!(
+                "the model is conditional on {width} context columns ({}); give their values \
+                 with --context v1,…,v{width}",
+                describe_columns(trained)
+            ),
+        )),
+        (_, Some(values), _) => {
+            if values.len() != width {
+                return Err(FlowError::invalid(
+                    "--context",
+                    format!(
+                        "has {} values, but the model's context has {width} ({})",
+                        values.len(),
+                        describe_columns(trained)
+                    ),
+                ));
+            }
+            if let Some((column, value)) = values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(**v as f32).is_finite())
+            {
+                return Err(FlowError::invalid(
+                    "--context",
+                    format!(
+                        "value {} is {value}; every value must be finite",
+                        column + 1
+                    ),
+                ));
+            }
+            Ok(Some(values.iter().map(|&v| v as f32).collect()))
+        }
+        (_, None, Some(path)) => Ok(Some(read_csv(path, Some(width))?.points.into_parts().1)),
+    }
+}
+
+/// The context columns as the training run named them.
+fn describe_columns(trained: &TrainedFlow) -> String {
+    let config = &trained.config;
+    let names = if config.context_names.is_empty() {
+        config
+            .context_columns
+            .iter()
+            .map(|c| format!("column {c}"))
+            .collect::<Vec<_>>()
+    } else {
+        config.context_names.clone()
+    };
+    names.join(", ")
+}

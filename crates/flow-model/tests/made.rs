@@ -73,11 +73,11 @@ fn outputs_depend_exactly_on_the_coordinates_before_them_and_on_the_context() {
                     |coordinate: usize| shape.order.iter().position(|&o| o == coordinate).unwrap();
                 for (u, row) in rows.iter().enumerate() {
                     let i = u / 2;
-                    for j in 0..dim {
+                    for (j, &seen) in row.iter().take(dim).enumerate() {
                         if rank(j) < rank(i) {
-                            assert!(row[j] > 0.0, "{what}: output {i} ignores x{j}, before it");
+                            assert!(seen > 0.0, "{what}: output {i} ignores x{j}, before it");
                         } else {
-                            assert_eq!(row[j], 0.0, "{what}: output {i} sees x{j}, not before it");
+                            assert_eq!(seen, 0.0, "{what}: output {i} sees x{j}, not before it");
                         }
                     }
                     for k in 0..context {

@@ -38,28 +38,6 @@ pub fn default_among(compiled: &[&'static str]) -> Option<&'static str> {
         .find(|name| compiled.contains(name))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::default_among;
-
-    #[test]
-    fn a_backend_named_with_features_is_the_default() {
-        let cases: [(&[&'static str], Option<&str>); 8] = [
-            (&[], None),
-            (&["flex"], Some("flex")),
-            (&["ndarray"], Some("ndarray")),
-            (&["wgpu"], Some("wgpu")),
-            (&["flex", "ndarray"], Some("ndarray")),
-            (&["wgpu", "flex"], Some("wgpu")),
-            (&["wgpu", "ndarray"], Some("wgpu")),
-            (&["wgpu", "flex", "ndarray"], Some("wgpu")),
-        ];
-        for (compiled, expected) in cases {
-            assert_eq!(default_among(compiled), expected, "compiled: {compiled:?}");
-        }
-    }
-}
-
 /// The plain (non-autodiff) device of the backend `name`.
 pub fn device(name: &str) -> Result<Device, FlowError> {
     let unknown = || {
@@ -110,5 +88,27 @@ fn open_wgpu() -> Result<Device, FlowError> {
              cargo run --release -p flow-train"
                 .into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_among;
+
+    #[test]
+    fn a_backend_named_with_features_is_the_default() {
+        let cases: [(&[&'static str], Option<&str>); 8] = [
+            (&[], None),
+            (&["flex"], Some("flex")),
+            (&["ndarray"], Some("ndarray")),
+            (&["wgpu"], Some("wgpu")),
+            (&["flex", "ndarray"], Some("ndarray")),
+            (&["wgpu", "flex"], Some("wgpu")),
+            (&["wgpu", "ndarray"], Some("wgpu")),
+            (&["wgpu", "flex", "ndarray"], Some("wgpu")),
+        ];
+        for (compiled, expected) in cases {
+            assert_eq!(default_among(compiled), expected, "compiled: {compiled:?}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flow_model::kernel::{PlanarParams, log_prob, log_prob_grads};
+use flow_model::cpu::kernel::{PlanarParams, log_prob, log_prob_grads};
 
 mod common;
 use common::values;

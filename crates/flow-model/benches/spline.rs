@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flow_model::kernel::spline::{
+use flow_model::cpu::kernel::spline::{
     Spline, rational_quadratic, rational_quadratic_grads, rational_quadratic_saving,
 };
 use flow_model::spline::{SplineDirection, SplineShape};

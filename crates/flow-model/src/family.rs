@@ -9,18 +9,18 @@ use burn::tensor::Device;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use crate::actnorm::ActNorm;
-use crate::affine_coupling::AffineCoupling;
-use crate::coupling::CouplingSplit;
+use crate::conditioners::mlp::Mlp;
 use crate::error::ModelError;
-use crate::maf::MafConfig;
-use crate::mlp::Mlp;
-use crate::planar::PlanarConfig;
-use crate::radial::RadialConfig;
 use crate::spline::SplineShape;
-use crate::spline_autoregressive::NsfArConfig;
-use crate::spline_coupling::SplineCoupling;
 use crate::transform::Transform;
+use crate::transforms::actnorm::ActNorm;
+use crate::transforms::affine_coupling::AffineCoupling;
+use crate::transforms::coupling::CouplingSplit;
+use crate::transforms::maf::MafConfig;
+use crate::transforms::planar::PlanarConfig;
+use crate::transforms::radial::RadialConfig;
+use crate::transforms::spline_autoregressive::NsfArConfig;
+use crate::transforms::spline_coupling::SplineCoupling;
 
 /// A flow family with its hyper-parameters. Serialised with its name under the key `flow`
 /// (`"planar"`, `"radial"`, `"realnvp"`, `"nsf"`, `"maf"`, `"nsf-ar"`) beside its own

@@ -8,9 +8,9 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::base::{Base, BaseKind};
+use crate::conditioners::mlp::Mlp;
 use crate::error::ModelError;
 use crate::family::FlowFamily;
-use crate::mlp::Mlp;
 use crate::transform::{Bijection, Transform};
 
 /// Which way a flow's transforms point.

@@ -9,9 +9,9 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor};
 
+use crate::cpu::{fused, fused_spline};
 use crate::error::ModelError;
 use crate::numerics::stable_softplus;
-use crate::{fused, fused_spline};
 
 /// The smallest share of `[−B, B]` a bin may have, along either axis.
 pub const MIN_BIN_SIZE: f64 = 1e-3;
@@ -117,7 +117,7 @@ fn bin_of(value: Tensor<2>, knots: &Tensor<3>, bins: usize) -> Tensor<3, Int> {
 /// heights, derivatives). Returns the output `[N, M]` and `log|∂output/∂input|` `[N, M]`.
 ///
 /// On the CPU backends one fused operation with a hand-derived gradient
-/// ([`crate::fused_spline`]), elsewhere [`rational_quadratic_tensor_ops`].
+/// ([`crate::cpu::fused_spline`]), elsewhere [`rational_quadratic_tensor_ops`].
 pub fn rational_quadratic(
     input: Tensor<2>,
     params: Tensor<3>,

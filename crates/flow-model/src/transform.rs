@@ -4,13 +4,13 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use crate::actnorm::ActNorm;
-use crate::affine_coupling::AffineCoupling;
-use crate::maf::MaskedAffine;
-use crate::planar::Planar;
-use crate::radial::Radial;
-use crate::spline_autoregressive::SplineAutoregressive;
-use crate::spline_coupling::SplineCoupling;
+use crate::transforms::actnorm::ActNorm;
+use crate::transforms::affine_coupling::AffineCoupling;
+use crate::transforms::maf::MaskedAffine;
+use crate::transforms::planar::Planar;
+use crate::transforms::radial::Radial;
+use crate::transforms::spline_autoregressive::SplineAutoregressive;
+use crate::transforms::spline_coupling::SplineCoupling;
 
 /// An invertible map of `R^D` with a tractable Jacobian determinant.
 pub trait Bijection {

@@ -2,7 +2,8 @@
 //! values and same gradients, for the parameters and for the points.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::{Flow, FlowConfig, PlanarConfig, fused};
+use flow_model::cpu::fused;
+use flow_model::{Flow, FlowConfig, PlanarConfig};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 

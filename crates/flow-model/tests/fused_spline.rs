@@ -9,7 +9,7 @@
 //! evaluation come from central differences.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_model::fused_spline;
+use flow_model::cpu::fused_spline;
 use flow_model::spline::{
     MIN_BIN_SIZE, MIN_DERIVATIVE, SplineDirection, SplineShape, rational_quadratic,
     rational_quadratic_tensor_ops,
@@ -306,7 +306,7 @@ fn weights(count: usize, seed: u64) -> Vec<f32> {
 fn fused_values_match_the_tensor_operations() {
     // Untracked tensors on an autodiff device take the extension's untracked branch.
     for device in [Device::flex(), Device::flex().autodiff()] {
-        assert!(flow_model::fused::supports(&device));
+        assert!(flow_model::cpu::fused::supports(&device));
         for (case, (bins, n, m, tail_bound)) in CASES.into_iter().enumerate() {
             let shape = SplineShape { bins, tail_bound };
             for direction in DIRECTIONS {
@@ -411,7 +411,7 @@ fn ndarray_runs_the_same_fused_operation() {
     for direction in DIRECTIONS {
         let (input, params) = problem(200, shape, direction, 0.0, 9);
         let [flex, ndarray] = devices.each_ref().map(|device| {
-            assert!(flow_model::fused::supports(device));
+            assert!(flow_model::cpu::fused::supports(device));
             let (x, p) = tensors(&input, &params, dims, device);
             let (out, log) = rational_quadratic(x, p, shape, direction);
             [floats(out), floats(log)]

@@ -12,7 +12,8 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, DeviceKind, Distribution, Tensor, TensorData};
-use flow_model::{Bijection, Flow, FlowConfig, InverseSolver, PlanarConfig, fused};
+use flow_model::cpu::fused;
+use flow_model::{Bijection, Flow, FlowConfig, InverseSolver, PlanarConfig};
 
 use crate::common::{
     assert_all_close, assert_same, floats, map_outputs_and_gradients, matrix, planar_of,

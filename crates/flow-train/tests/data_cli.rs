@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use flow_train::train::training::RunSummary;
+use flow_train::train::summary::RunSummary;
 use serde_json::Value;
 
 use crate::common::{assert_png, flow_train, fresh_path, run_err, run_ok, s, scratch_dir, summary};

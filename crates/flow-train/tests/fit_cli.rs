@@ -4,7 +4,7 @@ use burn::tensor::Device;
 use flow_model::PaperEnergy;
 use flow_train::infer::inference::TrainedFlow;
 use flow_train::train::fit::fit_statistics;
-use flow_train::train::training::RunSummary;
+use flow_train::train::summary::RunSummary;
 use serde_json::Value;
 
 use crate::common::{assert_png, fresh_path, run_err, run_ok, s};

@@ -9,8 +9,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use flow_train::infer::inference::TrainedFlow;
-use flow_train::train::divergence::{Cause, replay};
+use flow_train::train::divergence::Cause;
 use flow_train::train::monitor::StopReason;
+use flow_train::train::replay::replay;
 
 use crate::common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir, summary};
 

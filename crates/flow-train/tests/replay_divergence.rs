@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use flow_train::train::divergence::replay;
+use flow_train::train::replay::replay;
 
 /// The artifact directories under `path`: itself if it holds a `metrics.csv`, else every
 /// folder below it that does.

@@ -9,7 +9,7 @@ use std::process::Command;
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_model::{Flow, FlowConfig, Planar, PlanarConfig, Transform, standard_normal_sample};
 use flow_train::backend;
-use flow_train::train::training::RunSummary;
+use flow_train::train::summary::RunSummary;
 use serde_json::Value;
 
 use crate::common::{fresh_path as scratch, run_ok, summary};

@@ -1,5 +1,5 @@
 //! The inverse kernel: one unit per point runs the layers backwards, last layer first, in
-//! one launch (the maths of [`crate::kernel::inverse`]). For a layer's output `y`,
+//! one launch (the maths of [`crate::cpu::kernel::inverse`]). For a layer's output `y`,
 //! `α = wᵀx + b` solves `α + c·tanh(α) = wᵀy + b` by safeguarded Newton iteration in the
 //! bracket `[t − |c|, t + |c|]`, then `x = y − û tanh(α)`.
 

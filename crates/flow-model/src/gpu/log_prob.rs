@@ -1,7 +1,7 @@
 //! The forward kernel: every point through all `K` layers in one launch, each unit taking up
 //! to eight points through the layers together, kept in registers; it writes `log p(x)` (the
-//! maths of [`crate::kernel::log_prob`]) or, for the planar map, the image and
-//! `Σ log|det J|` (that of [`crate::kernel::forward`]).
+//! maths of [`crate::cpu::kernel::log_prob`]) or, for the planar map, the image and
+//! `Σ log|det J|` (that of [`crate::cpu::kernel::forward`]).
 
 use burn::backend::TensorMetadata;
 use burn::backend::cubecl::dtype_to_storage_type;

@@ -1,5 +1,5 @@
-//! The backward kernels of the log-density (the maths of [`crate::kernel::log_prob_grads`])
-//! and of the planar map (that of [`crate::kernel::forward_grads`]):
+//! The backward kernels of the log-density (the maths of [`crate::cpu::kernel::log_prob_grads`])
+//! and of the planar map (that of [`crate::cpu::kernel::forward_grads`]):
 //! each unit takes its points one at a time, recomputes the forward pass and walks the
 //! layers back, and the parameter gradients are summed over points in two passes, without
 //! atomics (WGSL has no portable float atomic add) and without a per-point `[N, K, D]`
@@ -10,7 +10,7 @@
 //!    `partial` (`[G, K·(2D + 2)]`, `G` cubes);
 //! 2. [`sum_partials_kernel`]: one unit per layer sums its columns of `partial` and takes
 //!    the gradients with respect to `û` and `c` back to the raw `u` and `w` (the chain rule
-//!    of [`crate::kernel::reparametrise_grads`]).
+//!    of [`crate::cpu::kernel::reparametrise_grads`]).
 //!
 //! The first pass synchronises its cube only for that final sum: barriers are cheap on GPUs
 //! but cost a context switch per group of lanes on CPU drivers such as lavapipe. Each unit

@@ -1,4 +1,4 @@
-//! The fused planar operations of [`crate::fused`] and [`crate::fused_forward`] as CubeCL
+//! The fused planar operations of [`crate::cpu::fused`] and [`crate::cpu::fused_forward`] as CubeCL
 //! kernels, for Burn's CubeCL backend (wgpu here): `log p` and the planar map each in one
 //! launch over all `K` layers, their backward passes in two (see [`log_prob_grads`]), the
 //! inverse in one. The first two take the raw parameters: each cube reparametrises `u` into
@@ -34,8 +34,8 @@ use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::{CubeCount, CubeDim};
 
 use crate::InverseSolver;
-use crate::fused::{PlanarInverseOps, PlanarLogProbGradOps, PlanarLogProbOps};
-use crate::fused_forward::{PlanarForwardGradOps, PlanarForwardOps};
+use crate::cpu::fused::{PlanarInverseOps, PlanarLogProbGradOps, PlanarLogProbOps};
+use crate::cpu::fused_forward::{PlanarForwardGradOps, PlanarForwardOps};
 
 /// Units per cube of the kernels launched with [`elementwise_launch`].
 const UNITS_PER_CUBE: u32 = 64;

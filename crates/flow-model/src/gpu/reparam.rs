@@ -1,5 +1,5 @@
 //! The reparametrisation `u ↦ û`, `c = wᵀû` inside the kernels (the maths of
-//! [`crate::kernel::reparametrise`], in `f32`), so that the log-density and the map take the
+//! [`crate::cpu::kernel::reparametrise`], in `f32`), so that the log-density and the map take the
 //! raw parameters: no dozen small tensor operations before them (and twice as many in the
 //! backward pass), and no launch of its own. Each cube first computes every layer's two
 //! scalars `coef` (with `û = u + coef · w`) and `c` into shared memory, one unit per layer,
@@ -8,7 +8,7 @@
 use cubecl::prelude::*;
 
 /// One layer's scalars: `(coef, c, ∂c/∂s, ∂coef/∂s, ∂coef/∂‖w‖²)` for `s = wᵀu` and
-/// `q = ‖w‖²`, with `û = u + coef · w` (see [`crate::kernel::reparametrise`]).
+/// `q = ‖w‖²`, with `û = u + coef · w` (see [`crate::cpu::kernel::reparametrise`]).
 #[cube]
 pub(super) fn layer_scalars<F: Float>(s: F, q: F) -> (F, F, F, F, F) {
     let one = F::new(1.0_f32);

@@ -16,9 +16,8 @@ use crate::infer::inference::TrainedFlow;
 use crate::output::{Format, Output};
 use crate::plot::{self, Grid2d, Panel, PlotRanges};
 use crate::train::fit::SharedEnergy;
-use crate::train::training::{
-    RunSummary, default_ranges, energy_grid, plotted_points, rebuild_splits,
-};
+use crate::train::summary::RunSummary;
+use crate::train::training::{default_ranges, energy_grid, plotted_points, rebuild_splits};
 
 /// Grid cells per side of each density.
 const GRID: usize = 240;

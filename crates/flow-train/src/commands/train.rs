@@ -14,7 +14,9 @@ use crate::infer::inference::load_config;
 use crate::train::config::TrainingConfig;
 use crate::train::divergence::Cause;
 use crate::train::monitor::StopReason;
-use crate::train::training::{self, RunSummary, Start};
+use crate::train::run_dir::Start;
+use crate::train::summary::RunSummary;
+use crate::train::training;
 
 /// `flow-train train`.
 pub fn train(args: &TrainArgs) -> Result<(), FlowError> {

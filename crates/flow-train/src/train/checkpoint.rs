@@ -9,7 +9,6 @@ use burn::store::ModuleRecord;
 use burn::train::checkpoint::{Checkpoint, Checkpointer, CheckpointerError};
 
 use crate::fsutil::{sync_file, temporary_path};
-use crate::train::monitor::RunMonitor;
 
 /// The names of the three records the Learner saves per checkpointed epoch.
 pub const RECORD_NAMES: [&str; 3] = ["model", "optim", "scheduler"];
@@ -125,6 +124,16 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
     }
 }
 
+/// What the checkpointer asks of the run's monitor about an epoch it has just saved.
+pub trait EpochVerdicts: Send + Sync {
+    /// Whether `epoch` was the best so far when it was checkpointed (its model becomes the
+    /// artifact's `model.bpk`).
+    fn is_best_epoch(&self, epoch: usize) -> bool;
+
+    /// Whether a density snapshot is due at `epoch`.
+    fn is_snapshot_epoch(&self, epoch: usize) -> bool;
+}
+
 /// Called with the epoch and the path of a freshly saved model record.
 pub type SnapshotHook = Arc<dyn Fn(usize, &Path) + Send + Sync>;
 
@@ -133,7 +142,7 @@ pub type SnapshotHook = Arc<dyn Fn(usize, &Path) + Send + Sync>;
 pub struct ModelCheckpointer {
     files: AtomicFileCheckpointer,
     best_path: PathBuf,
-    monitor: RunMonitor,
+    monitor: Box<dyn EpochVerdicts>,
     snapshot: Option<SnapshotHook>,
 }
 
@@ -142,13 +151,13 @@ impl ModelCheckpointer {
     pub fn new(
         files: AtomicFileCheckpointer,
         best_path: PathBuf,
-        monitor: RunMonitor,
+        monitor: impl EpochVerdicts + 'static,
         snapshot: Option<SnapshotHook>,
     ) -> Self {
         Self {
             files,
             best_path,
-            monitor,
+            monitor: Box::new(monitor),
             snapshot,
         }
     }

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
-use crate::train::checkpoint::complete_epochs;
+use crate::train::checkpoint::{EpochVerdicts, complete_epochs};
 use crate::train::divergence::{self, Baseline, Cause};
+use crate::train::epoch::EpochRecord;
 use crate::train::progress::Progress;
 
 /// The Learner's name of the loss metric.
@@ -72,21 +73,6 @@ impl StopReason {
             Self::Interrupted => "interrupted".into(),
         }
     }
-}
-
-/// The metrics of one epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Mean training NLL over the epoch (nats), or the loss of variational inference.
-    #[serde(alias = "train_loss")]
-    pub train_nll: f64,
-    /// Validation NLL at the end of the epoch (nats), or the loss of variational inference.
-    #[serde(alias = "valid_loss")]
-    pub valid_nll: f64,
-    /// Seconds since training started.
-    pub seconds: f64,
 }
 
 #[derive(Debug)]
@@ -246,16 +232,6 @@ impl RunMonitor {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether `epoch` was the best so far when it was checkpointed.
-    pub fn is_best_epoch(&self, epoch: usize) -> bool {
-        self.state().best_epochs.contains(&epoch)
-    }
-
-    /// Whether a density snapshot is due at `epoch`.
-    pub fn is_snapshot_epoch(&self, epoch: usize) -> bool {
-        self.state().snapshot_epochs.contains(&epoch)
-    }
-
     /// The best epoch so far.
     pub fn best(&self) -> Option<EpochRecord> {
         self.state().best
@@ -407,6 +383,16 @@ pub fn obsolete_epochs(
 impl EarlyStoppingStrategy for RunMonitor {
     fn should_stop(&mut self, _epoch: usize, _store: &EventStoreClient) -> bool {
         self.state().stop.is_some()
+    }
+}
+
+impl EpochVerdicts for RunMonitor {
+    fn is_best_epoch(&self, epoch: usize) -> bool {
+        self.state().best_epochs.contains(&epoch)
+    }
+
+    fn is_snapshot_epoch(&self, epoch: usize) -> bool {
+        self.state().snapshot_epochs.contains(&epoch)
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::train::monitor::EpochRecord;
+use crate::train::epoch::EpochRecord;
 
 /// How often a plain progress line is printed when stdout is not a terminal.
 const LINE_INTERVAL: Duration = Duration::from_secs(2);

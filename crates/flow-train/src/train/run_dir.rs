@@ -18,7 +18,17 @@ use crate::train::checkpoint::{
 };
 use crate::train::config::TrainingConfig;
 use crate::train::monitor::StopReason;
-use crate::train::training::{RunSummary, Start};
+use crate::train::summary::RunSummary;
+
+/// How a run begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// From freshly initialised weights, replacing whatever the directory held.
+    Fresh,
+    /// From the newest complete checkpoint of an interrupted run in the directory, whose
+    /// `config.json` the given configuration must equal.
+    Resume,
+}
 
 /// Makes `paths.dir` ready for a run of `config`: a fresh run clears what an earlier one left
 /// and writes `config.json`; a resumed one is checked. Returns the epoch to resume after.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use flow_train::train::training::RunSummary;
+use flow_train::train::summary::RunSummary;
 
 /// Runs `flow-train` with `args`.
 pub fn flow_train(args: &[&str]) -> Output {

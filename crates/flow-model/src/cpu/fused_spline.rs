@@ -2,7 +2,7 @@
 //! hand-derived backward pass registered in Burn's autodiff graph.
 //!
 //! The operation starts at the raw parameters: softmax, cumulative sums and softplus (the
-//! knots), the bin search and the rational-quadratic all run in [`crate::kernel::spline`], where the
+//! knots), the bin search and the rational-quadratic all run in [`crate::cpu::kernel::spline`], where the
 //! tensor-op path ([`crate::spline::rational_quadratic_tensor_ops`]) dispatches about a
 //! hundred small operations each way. A backend extension ([`RationalQuadraticOps`]) runs the
 //! kernel on Flex and NdArray tensors. Its `Autodiff` implementation, where the result is
@@ -23,8 +23,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 
-use crate::fused::{host, tensor};
-use crate::kernel::spline::{self as kernel, Saved, Spline, SplineGrads};
+use crate::cpu::fused::{host, tensor};
+use crate::cpu::kernel::spline::{self as kernel, Saved, Spline, SplineGrads};
 use crate::spline::{SplineDirection, SplineShape};
 
 /// The elementwise rational-quadratic spline as a backend operation.
@@ -51,7 +51,7 @@ pub trait RationalQuadraticOps: Backend {
 
 /// [`crate::spline::rational_quadratic`] through the fused operation: `input` `[N, M]`,
 /// `params` `[N, M, 3K − 1]`; returns the outputs and the log-derivatives, `[N, M]` each.
-/// Only for devices where [`crate::fused::on_host`] holds.
+/// Only for devices where [`crate::cpu::fused::on_host`] holds.
 pub fn rational_quadratic(
     input: Tensor<2>,
     params: Tensor<3>,

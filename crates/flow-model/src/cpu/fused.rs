@@ -4,7 +4,7 @@
 //! Three backend extensions carry them: [`PlanarLogProbOps`] (the log-density),
 //! [`PlanarLogProbGradOps`] (its backward pass, called only from the autodiff node) and
 //! [`PlanarInverseOps`] (the inverse, never differentiated). Their default bodies run
-//! [`crate::kernel`] on the host, for the CPU backends (Flex, NdArray); with the `wgpu`
+//! [`crate::cpu::kernel`] on the host, for the CPU backends (Flex, NdArray); with the `wgpu`
 //! feature, Burn's CubeCL backend runs them as GPU kernels (the `gpu` module). Other
 //! backends use the tensor-operation flow instead: see [`supports`].
 //!
@@ -39,7 +39,7 @@ use burn::backend::{
 use burn::tensor::{Device, Tensor, TensorData, read_sync};
 
 use crate::InverseSolver;
-use crate::kernel::{self, LogProbGrads, PlanarParams};
+use crate::cpu::kernel::{self, LogProbGrads, PlanarParams};
 
 /// The fused log-density of a planar flow as a backend operation.
 #[backend_extension(
@@ -134,7 +134,7 @@ pub fn supports(device: &Device) -> bool {
 }
 
 /// Whether tensors on `device` live on the host (the CPU backends, Flex and NdArray), where
-/// every fused operation of this crate runs, the planar map of [`crate::fused_forward`]
+/// every fused operation of this crate runs, the planar map of [`crate::cpu::fused_forward`]
 /// included.
 pub fn on_host(device: &Device) -> bool {
     match device.clone().inner().as_dispatch() {

@@ -5,7 +5,7 @@
 //! A Burn backend operation has one output, so this one returns `[N, D + 1]`: the image in
 //! the first `D` columns and `Σ log|det J|` in the last; its backward splits the incoming
 //! gradient the same way ([`kernel::forward_grads`]). Like the log-density of
-//! [`crate::fused`], it takes the raw parameters `(w, u, b)` and reparametrises `u` itself,
+//! [`crate::cpu::fused`], it takes the raw parameters `(w, u, b)` and reparametrises `u` itself,
 //! runs on the host for the CPU backends and as CubeCL kernels on wgpu, and relies on the same
 //! Burn 0.22 APIs (`backend_extension`, `Autodiff`'s `Backward`).
 
@@ -20,10 +20,10 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
 
-use crate::fused::{
+use crate::cpu::fused::{
     HostInputs, RawInputs, host, host_raw_grads, join_columns, record, register_grads, tensor,
 };
-use crate::kernel;
+use crate::cpu::kernel;
 
 /// The planar map with its log-determinant as a backend operation.
 #[backend_extension(
@@ -80,7 +80,7 @@ pub trait PlanarForwardGradOps: Backend {
 
 /// The map and `Σ log|det J|` through the fused operation: `x` `[N, D]`, the raw parameters
 /// `w` and `u` `[K, D]` and `b` `[K]`; returns `([N, D], [N])`. Only for devices where
-/// [`crate::fused::supports`] holds.
+/// [`crate::cpu::fused::supports`] holds.
 pub fn forward(x: Tensor<2>, w: Tensor<2>, u: Tensor<2>, b: Tensor<1>) -> (Tensor<2>, Tensor<1>) {
     let [n, dim] = x.dims();
     let joined: Tensor<2> = Tensor::from_dispatch(<Dispatch as PlanarForwardOps>::planar_forward(

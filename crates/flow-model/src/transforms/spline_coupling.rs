@@ -3,10 +3,10 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use crate::coupling::{CouplingSplit, with_context};
-use crate::mlp::Mlp;
+use crate::conditioners::mlp::Mlp;
 use crate::spline::{SplineDirection, SplineShape, rational_quadratic};
 use crate::transform::Bijection;
+use crate::transforms::coupling::{CouplingSplit, with_context};
 
 /// `y_kept = x_kept`; each changed coordinate goes through its own monotone
 /// rational-quadratic spline whose `3K − 1` parameters come from `MLP(x_kept)`.

@@ -5,8 +5,8 @@ use burn::config::Config;
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
+use crate::conditioners::made::{AutoregressiveOrder, Made, MadeShape};
 use crate::error::ModelError;
-use crate::made::{AutoregressiveOrder, Made, MadeShape};
 
 /// The structure shared by the autoregressive families: how many transforms, their MADE's
 /// size, and the order of the coordinates in each.

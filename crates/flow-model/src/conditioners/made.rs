@@ -17,8 +17,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::conditioners::mlp::Mlp;
 use crate::error::ModelError;
-use crate::mlp::Mlp;
 
 /// How the autoregressive transforms of a flow order the coordinates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

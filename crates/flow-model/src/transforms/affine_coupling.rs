@@ -4,9 +4,9 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-use crate::coupling::{CouplingSplit, with_context};
-use crate::mlp::Mlp;
+use crate::conditioners::mlp::Mlp;
 use crate::transform::Bijection;
+use crate::transforms::coupling::{CouplingSplit, with_context};
 
 /// `y_kept = x_kept`, `y_changed = x_changed · exp(s) + t` with `(ŝ, t) = MLP(x_kept)` and the
 /// log-scale soft-clipped to `s = L·tanh(ŝ/L)` (`L` = [`AffineCoupling::LOG_SCALE_BOUND`]),

@@ -7,12 +7,12 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
+use crate::cpu::{fused, fused_forward};
 use crate::error::ModelError;
 use crate::init::{param, uniform};
-use crate::inverse::InverseSolver;
 use crate::numerics::stable_softplus;
 use crate::transform::Bijection;
-use crate::{fused, fused_forward};
+use crate::transforms::inverse::InverseSolver;
 
 /// Configuration of a [`Planar`] transform.
 #[derive(Config, Debug, PartialEq)]
@@ -179,7 +179,7 @@ impl Planar {
 
     /// `log N(f(x); 0, I) + log|det J_f(x)|`, the log-density of a flow made of these layers
     /// over a standard normal, as one fused operation with a hand-derived gradient
-    /// ([`crate::fused`]); `None` on backends without it. `x`: `[N, D]`, the result `[N]`.
+    /// ([`crate::cpu::fused`]); `None` on backends without it. `x`: `[N, D]`, the result `[N]`.
     pub fn fused_log_prob(&self, x: Tensor<2>) -> Option<Tensor<1>> {
         if !fused::supports(&x.device()) {
             return None;
@@ -188,7 +188,7 @@ impl Planar {
     }
 
     /// [`Bijection::inverse`] with a chosen root finder: on the CPU backends without
-    /// autodiff in one pass on the host ([`crate::kernel::inverse`], not differentiable),
+    /// autodiff in one pass on the host ([`crate::cpu::kernel::inverse`], not differentiable),
     /// elsewhere through (differentiable) tensor operations.
     pub fn inverse_with(&self, y: Tensor<2>, solver: &InverseSolver) -> (Tensor<2>, Tensor<1>) {
         let device = y.device();
@@ -227,7 +227,7 @@ impl Planar {
 
 impl Planar {
     /// [`Bijection::forward`] through tensor operations, on every backend: the reference the
-    /// fused map of the CPU backends ([`crate::fused_forward`]) is tested against.
+    /// fused map of the CPU backends ([`crate::cpu::fused_forward`]) is tested against.
     pub fn forward_tensor_ops(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
         let stacked = self.stacked();
         let [n, _] = x.dims();
@@ -244,7 +244,7 @@ impl Planar {
 }
 
 impl Bijection for Planar {
-    /// One fused operation with a hand-derived gradient ([`crate::fused_forward`]) where
+    /// One fused operation with a hand-derived gradient ([`crate::cpu::fused_forward`]) where
     /// [`fused::supports`] the device; elsewhere [`Planar::forward_tensor_ops`].
     fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
         if !fused::supports(&x.device()) {

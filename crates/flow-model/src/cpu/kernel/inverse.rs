@@ -7,7 +7,7 @@ use multiversion::multiversion;
 
 use super::{CHUNK, PlanarParams, load_columns, run_parts, split_points, store_rows};
 use crate::InverseSolver;
-use crate::fastmath::{ln, tanh};
+use crate::cpu::fastmath::{ln, tanh};
 
 /// The result of [`inverse`].
 #[derive(Debug, Clone, PartialEq)]

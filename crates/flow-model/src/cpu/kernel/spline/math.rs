@@ -2,7 +2,7 @@
 //! without branches or library calls, so that loops over lanes vectorise. NaN in gives NaN
 //! out.
 
-use crate::fastmath::{exp_reduced, ln};
+use crate::cpu::fastmath::{exp_reduced, ln};
 
 /// `e^y` for `y ≤ 0` (relative error below 2e-7); `0` below `−87`, where `e^y` is near the
 /// smallest normal `f32`.
@@ -73,7 +73,7 @@ pub(super) fn softplus_and_slope(a: f32) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fastmath::tests::spread;
+    use crate::cpu::fastmath::tests::spread;
 
     #[test]
     fn exp_matches_f64() {

@@ -118,7 +118,7 @@ impl Segment {
         let numerator =
             (s * s) * (self.d1 * (xi * xi) + s * xi_1mxi * 2.0 + self.d0 * (one_minus * one_minus));
         let denominator = s + self.curvature(s) * xi_1mxi;
-        crate::fastmath::ln(numerator) - crate::fastmath::ln(denominator * denominator)
+        crate::cpu::fastmath::ln(numerator) - crate::cpu::fastmath::ln(denominator * denominator)
     }
 
     #[inline(always)]

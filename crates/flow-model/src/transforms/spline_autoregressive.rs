@@ -7,11 +7,11 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
-use crate::autoregressive::{AutoregressiveConfig, invert_in_passes};
+use crate::conditioners::made::Made;
 use crate::error::ModelError;
-use crate::made::Made;
 use crate::spline::{SplineDirection, SplineShape, rational_quadratic};
 use crate::transform::{Bijection, Transform};
+use crate::transforms::autoregressive::{AutoregressiveConfig, invert_in_passes};
 
 /// Configuration of an autoregressive neural spline flow.
 #[derive(Config, Debug, PartialEq)]

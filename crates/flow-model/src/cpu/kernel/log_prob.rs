@@ -5,7 +5,7 @@
 use multiversion::multiversion;
 
 use super::{CHUNK, PlanarParams, load_columns, run_parts, split_points, store_rows};
-use crate::fastmath::{ln, tanh};
+use crate::cpu::fastmath::{ln, tanh};
 
 /// `ln(2π) / 2`.
 const HALF_LN_2PI: f32 = 0.918_938_5;

@@ -1,0 +1,19 @@
+//! The record of one epoch: a row of `metrics.csv`, what the monitor, the divergence rule
+//! and the progress display read.
+
+use serde::{Deserialize, Serialize};
+
+/// The metrics of one epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training NLL over the epoch (nats), or the loss of variational inference.
+    #[serde(alias = "train_loss")]
+    pub train_nll: f64,
+    /// Validation NLL at the end of the epoch (nats), or the loss of variational inference.
+    #[serde(alias = "valid_loss")]
+    pub valid_nll: f64,
+    /// Seconds since training started.
+    pub seconds: f64,
+}

@@ -2,7 +2,8 @@
 # What a newcomer meets on a fresh machine: the first build and the default run of each way
 # the README gives to start, each from a clean clone with a target directory of its own.
 #
-#   scripts/first-run.sh [RESULTS_DIR]       # default: results/first-run
+#   scripts/first-run.sh [RESULTS_DIR [LEG...]]   # default: results/first-run, every leg
+#   (legs: release, dev-ndarray, dev-wgpu)
 #
 # Runs, one after the other (run it alone: the build times are the machine's whole time):
 #   cargo run --release -p flow-train
@@ -13,6 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$(realpath -m "${1:-results/first-run}")
+shift || true
+LEGS=("$@")
+[ ${#LEGS[@]} -gt 0 ] || LEGS=(release dev-ndarray dev-wgpu)
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -26,6 +30,7 @@ unset FLOW_TRAIN_DEVICE
 measure() { # NAME CARGO-ARGS...
     local name=$1
     shift
+    [[ " ${LEGS[*]} " == *" $name "* ]] || return 0
     local target="$WORK/target-$name" log="$OUT/$name.log"
     local start end
     start=$(date +%s.%N)

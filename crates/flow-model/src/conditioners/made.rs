@@ -3,10 +3,12 @@
 //! `i` in an order, and on a context, which reaches every output.
 //!
 //! Degrees: input coordinate `i` has degree `rank(i) + 1` (its position in the order, from
-//! 1), every context input degree 0. Hidden units take the degrees `1, …, D − 1` in turn (from
-//! 0 when there is a context, so that units seeing the context alone feed the first
-//! coordinate). A hidden unit sees the units of the layer before whose degree is at most its
-//! own; output `i` sees the hidden units whose degree is below `rank(i) + 1`.
+//! 1), every context input degree 0. Hidden units share the degrees `1, …, D − 1` evenly, in
+//! ascending order (from 0 when there is a context, so that units seeing the context alone
+//! feed the first coordinate). A hidden unit sees the units of the layer before whose degree
+//! is at most its own; output `i` sees the hidden units whose degree is below `rank(i) + 1`.
+//! Since the degrees ascend, the units that coordinate `i` depends on are a prefix of every
+//! hidden layer: [`Made::invert`] computes only those.
 
 use burn::module::Module;
 use burn::nn::Linear;
@@ -70,6 +72,9 @@ pub struct Made {
     /// Outputs per coordinate `P`.
     #[module(skip)]
     pub per_coordinate: usize,
+    /// The degree of each hidden unit (the same in every hidden layer), ascending.
+    #[module(skip)]
+    pub hidden_degrees: Vec<usize>,
 }
 
 /// The shape of a [`Made`]: every width, checked.
@@ -88,6 +93,17 @@ pub struct MadeShape {
 }
 
 impl MadeShape {
+    /// The degrees of the hidden units: `lowest, …, D − 1` shared evenly in ascending order,
+    /// `lowest` 1 (0 with a context, and in one dimension).
+    pub fn hidden_degrees(&self) -> Vec<usize> {
+        let dim = self.order.len();
+        let lowest = usize::from(self.context == 0).min(dim.saturating_sub(1));
+        let span = (dim - lowest).max(1);
+        (0..self.hidden)
+            .map(|k| lowest + k * span / self.hidden)
+            .collect()
+    }
+
     /// The masks of every layer, `[input][output]` row-major as 0/1 values, or an error if
     /// the masks leave no path from any input to the outputs.
     pub fn masks(&self) -> Result<Vec<Vec<f32>>, ModelError> {
@@ -114,10 +130,7 @@ impl MadeShape {
             .map(|i| rank[i] + 1)
             .chain(std::iter::repeat_n(0, self.context))
             .collect();
-        // Hidden degrees cycle through lowest..=D − 1 (just 0 in one dimension).
-        let lowest = usize::from(self.context == 0);
-        let span = dim - lowest;
-        let hidden: Vec<usize> = (0..self.hidden).map(|k| lowest + k % span.max(1)).collect();
+        let hidden = self.hidden_degrees();
         let output: Vec<usize> = (0..dim * self.per_coordinate)
             .map(|u| rank[u / self.per_coordinate] + 1)
             .collect();
@@ -160,6 +173,7 @@ impl Made {
             order: shape.order.clone(),
             context: shape.context,
             per_coordinate: shape.per_coordinate,
+            hidden_degrees: shape.hidden_degrees(),
         })
     }
 
@@ -199,5 +213,79 @@ impl Made {
                     if i == last { h } else { relu(h) }
                 });
         out.reshape([n, dim, self.per_coordinate])
+    }
+
+    /// Inverts the autoregressive transform this MADE conditions at `y` (`[N, D]`), one
+    /// coordinate at a time in the order: `invert_one(y_i, params_i)` takes coordinate `i`'s
+    /// image `[N, 1]` and its parameters `[N, 1, P]` and returns its preimage `[N, 1]` and its
+    /// log-determinant `[N]`. Returns the preimage `[N, D]` and the summed log-determinant.
+    ///
+    /// Each step computes only what the next coordinate needs: the first layer's
+    /// pre-activation is updated by the coordinate just found (a rank-one update), the hidden
+    /// layers are evaluated on the units of degree up to the coordinate's rank (a prefix, the
+    /// degrees ascending), the output layer on the coordinate's `P` outputs. In `D`
+    /// dimensions that is about `H²/2` multiply-adds per point and step with `H` hidden
+    /// units, against `(D + 2H + DP)·H` for a whole pass. Differentiable like any tensor
+    /// operations.
+    pub fn invert(
+        &self,
+        y: &Tensor<2>,
+        context: Option<&Tensor<2>>,
+        invert_one: impl Fn(Tensor<2>, Tensor<3>) -> (Tensor<2>, Tensor<1>),
+    ) -> (Tensor<2>, Tensor<1>) {
+        let [n, dim] = y.dims();
+        let per = self.per_coordinate;
+        let weights: Vec<Tensor<2>> = self
+            .layers
+            .iter()
+            .zip(&self.masks)
+            .map(|(layer, mask)| layer.weight.val() * mask.clone())
+            .collect();
+        let biases: Vec<Tensor<2>> = self
+            .layers
+            .iter()
+            .map(|layer| {
+                let bias = layer.bias.as_ref().expect("MADE layers have biases").val();
+                let width = bias.dims()[0];
+                bias.reshape([1, width])
+            })
+            .collect();
+        let last = weights.len() - 1;
+        let hidden = weights[0].dims()[1];
+        // The first layer's pre-activation with every coordinate still at zero.
+        let mut pre = match context {
+            Some(c) => c
+                .clone()
+                .matmul(weights[0].clone().narrow(0, dim, self.context)),
+            None => Tensor::zeros([n, hidden], &y.device()),
+        } + biases[0].clone();
+        let mut columns: Vec<Option<Tensor<2>>> = vec![None; dim];
+        let mut log_det = Tensor::zeros([n], &y.device());
+        for (rank, &i) in self.order.iter().enumerate() {
+            let units = self.hidden_degrees.iter().filter(|&&d| d <= rank).count();
+            let out_weight = weights[last].clone().narrow(1, i * per, per);
+            let out_bias = biases[last].clone().narrow(1, i * per, per);
+            let params = if units == 0 {
+                out_bias.repeat_dim(0, n)
+            } else {
+                let mut h = relu(pre.clone().narrow(1, 0, units));
+                for l in 1..last {
+                    let w = weights[l].clone().narrow(0, 0, units).narrow(1, 0, units);
+                    h = relu(h.matmul(w) + biases[l].clone().narrow(1, 0, units));
+                }
+                h.matmul(out_weight.narrow(0, 0, units)) + out_bias
+            };
+            let (x, ld) = invert_one(y.clone().narrow(1, i, 1), params.reshape([n, 1, per]));
+            if rank + 1 < dim {
+                pre = pre + x.clone().matmul(weights[0].clone().narrow(0, i, 1));
+            }
+            log_det = log_det + ld;
+            columns[i] = Some(x);
+        }
+        let columns = columns
+            .into_iter()
+            .map(|c| c.expect("every coordinate is in the order"))
+            .collect();
+        (Tensor::cat(columns, 1), log_det)
     }
 }

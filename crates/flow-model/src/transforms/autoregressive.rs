@@ -1,8 +1,8 @@
-//! What the autoregressive families (MAF, autoregressive splines) share: their structure,
-//! and the inversion of an autoregressive map in `D` passes.
+//! What the autoregressive families (MAF, autoregressive splines) share: their structure
+//! and the MADEs that condition them.
 
 use burn::config::Config;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use rand::rngs::StdRng;
 
 use crate::conditioners::made::{AutoregressiveOrder, Made, MadeShape};
@@ -75,21 +75,4 @@ impl AutoregressiveConfig {
             })
             .collect()
     }
-}
-
-/// Inverts an autoregressive map at `y` (`[N, D]`) in `D` passes: `pass(x)` is the preimage
-/// of `y` computed with the parameters the conditioner gives at `x`, and its log-determinant.
-/// Starting from zeros, pass `k` makes the first `k` coordinates of the order exact, so the
-/// `D`-th returns the exact preimage (and, unrolled, its exact derivatives).
-pub(crate) fn invert_in_passes(
-    y: &Tensor<2>,
-    pass: impl Fn(Tensor<2>) -> (Tensor<2>, Tensor<1>),
-) -> (Tensor<2>, Tensor<1>) {
-    let [n, dim] = y.dims();
-    let mut x = y.zeros_like();
-    let mut log_det = Tensor::zeros([n], &y.device());
-    for _ in 0..dim {
-        (x, log_det) = pass(x);
-    }
-    (x, log_det)
 }

@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use crate::conditioners::made::Made;
 use crate::error::ModelError;
 use crate::transform::{Bijection, Transform};
-use crate::transforms::autoregressive::{AutoregressiveConfig, invert_in_passes};
+use crate::transforms::autoregressive::AutoregressiveConfig;
 
 /// Configuration of a masked autoregressive flow.
 #[derive(Config, Debug, PartialEq)]
@@ -43,8 +43,8 @@ impl MafConfig {
 /// `y_i = x_i · exp(s_i) + t_i` with `(ŝ_i, t_i)` from a [`Made`] of the coordinates before
 /// `i` (and the context), the log-scale soft-clipped to `s = L·tanh(ŝ/L)` (`L` =
 /// [`MaskedAffine::LOG_SCALE_BOUND`]); `log|det J| = Σ s`. Forward is one MADE pass; the
-/// inverse takes `D` (so a density flow samples in `D` passes, and an IAF, the generative
-/// orientation, samples in one).
+/// inverse takes `D` steps ([`Made::invert`]: a density flow samples in `D` steps, an IAF,
+/// the generative orientation, in one pass).
 #[derive(Module, Debug)]
 pub struct MaskedAffine {
     /// The conditioner: `[N, D + C] → [N, D, 2]` (log-scale, shift).
@@ -81,10 +81,13 @@ impl Bijection for MaskedAffine {
     }
 
     fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
-        invert_in_passes(&y, |x| {
-            let (s, t) = self.scale_shift(x, context);
-            let log_det = s.clone().sum_dim(1).squeeze_dim(1).neg();
-            ((y.clone() - t) * s.neg().exp(), log_det)
+        let bound = Self::LOG_SCALE_BOUND;
+        self.made.invert(&y, context, |y, params| {
+            let n = y.dims()[0];
+            let s = params.clone().narrow(2, 0, 1).reshape([n, 1]);
+            let s = s.div_scalar(bound).tanh() * bound;
+            let t = params.narrow(2, 1, 1).reshape([n, 1]);
+            ((y - t) * s.clone().neg().exp(), s.reshape([n]).neg())
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::conditioners::made::Made;
 use crate::error::ModelError;
 use crate::spline::{SplineDirection, SplineShape, rational_quadratic};
 use crate::transform::{Bijection, Transform};
-use crate::transforms::autoregressive::{AutoregressiveConfig, invert_in_passes};
+use crate::transforms::autoregressive::AutoregressiveConfig;
 
 /// Configuration of an autoregressive neural spline flow.
 #[derive(Config, Debug, PartialEq)]
@@ -68,7 +68,7 @@ impl NsfArConfig {
 
 /// `y_i = g_i(x_i)`, a monotone rational-quadratic spline whose `3K − 1` parameters come from
 /// a [`Made`] of the coordinates before `i` (and the context); identity outside `[−B, B]`.
-/// Forward is one MADE pass, the inverse `D`.
+/// Forward is one MADE pass, the inverse `D` steps ([`Made::invert`]).
 #[derive(Module, Debug)]
 pub struct SplineAutoregressive {
     /// The conditioner: `[N, D + C] → [N, D, 3K − 1]`.
@@ -87,19 +87,6 @@ impl SplineAutoregressive {
             tail_bound: self.tail_bound,
         }
     }
-
-    /// The splines with parameters taken at `at`, applied to `input` in `direction`.
-    fn apply(
-        &self,
-        input: Tensor<2>,
-        at: Tensor<2>,
-        context: Option<&Tensor<2>>,
-        direction: SplineDirection,
-    ) -> (Tensor<2>, Tensor<1>) {
-        let params = self.made.forward(at, context);
-        let (out, log_det) = rational_quadratic(input, params, self.shape(), direction);
-        (out, log_det.sum_dim(1).squeeze_dim(1))
-    }
 }
 
 impl Bijection for SplineAutoregressive {
@@ -112,12 +99,17 @@ impl Bijection for SplineAutoregressive {
     }
 
     fn forward_given(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
-        self.apply(x.clone(), x, context, SplineDirection::Forward)
+        let params = self.made.forward(x.clone(), context);
+        let (y, log_det) = rational_quadratic(x, params, self.shape(), SplineDirection::Forward);
+        (y, log_det.sum_dim(1).squeeze_dim(1))
     }
 
     fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
-        invert_in_passes(&y, |x| {
-            self.apply(y.clone(), x, context, SplineDirection::Inverse)
+        let shape = self.shape();
+        self.made.invert(&y, context, |y, params| {
+            let n = y.dims()[0];
+            let (x, log_det) = rational_quadratic(y, params, shape, SplineDirection::Inverse);
+            (x, log_det.reshape([n]))
         })
     }
 }

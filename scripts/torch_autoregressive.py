@@ -21,12 +21,12 @@ Prints one JSON object per configuration with the keys of `flow-train bench --js
 
 import argparse
 import json
-import statistics
-import time
 
 import numpy as np
 import torch
 import zuko
+
+from torch_families import checkerboard, timed
 
 MODELS = {
     "maf": (5, lambda d: zuko.flows.MAF(d, transforms=5, hidden_features=[128, 128])),
@@ -37,22 +37,7 @@ MODELS = {
 def points(n, dim, rng):
     if dim != 2:
         return torch.from_numpy(rng.standard_normal((n, dim)).astype(np.float32))
-    x1 = 4.0 * rng.random(n) - 2.0
-    x2 = rng.random(n) - 2.0 * (rng.random(n) < 0.5) + np.mod(np.floor(x1), 2.0)
-    return torch.from_numpy((2.0 * np.stack([x1, x2], axis=1)).astype(np.float32))
-
-
-def timed(call, warmup, repeats):
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1e3)
-    times.sort()
-    at = lambda q: times[round((len(times) - 1) * q)]
-    return statistics.median(times), at(0.1), at(0.9)
+    return checkerboard(n, rng)
 
 
 def main():

@@ -14,6 +14,14 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    /// Fails, naming the first field, unless every one of `fields` is at least 1.
+    pub(crate) fn require_at_least_one(fields: &[(&'static str, usize)]) -> Result<(), Self> {
+        match fields.iter().find(|(_, value)| *value == 0) {
+            Some((field, _)) => Err(Self::config(field, "must be at least 1")),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidConfig {
             field,

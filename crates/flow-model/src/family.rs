@@ -173,16 +173,11 @@ impl CouplingConfig {
                 ),
             ));
         }
-        for (field, value) in [
+        ModelError::require_at_least_one(&[
             ("transforms", self.transforms),
             ("hidden", self.hidden),
             ("depth", self.depth),
-        ] {
-            if value == 0 {
-                return Err(ModelError::config(field, "must be at least 1"));
-            }
-        }
-        Ok(())
+        ])
     }
 
     /// The splits of the coordinates, one per transform.

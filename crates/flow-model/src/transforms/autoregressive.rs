@@ -29,15 +29,11 @@ impl AutoregressiveConfig {
     /// Checks every field for data of dimension `dim` with a context of width `context`;
     /// `family` names the flow in messages.
     pub fn validate(&self, dim: usize, context: usize, family: &str) -> Result<(), ModelError> {
-        for (field, value) in [
+        ModelError::require_at_least_one(&[
             ("transforms", self.transforms),
             ("hidden", self.hidden),
             ("depth", self.depth),
-        ] {
-            if value == 0 {
-                return Err(ModelError::config(field, "must be at least 1"));
-            }
-        }
+        ])?;
         if dim < 2 && context == 0 {
             return Err(ModelError::config(
                 "dim",

@@ -137,6 +137,29 @@ pub enum DataError {
         reason: String,
     },
 
+    /// A simulator or a prior that gave unusable draws: `simulation: reason`.
+    #[error("simulation: {reason}")]
+    Simulator {
+        /// What is wrong, naming the simulation and the column.
+        reason: String,
+    },
+
+    /// An unknown simulation task: `unknown task "name"; allowed values: …`.
+    #[error("unknown task {name:?}; allowed values: {allowed}")]
+    UnknownTask {
+        /// The name given.
+        name: String,
+        /// The task names, comma-separated.
+        allowed: String,
+    },
+
+    /// A prior box that is not a box: `prior box: reason`.
+    #[error("prior box: {reason}")]
+    PriorBox {
+        /// What is wrong: a bound pair out of order, the wrong number of bounds.
+        reason: String,
+    },
+
     /// A CSV file that cannot be read at all, or has no data rows: `<path>: reason`.
     #[error("{}: {reason}", .path.display())]
     CsvFile {

@@ -14,6 +14,10 @@
 //! - [`dataloader()`]: batches of shape `[B, D]` as Burn tensors, gathered from a shared point
 //!   set by row index ([`RowIndices`], [`RowBatcher`]); [`PointBatcher`] batches owned rows.
 //!
+//! - Simulation-based inference ([`simulate`]): [`simulate()`] runs a prior and a simulator
+//!   given as closures, [`Task`] the four tasks of the sbibm benchmark; [`PriorBox`] restricts
+//!   samples to a box prior's support by rejection.
+//!
 //! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
 
 pub mod batcher;
@@ -23,6 +27,7 @@ pub mod error;
 pub mod kind;
 pub mod loader;
 pub mod points;
+pub mod simulate;
 pub mod split;
 pub mod standardize;
 pub mod table;
@@ -35,6 +40,7 @@ pub use error::DataError;
 pub use kind::DatasetKind;
 pub use loader::{ResumedLoader, RowIndices, dataloader};
 pub use points::Points;
+pub use simulate::{PriorBox, Simulations, Task, simulate};
 pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
 pub use standardize::Standardizer;
 pub use table::{CsvReader, CsvTable, read_csv};

@@ -4,5 +4,6 @@
 mod csv;
 mod data;
 mod preprocess;
+mod simulate;
 mod tensors;
 mod toy;

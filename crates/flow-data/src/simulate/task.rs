@@ -1,0 +1,131 @@
+//! The simulation tasks of the sbibm benchmark (Lueckmann et al. 2021), by name.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use super::{PriorBox, Simulations, gaussian_linear, gaussian_mixture, simulate, slcp, two_moons};
+use crate::error::DataError;
+
+/// A benchmark task: a prior and a simulator as sbibm defines them. Serialized under its
+/// [`name`](Task::name) (`"gaussian-linear"`, `"two-moons"`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Task {
+    /// See [`gaussian_linear`]: `θ, x ∈ R¹⁰`, a Gaussian posterior known in closed form.
+    #[serde(rename = "gaussian-linear")]
+    GaussianLinear,
+    /// See [`two_moons`]: `θ, x ∈ R²`, a crescent-shaped bimodal posterior.
+    #[serde(rename = "two-moons")]
+    TwoMoons,
+    /// See [`gaussian_mixture`]: `θ, x ∈ R²`, a posterior of two scales.
+    #[serde(rename = "gaussian-mixture")]
+    GaussianMixture,
+    /// See [`slcp`]: `θ ∈ R⁵`, `x ∈ R⁸`, a posterior of four modes.
+    #[serde(rename = "slcp")]
+    Slcp,
+}
+
+impl Task {
+    /// Every task.
+    pub const ALL: [Task; 4] = [
+        Task::GaussianLinear,
+        Task::TwoMoons,
+        Task::GaussianMixture,
+        Task::Slcp,
+    ];
+
+    /// The name [`FromStr`] accepts and [`Display`](fmt::Display) writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::GaussianLinear => "gaussian-linear",
+            Task::TwoMoons => "two-moons",
+            Task::GaussianMixture => "gaussian-mixture",
+            Task::Slcp => "slcp",
+        }
+    }
+
+    /// The width `K` of `θ`.
+    pub fn theta_dim(self) -> usize {
+        match self {
+            Task::GaussianLinear => gaussian_linear::THETA_DIM,
+            Task::TwoMoons => two_moons::THETA_DIM,
+            Task::GaussianMixture => gaussian_mixture::THETA_DIM,
+            Task::Slcp => slcp::THETA_DIM,
+        }
+    }
+
+    /// The width `M` of `x`.
+    pub fn x_dim(self) -> usize {
+        match self {
+            Task::GaussianLinear => gaussian_linear::X_DIM,
+            Task::TwoMoons => two_moons::X_DIM,
+            Task::GaussianMixture => gaussian_mixture::X_DIM,
+            Task::Slcp => slcp::X_DIM,
+        }
+    }
+
+    /// The support of the prior when it is a box (uniform priors); `None` for the Gaussian
+    /// prior of `gaussian-linear`.
+    pub fn prior_box(self) -> Option<PriorBox> {
+        let bounds = match self {
+            Task::GaussianLinear => return None,
+            Task::TwoMoons => two_moons::PRIOR_BOUNDS,
+            Task::GaussianMixture => gaussian_mixture::PRIOR_BOUNDS,
+            Task::Slcp => slcp::PRIOR_BOUNDS,
+        };
+        let bounds = vec![bounds; self.theta_dim()];
+        Some(PriorBox::new(bounds).expect("the tasks' bounds are ordered"))
+    }
+
+    /// One `θ` from the prior.
+    pub fn prior(self, rng: &mut StdRng) -> Vec<f64> {
+        match self {
+            Task::GaussianLinear => gaussian_linear::prior(rng),
+            Task::TwoMoons => two_moons::prior(rng),
+            Task::GaussianMixture => gaussian_mixture::prior(rng),
+            Task::Slcp => slcp::prior(rng),
+        }
+    }
+
+    /// One `x` at `θ`.
+    pub fn simulator(self, theta: &[f64], rng: &mut StdRng) -> Vec<f64> {
+        match self {
+            Task::GaussianLinear => gaussian_linear::simulator(theta, rng),
+            Task::TwoMoons => two_moons::simulator(theta, rng),
+            Task::GaussianMixture => gaussian_mixture::simulator(theta, rng),
+            Task::Slcp => slcp::simulator(theta, rng),
+        }
+    }
+
+    /// `n` simulations `(θ, x)`, reproducibly from `seed` (see [`simulate`]).
+    pub fn simulate(self, n: usize, seed: u64) -> Result<Simulations, DataError> {
+        simulate(
+            n,
+            seed,
+            |rng| self.prior(rng),
+            |theta, rng| self.simulator(theta, rng),
+        )
+    }
+}
+
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Task {
+    type Err = DataError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Task::ALL
+            .into_iter()
+            .find(|task| task.name() == s)
+            .ok_or_else(|| DataError::UnknownTask {
+                name: s.to_string(),
+                allowed: Task::ALL.map(Task::name).join(", "),
+            })
+    }
+}

@@ -1,0 +1,271 @@
+//! The simulators of simulation-based inference against their definitions (sbibm's), the
+//! closure API's checks, and rejection to a prior box at a known acceptance rate.
+
+use flow_data::simulate::{
+    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, gaussian_linear, gaussian_mixture, slcp, two_moons,
+};
+use flow_data::{DataError, PriorBox, Task, simulate};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+
+/// `n` pairs `(θ, x)` of a simulator, in f64, from one generator.
+fn pairs(
+    n: usize,
+    prior: fn(&mut StdRng) -> Vec<f64>,
+    simulator: fn(&[f64], &mut StdRng) -> Vec<f64>,
+) -> Vec<(Vec<f64>, Vec<f64>)> {
+    let mut rng = StdRng::seed_from_u64(11);
+    (0..n)
+        .map(|_| {
+            let theta = prior(&mut rng);
+            let x = simulator(&theta, &mut rng);
+            (theta, x)
+        })
+        .collect()
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    sum / count as f64
+}
+
+#[test]
+fn gaussian_linear_has_the_prior_and_noise_variances_and_its_entropy() {
+    let sims = pairs(40_000, gaussian_linear::prior, gaussian_linear::simulator);
+    for i in 0..10 {
+        let theta_var = mean(sims.iter().map(|(t, _)| t[i] * t[i]));
+        let noise_var = mean(sims.iter().map(|(t, x)| (x[i] - t[i]).powi(2)));
+        // Standard error of a variance estimate: 0.1·√(2/40 000) ≈ 0.0007.
+        assert!((theta_var - 0.1).abs() < 0.004, "θ{i} variance {theta_var}");
+        assert!(
+            (noise_var - 0.1).abs() < 0.004,
+            "noise {i} variance {noise_var}"
+        );
+        let theta_mean = mean(sims.iter().map(|(t, _)| t[i]));
+        assert!(theta_mean.abs() < 0.01, "θ{i} mean {theta_mean}");
+    }
+    // 5·ln(2πe·0.05), by hand.
+    assert!((gaussian_linear::posterior_entropy() - (-0.789_276_035_7)).abs() < 1e-9);
+    // The posterior N(x/2, 0.05 I): at θ = x/2 its log-density is −5·ln(2π·0.05).
+    let x = [0.4; 10];
+    let at_mode = gaussian_linear::posterior_log_prob(&[0.2; 10], &x);
+    assert!((at_mode + 5.0 * (std::f64::consts::TAU * 0.05).ln()).abs() < 1e-12);
+}
+
+#[test]
+fn two_moons_lies_on_an_arc_of_radius_a_tenth_around_its_centre() {
+    let sims = pairs(20_000, two_moons::prior, two_moons::simulator);
+    let offsets: Vec<[f64; 2]> = sims
+        .iter()
+        .map(|(t, x)| {
+            let shift = two_moons::shift(t);
+            [
+                x[0] - shift[0] - two_moons::ARC_CENTRE[0],
+                x[1] - shift[1] - two_moons::ARC_CENTRE[1],
+            ]
+        })
+        .collect();
+    let radii: Vec<f64> = offsets.iter().map(|o| o[0].hypot(o[1])).collect();
+    let radius = mean(radii.iter().copied());
+    let spread = mean(radii.iter().map(|r| (r - radius).powi(2))).sqrt();
+    assert!((radius - 0.1).abs() < 5e-4, "mean radius {radius}");
+    assert!((spread - 0.01).abs() < 5e-4, "radius spread {spread}");
+    // The angle is uniform on (−π/2, π/2): the arc is the right half circle, mean cos a = 2/π.
+    assert!(offsets.iter().all(|o| o[0] >= 0.0));
+    let cos = mean(offsets.iter().map(|o| o[0] / o[0].hypot(o[1])));
+    assert!(
+        (cos - 2.0 / std::f64::consts::PI).abs() < 0.01,
+        "mean cos a {cos}"
+    );
+    for i in 0..2 {
+        assert!(sims.iter().all(|(t, _)| t[i].abs() <= 1.0));
+        let var = mean(sims.iter().map(|(t, _)| t[i] * t[i]));
+        assert!((var - 1.0 / 3.0).abs() < 0.01, "θ{i} variance {var}");
+    }
+    // The shift: x depends on |θ1 + θ2| and θ2 − θ1.
+    let s = two_moons::shift(&[0.3, -0.7]);
+    assert!((s[0] + 0.4 / 2f64.sqrt()).abs() < 1e-12 && (s[1] + 1.0 / 2f64.sqrt()).abs() < 1e-12);
+}
+
+#[test]
+fn gaussian_mixture_mixes_two_scales_evenly() {
+    let sims = pairs(40_000, gaussian_mixture::prior, gaussian_mixture::simulator);
+    let noise: Vec<f64> = sims
+        .iter()
+        .flat_map(|(t, x)| [x[0] - t[0], x[1] - t[1]])
+        .collect();
+    // Second moment ½·1 + ½·0.01; fourth ½·3 + ½·3·10⁻⁴ (a single Gaussian of the same
+    // variance would have 3·0.505² ≈ 0.77).
+    let second = mean(noise.iter().map(|e| e * e));
+    let fourth = mean(noise.iter().map(|e| e.powi(4)));
+    assert!((second - 0.505).abs() < 0.015, "second moment {second}");
+    assert!((fourth - 1.500_15).abs() < 0.1, "fourth moment {fourth}");
+    // Both coordinates come from the same component: their squares are correlated.
+    let narrow = sims
+        .iter()
+        .filter(|(t, x)| (x[0] - t[0]).abs() < 0.3 && (x[1] - t[1]).abs() < 0.3)
+        .count() as f64
+        / sims.len() as f64;
+    // P(both inside ±0.3) = ½·(1 − 2.7e-3)² + ½·0.2358² ≈ 0.5251.
+    assert!((narrow - 0.5251).abs() < 0.01, "narrow share {narrow}");
+    let spread = mean(sims.iter().map(|(t, _)| t[0] * t[0]));
+    assert!((spread - 100.0 / 3.0).abs() < 1.0, "θ1 variance {spread}");
+}
+
+#[test]
+fn slcp_draws_four_points_of_the_correlated_gaussian() {
+    let sims = pairs(20_000, slcp::prior, slcp::simulator);
+    let (mut z1, mut z2, mut cross) = (Vec::new(), Vec::new(), Vec::new());
+    for (theta, x) in &sims {
+        assert_eq!((theta.len(), x.len()), (5, 8));
+        let (m, s, rho) = slcp::moments(theta);
+        if s[0] < 0.05 || s[1] < 0.05 {
+            continue;
+        }
+        for draw in x.chunks(2) {
+            let (a, b) = ((draw[0] - m[0]) / s[0], (draw[1] - m[1]) / s[1]);
+            z1.push(a * a);
+            z2.push(b * b);
+            cross.push(a * b - rho);
+        }
+    }
+    let (v1, v2, c) = (
+        mean(z1.into_iter()),
+        mean(z2.into_iter()),
+        mean(cross.into_iter()),
+    );
+    assert!((v1 - 1.0).abs() < 0.02, "standardised variance {v1}");
+    assert!((v2 - 1.0).abs() < 0.02, "standardised variance {v2}");
+    assert!(c.abs() < 0.02, "correlation off by {c}");
+    assert_eq!(
+        slcp::moments(&[1.0, 2.0, -1.5, 0.5, 0.0]),
+        ([1.0, 2.0], [2.25, 0.25], 0.0)
+    );
+}
+
+#[test]
+fn tasks_simulate_reproducibly_in_sbibm_s_shapes() {
+    for task in Task::ALL {
+        let sims = task.simulate(50, 3).unwrap();
+        assert_eq!(sims.theta_dim(), task.theta_dim());
+        assert_eq!(sims.x_dim(), task.x_dim());
+        assert_eq!(sims.len(), 50);
+        let names = sims.column_names();
+        assert_eq!(names[0], "theta1");
+        assert_eq!(names[task.theta_dim()], "x1");
+        assert_eq!(names.last().unwrap(), &format!("x{}", task.x_dim()));
+        // The first rows of a longer draw are the shorter draw.
+        let longer = task.simulate(80, 3).unwrap();
+        let width = sims.points().dim();
+        assert_eq!(
+            sims.points().values(),
+            &longer.points().values()[..50 * width]
+        );
+        assert_ne!(task.simulate(50, 4).unwrap(), sims);
+        assert_eq!(task.name().parse::<Task>().unwrap(), task);
+        if let Some(prior_box) = task.prior_box() {
+            assert!(
+                sims.points()
+                    .values()
+                    .chunks(width)
+                    .all(|row| prior_box.contains(&row[..task.theta_dim()]))
+            );
+        }
+    }
+    let error = "moons".parse::<Task>().unwrap_err().to_string();
+    assert!(
+        error.contains("gaussian-linear, two-moons, gaussian-mixture, slcp"),
+        "{error}"
+    );
+}
+
+#[test]
+fn user_simulators_are_checked() {
+    let prior = |rng: &mut StdRng| vec![rng.random::<f64>()];
+    let sims = simulate(10, 0, prior, |t, _| vec![2.0 * t[0], 1.0]).unwrap();
+    assert_eq!((sims.theta_dim(), sims.x_dim(), sims.len()), (1, 2, 10));
+    let row = &sims.points().values()[..3];
+    assert_eq!(row[1], 2.0 * row[0]);
+
+    let message = |e: DataError| e.to_string();
+    let zero = simulate(0, 0, prior, |t, _| t.to_vec()).unwrap_err();
+    assert!(message(zero).contains("at least 1"));
+    let mut calls = 0;
+    let ragged = simulate(5, 0, prior, |t, _| {
+        calls += 1;
+        vec![t[0]; if calls == 3 { 2 } else { 1 }]
+    })
+    .unwrap_err();
+    assert!(message(ragged).contains("simulation 3 has θ of width 1 and x of width 2"));
+    let mut calls = 0;
+    let nan = simulate(5, 0, prior, |_, _| {
+        calls += 1;
+        vec![1.0, if calls == 4 { f64::NAN } else { 0.0 }]
+    })
+    .unwrap_err();
+    let nan = message(nan);
+    assert!(nan.contains("simulation 4") && nan.contains("x2"), "{nan}");
+}
+
+#[test]
+fn prior_boxes_are_checked() {
+    let good = PriorBox::from_flat(&[-1.0, 1.0, 0.0, 2.0], 2).unwrap();
+    assert_eq!(good.bounds(), &[[-1.0, 1.0], [0.0, 2.0]]);
+    assert!(good.contains(&[-1.0, 2.0]) && !good.contains(&[0.0, 2.5]));
+    let width = PriorBox::from_flat(&[-1.0, 1.0, 0.0], 2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        width.contains("has 3 values") && width.contains("takes 4"),
+        "{width}"
+    );
+    let order = PriorBox::from_flat(&[-1.0, 1.0, 2.0, 2.0], 2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        order.contains("coordinate 2 has LO = 2 and HI = 2"),
+        "{order}"
+    );
+    let json = serde_json::to_string(&good).unwrap();
+    assert_eq!(json, "[[-1.0,1.0],[0.0,2.0]]");
+    assert!(serde_json::from_str::<PriorBox>("[[1.0,-1.0]]").is_err());
+}
+
+/// `count` standard normal points in `dim` dimensions, seeded by the round.
+fn normal_draws(count: usize, round: usize, dim: usize) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(round as u64 + 100);
+    (0..count * dim)
+        .map(|_| rng.sample::<f64, _>(StandardNormal) as f32)
+        .collect()
+}
+
+#[test]
+fn rejection_keeps_points_inside_at_the_known_acceptance_rate() {
+    // N(0, I) in 2-D restricted to [0, ∞) × [−1, 1]: acceptance ½ · 0.682 689 = 0.341 345.
+    let prior_box = PriorBox::new(vec![[0.0, f64::INFINITY], [-1.0, 1.0]]).unwrap();
+    let draws = prior_box
+        .sample(30_000, |count, round| normal_draws(count, round, 2))
+        .unwrap();
+    assert_eq!(draws.values.len(), 60_000);
+    assert!(draws.values.chunks(2).all(|p| prior_box.contains(p)));
+    assert!(draws.inside >= 30_000 && draws.drawn > draws.inside);
+    // Binomial standard error at ≥ 88 000 draws: 0.0016.
+    let rate = draws.acceptance();
+    assert!((rate - 0.341_345).abs() < 0.008, "acceptance {rate}");
+    // The kept points are the box's share of N(0, I): half of them have x2 of either sign.
+    let positive = draws.values.chunks(2).filter(|p| p[1] > 0.0).count() as f64 / 30_000.0;
+    assert!((positive - 0.5).abs() < 0.02);
+}
+
+#[test]
+fn rejection_gives_up_when_almost_nothing_falls_inside() {
+    // N(0, 1) has mass 2.9e-7 in [5, 6].
+    let prior_box = PriorBox::new(vec![[5.0, 6.0]]).unwrap();
+    let error = prior_box
+        .sample(10, |count, round| normal_draws(count, round, 1))
+        .unwrap_err();
+    assert!(error.drawn >= DRAWS_BEFORE_VERDICT && error.drawn < 4 * DRAWS_BEFORE_VERDICT);
+    assert!((error.inside as f64) < MIN_ACCEPTANCE * error.drawn as f64);
+    assert!(error.to_string().contains("fell inside the prior box"));
+}

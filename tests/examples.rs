@@ -100,3 +100,26 @@ fn conditional_samples_follow_their_context() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sbi_infers_the_parameters_of_a_simulator_written_in_rust() {
+    let dir = scratch_dir("sbi");
+    let stdout = run_in(&dir, &built("examples/sbi"), &[]);
+    let line = |name: &str| {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("posterior of {name}:")))
+            .unwrap_or_else(|| panic!("no posterior of {name} in {stdout}"));
+        (number_after(line, "mean"), number_after(line, "std"))
+    };
+    // Ten draws of N(μ, σ²) with mean 0.7 and standard deviation 1.2: μ's posterior is
+    // centred near 0.7 with a spread near σ/√10 ≈ 0.4; σ's near 1.3 with a spread near 0.3.
+    let ((mu, mu_std), (sigma, sigma_std)) = (line("mu"), line("sigma"));
+    assert!((0.45..0.95).contains(&mu), "{stdout}");
+    assert!((0.25..0.6).contains(&mu_std), "{stdout}");
+    assert!((1.0..1.7).contains(&sigma), "{stdout}");
+    assert!((0.1..0.5).contains(&sigma_std), "{stdout}");
+    let inside = number_after(&stdout, "draws:");
+    assert!((50.0..=100.0).contains(&inside), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

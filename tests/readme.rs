@@ -63,7 +63,7 @@ fn check_outputs(dir: &Path, args: &[String]) {
             Some("csv") => {
                 let rows = bytes.iter().filter(|&&b| b == b'\n').count() - 1;
                 assert!(rows >= 1, "{name} has no rows");
-                if args[0] == "sample" || args[0] == "data" {
+                if args[0] == "sample" || args[0] == "data" || args[0] == "simulate" {
                     let n: usize = value(args, "-n").unwrap().parse().unwrap();
                     assert_eq!(rows, n, "{name}");
                 }
@@ -74,7 +74,7 @@ fn check_outputs(dir: &Path, args: &[String]) {
             other => panic!("{args:?}: unexpected output type {other:?}"),
         }
     }
-    if args[0] == "train" || args[0] == "fit" {
+    if args[0] == "train" || args[0] == "fit" || args[0] == "npe" {
         let run = dir.join(value(args, "--artifact-dir").expect("the README names the directory"));
         let summary = json(&run.join("summary.json"));
         let loss = summary["test_nll"].as_f64().or(summary["kl"].as_f64());

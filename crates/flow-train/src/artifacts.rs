@@ -15,6 +15,11 @@ impl ArtifactPaths {
         Self { dir: dir.into() }
     }
 
+    /// `simulations.csv`: the simulations `(θ, x)` that `flow-train npe` trained on.
+    pub fn simulations(&self) -> PathBuf {
+        self.dir.join("simulations.csv")
+    }
+
     /// `config.json`: everything needed to rebuild the data and the model.
     pub fn config(&self) -> PathBuf {
         self.dir.join("config.json")

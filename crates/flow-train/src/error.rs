@@ -32,6 +32,9 @@ pub enum FlowError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Sampling restricted to a prior box gave up: almost no draw fell inside.
+    #[error(transparent)]
+    LowAcceptance(#[from] flow_data::simulate::LowAcceptance),
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

@@ -39,6 +39,8 @@ fn main() -> ExitCode {
         Some(Command::Figure(args)) => commands::figure(&args),
         Some(Command::Export(args)) => commands::export_params(&args),
         Some(Command::Bench(args)) => commands::bench(&args),
+        Some(Command::Simulate(args)) => commands::simulate(&args),
+        Some(Command::Npe(args)) => commands::npe(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@ mod inference_cli;
 mod reliability_cli;
 mod replay_divergence;
 mod resume_cli;
+mod sbi_cli;
 mod train_cli;
 #[cfg(feature = "wgpu")]
 mod wgpu;

@@ -3,23 +3,26 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use flow_data::DatasetKind;
+use flow_data::{DatasetKind, PriorBox};
 
 use crate::backend;
+use crate::error::FlowError;
 use crate::train::config::FlowKind;
 
 mod fit;
 mod model_flags;
 mod run_flags;
+mod sbi;
 mod train;
 
 pub use fit::{BaseArg, FitArgs};
 pub use model_flags::ModelFlags;
 pub use run_flags::{PresetArg, RunFlags, ScheduleArg};
+pub use sbi::{NpeArgs, SimulateArgs};
 pub use train::TrainArgs;
 
-/// Normalizing flows (planar, radial, RealNVP, neural splines): train, evaluate, sample,
-/// score, export.
+/// Normalizing flows (planar, radial, RealNVP, neural splines, MAF, autoregressive splines),
+/// conditional or not: train, evaluate, sample, score, export; simulation-based inference.
 #[derive(Debug, Parser)]
 #[command(name = "flow-train", version, about)]
 pub struct Cli {
@@ -57,6 +60,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Time train steps, log-density and sampling on the backend compiled in.
     Bench(BenchArgs),
+    /// Write simulations (θ, x) of a benchmark task as CSV: columns theta1…thetaK, x1…xM.
+    Simulate(SimulateArgs),
+    /// Neural posterior estimation: simulate a task, then train q(θ | x) on the simulations
+    /// (x the context); `sample --context x_o` then draws from the posterior.
+    Npe(NpeArgs),
 }
 
 /// Options of `flow-train bench`.
@@ -147,7 +155,7 @@ pub struct DensityArgs {
 pub struct ContextArg {
     /// The context c of a conditional model: its values, comma-separated, in the order of
     /// the training run's --context-columns.
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub context: Option<Vec<f64>>,
 }
 
@@ -190,6 +198,35 @@ pub struct SampleArgs {
     /// allowed); the output gains a column `context_row`, the 1-based data row of the file.
     #[arg(long, conflicts_with = "context")]
     pub context_file: Option<PathBuf>,
+    /// Keep only samples inside this box, redrawing the others, and report the acceptance
+    /// rate [default: the box prior recorded by `npe` or `train --prior-box`, if any].
+    #[command(flatten)]
+    pub prior_box: PriorBoxArg,
+}
+
+/// `--prior-box`: the support of a box prior.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PriorBoxArg {
+    /// The support of a box prior over x (θ in neural posterior estimation): LO,HI for each
+    /// coordinate, e.g. `-1,1,-1,1`.
+    #[arg(
+        long = "prior-box",
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "LO,HI,..."
+    )]
+    pub values: Option<Vec<f64>>,
+}
+
+impl PriorBoxArg {
+    /// The box given, over `dim` coordinates, if any.
+    pub fn parse(&self, dim: usize) -> Result<Option<PriorBox>, FlowError> {
+        self.values
+            .as_deref()
+            .map(|values| PriorBox::from_flat(values, dim))
+            .transpose()
+            .map_err(|e| FlowError::invalid("--prior-box", e.to_string()))
+    }
 }
 
 /// Options of `flow-train score`, `encode` and `decode`.
@@ -268,6 +305,13 @@ pub struct DeviceArg {
 }
 
 impl DeviceArg {
+    /// The backend called `name` (as `--device` takes it).
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: Some(name.to_string()),
+        }
+    }
+
     /// The backend name: the flag or the build's default.
     pub fn backend(&self) -> String {
         self.name

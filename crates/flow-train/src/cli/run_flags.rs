@@ -31,6 +31,9 @@ pub enum PresetArg {
     Default,
     /// The reference blog experiment (2000 points, 8 planar layers), with the correct û.
     Seed,
+    /// Neural posterior estimation on simulations (θ, x), x the context (`--data sims.csv
+    /// --context-columns x1-xM`): what `flow-train npe` trains [flow: nsf-ar].
+    Npe,
 }
 
 impl From<PresetArg> for Preset {
@@ -38,6 +41,7 @@ impl From<PresetArg> for Preset {
         match value {
             PresetArg::Default => Preset::Default,
             PresetArg::Seed => Preset::Seed,
+            PresetArg::Npe => Preset::Npe,
         }
     }
 }

@@ -5,13 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 use flow_data::{ContextColumns, DatasetKind};
 
-use crate::cli::{BaseArg, ModelFlags, PresetArg, RunFlags};
+use crate::cli::{BaseArg, ModelFlags, PresetArg, PriorBoxArg, RunFlags};
 use crate::error::FlowError;
 use crate::train::config::{Preset, TrainingConfig};
 use crate::train::data::{DataSource, FileRequest, inspect_file};
-
-/// The share of a file's rows that validates, and the share that tests, unless given.
-const DEFAULT_HOLD_OUT: f64 = 0.1;
 
 /// Options of `flow-train train`; each given flag overrides the preset.
 #[derive(Debug, Clone, Default, Args)]
@@ -56,6 +53,10 @@ pub struct TrainArgs {
     /// the base see it, trained with the flow (e.g. `64,64`; needs --context-columns).
     #[arg(long, value_delimiter = ',')]
     pub context_embedding: Option<Vec<usize>>,
+    /// The support of a box prior over x, recorded in config.json: `sample` rejects and
+    /// redraws samples outside it (x is θ in neural posterior estimation).
+    #[command(flatten)]
+    pub prior_box: PriorBoxArg,
     /// The base distribution; `conditional-gaussian` is a diagonal Gaussian whose mean and
     /// log-scale are an MLP of the context [default: standard-normal].
     #[arg(long, value_enum)]
@@ -80,8 +81,25 @@ pub struct TrainArgs {
 impl TrainArgs {
     /// The preset (of `--flow`'s family) with every given flag applied.
     pub fn config(&self) -> Result<TrainingConfig, FlowError> {
-        let preset = Preset::from(self.preset.unwrap_or_default());
-        self.applied_to(preset.config(self.model.kind())?)
+        let preset = self.preset();
+        if preset == Preset::Npe && self.data.is_none() {
+            return Err(FlowError::invalid(
+                "--preset",
+                "npe trains on simulations: give them with --data sims.csv --context-columns \
+                 x1-xM (or run `flow-train npe --task TASK`)",
+            ));
+        }
+        self.applied_to(self.preset_config(preset)?)
+    }
+
+    /// The preset named, or the default one.
+    fn preset(&self) -> Preset {
+        Preset::from(self.preset.unwrap_or_default())
+    }
+
+    /// `preset`'s configuration of `--flow`'s family, or of the preset's own.
+    fn preset_config(&self, preset: Preset) -> Result<TrainingConfig, FlowError> {
+        preset.config(self.model.flow.unwrap_or(preset.default_flow()))
     }
 
     /// The configuration of a resumed run, whose `config.json` held `recorded`: the given
@@ -95,7 +113,7 @@ impl TrainArgs {
             ));
         }
         let base = match self.preset {
-            Some(preset) => Preset::from(preset).config(self.model.kind())?,
+            Some(preset) => self.preset_config(preset.into())?,
             None => recorded.clone(),
         };
         let given = self.applied_to(base)?;
@@ -125,6 +143,9 @@ impl TrainArgs {
         }
         if let Some(base) = self.base {
             config.base = base.into();
+        }
+        if let Some(prior_box) = self.prior_box.parse(config.dim)? {
+            config.prior_box = Some(prior_box);
         }
         self.run.apply(&mut config)?;
         if let Some(batch_size) = self.batch_size {
@@ -162,10 +183,11 @@ impl TrainArgs {
                 ));
             }
         }
+        let (valid_fraction, test_fraction) = self.preset().hold_out();
         let request = FileRequest {
             path: path.clone(),
-            valid_fraction: self.valid_fraction.unwrap_or(DEFAULT_HOLD_OUT),
-            test_fraction: self.test_fraction.unwrap_or(DEFAULT_HOLD_OUT),
+            valid_fraction: self.valid_fraction.unwrap_or(valid_fraction),
+            test_fraction: self.test_fraction.unwrap_or(test_fraction),
             dequantize: self.dequantize,
         };
         for (flag, fraction) in [
@@ -202,8 +224,11 @@ impl TrainArgs {
         let before = steps(config.n_train, config.batch_size);
         let batch_size = self.batch_size.unwrap_or(config.batch_size.min(n_train));
         let after = steps(n_train, batch_size);
-        let scaled = |epochs: usize, given: Option<usize>| {
-            given.unwrap_or_else(|| (epochs * before).div_ceil(after))
+        let as_file_epochs = self.preset().counts_file_epochs();
+        let scaled = |epochs: usize, given: Option<usize>| match (given, as_file_epochs) {
+            (Some(given), _) => given,
+            (None, true) => epochs,
+            (None, false) => (epochs * before).div_ceil(after),
         };
         config.max_epochs = scaled(config.max_epochs, self.run.max_epochs);
         config.patience = scaled(config.patience, self.run.patience);

@@ -10,7 +10,9 @@ mod export;
 mod figure;
 mod fit;
 mod map;
+mod npe;
 mod sample;
+mod simulate;
 mod train;
 
 pub use bench::bench;
@@ -21,7 +23,9 @@ pub use export::export_params;
 pub use figure::figure;
 pub use fit::fit;
 pub use map::{Mapping, map};
+pub use npe::{npe, train_posterior};
 pub use sample::sample;
+pub use simulate::simulate;
 pub use train::train;
 
 use burn::tensor::Device;

@@ -8,7 +8,7 @@ use crate::commands::context::contexts;
 use crate::commands::load;
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
-use crate::infer::inference::{SCORE_CHUNK, TrainedFlow};
+use crate::infer::inference::{SCORE_CHUNK, TrainedFlow, chunk_seed};
 use crate::infer::stream::{numbered, write_rows};
 use crate::output::{Format, Output, check_outputs};
 use crate::plot;
@@ -46,41 +46,58 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
             ),
         ));
     }
+    let prior_box = args
+        .prior_box
+        .parse(dim)?
+        .or_else(|| trained.config.prior_box.clone());
     let started = Instant::now();
-    // Drawn and written chunk by chunk, so any -n fits in bounded memory; the pictures use
-    // the first chunk only.
+    // Drawn and written chunk by chunk, so any -n fits in bounded memory (inside a prior box,
+    // one context's samples at a time); the pictures use the first chunk only.
     let mut first: Vec<f32> = Vec::new();
     let mut columns = numbered("x", dim);
     let per_row = trained.context_dim().max(1);
     let rows = contexts.as_ref().map_or(1, |c| c.len() / per_row);
-    if args.context_file.is_some() {
+    let numbered_rows = args.context_file.is_some();
+    if numbered_rows {
         columns.push("context_row".into());
     }
+    let mut acceptance = Acceptance::default();
     write_rows(&args.out, &columns, |writer| {
+        let mut write = |samples: Vec<f32>, row: usize| {
+            if numbered_rows {
+                let numbered: Vec<f32> = samples
+                    .chunks(dim)
+                    .flat_map(|x| x.iter().copied().chain([(row + 1) as f32]))
+                    .collect();
+                writer.rows(&numbered)?;
+            } else {
+                writer.rows(&samples)?;
+            }
+            if first.is_empty() {
+                first = samples;
+            }
+            Ok::<(), FlowError>(())
+        };
         let mut index = 0;
         for row in 0..rows {
+            let context = contexts
+                .as_ref()
+                .map(|c| &c[row * per_row..(row + 1) * per_row]);
+            if let Some(prior_box) = &prior_box {
+                let seed = chunk_seed(args.seed, row);
+                let draws = trained.sample_in_box(context, args.n, seed, prior_box, &device)?;
+                acceptance.add(row, draws.inside, draws.drawn);
+                write(draws.values, row)?;
+                continue;
+            }
             for start in (0..args.n).step_by(SCORE_CHUNK) {
                 let count = SCORE_CHUNK.min(args.n - start);
                 let seed = chunk_seed(args.seed, index);
-                let samples = match &contexts {
+                let samples = match context {
                     None => trained.sample(count, seed, &device),
-                    Some(c) => {
-                        let context = &c[row * per_row..(row + 1) * per_row];
-                        trained.sample_at(context, count, seed, &device)
-                    }
+                    Some(context) => trained.sample_at(context, count, seed, &device),
                 };
-                if args.context_file.is_some() {
-                    let numbered: Vec<f32> = samples
-                        .chunks(dim)
-                        .flat_map(|x| x.iter().copied().chain([(row + 1) as f32]))
-                        .collect();
-                    writer.rows(&numbered)?;
-                } else {
-                    writer.rows(&samples)?;
-                }
-                if index == 0 {
-                    first = samples;
-                }
+                write(samples, row)?;
                 index += 1;
             }
         }
@@ -114,7 +131,50 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         args.n * rows,
         args.out.display()
     );
+    if prior_box.is_some() {
+        println!("{}", acceptance.describe(rows));
+    }
     Ok(())
+}
+
+/// How many draws fell inside the prior box, over all contexts and at the worst one.
+#[derive(Debug, Default)]
+struct Acceptance {
+    inside: usize,
+    drawn: usize,
+    /// The lowest rate of one context, and that context's 0-based row.
+    lowest: Option<(f64, usize)>,
+}
+
+impl Acceptance {
+    /// Counts the draws at context row `row`.
+    fn add(&mut self, row: usize, inside: usize, drawn: usize) {
+        self.inside += inside;
+        self.drawn += drawn;
+        let rate = inside as f64 / drawn.max(1) as f64;
+        if self.lowest.is_none_or(|(lowest, _)| rate < lowest) {
+            self.lowest = Some((rate, row));
+        }
+    }
+
+    /// One line: the acceptance rate (and the lowest one's context row, of several).
+    fn describe(&self, rows: usize) -> String {
+        let rate = self.inside as f64 / self.drawn.max(1) as f64;
+        let mut line = format!(
+            "prior box: accepted {} of {} draws ({:.2}%), the others redrawn",
+            self.inside,
+            self.drawn,
+            100.0 * rate
+        );
+        if let (true, Some((lowest, row))) = (rows > 1, self.lowest) {
+            line.push_str(&format!(
+                "; lowest {:.2}% at context row {}",
+                100.0 * lowest,
+                row + 1
+            ));
+        }
+        line
+    }
 }
 
 /// The picture of `--plot`: the samples beside the training data (2-D), or the corner plot
@@ -172,10 +232,4 @@ fn parse_shape(text: &str) -> Result<(usize, usize), FlowError> {
             format!("takes HEIGHTxWIDTH such as 8x8, got `{text}`"),
         )
     })
-}
-
-/// The seed of the base draws of sampling chunk `index`: the user's seed for the first chunk
-/// (so `-n` up to one chunk is exactly `Flow::sample(n, seed)`), then distinct mixes.
-fn chunk_seed(seed: u64, index: usize) -> u64 {
-    seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }

@@ -7,7 +7,8 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_data::{Points, Standardizer};
+use flow_data::simulate::BoxDraws;
+use flow_data::{Points, PriorBox, Standardizer};
 use flow_model::{Flow, Given, repeat_rows};
 
 use crate::artifacts::ArtifactPaths;
@@ -158,6 +159,38 @@ impl TrainedFlow {
         self.sample_at(&contexts, 1, seed, device)
     }
 
+    /// `n` exact samples (in the data's units, row-major) at `context` (`C` values in the
+    /// data's units; `None` for an unconditional flow) restricted to `prior_box` by rejection:
+    /// draws outside it are redrawn, in rounds seeded by [`chunk_seed`]`(seed, round)`. Fails
+    /// when almost no draw falls inside (see [`PriorBox::sample`]).
+    pub fn sample_in_box(
+        &self,
+        context: Option<&[f32]>,
+        n: usize,
+        seed: u64,
+        prior_box: &PriorBox,
+        device: &Device,
+    ) -> Result<BoxDraws, FlowError> {
+        if prior_box.dim() != self.dim() {
+            return Err(FlowError::invalid(
+                "--prior-box",
+                format!(
+                    "the box has {} coordinates, but the model's x has {}",
+                    prior_box.dim(),
+                    self.dim()
+                ),
+            ));
+        }
+        let draws = prior_box.sample(n, |count, round| {
+            let seed = chunk_seed(seed, round);
+            match context {
+                Some(c) => self.sample_at(c, count, seed, device),
+                None => self.sample(count, seed, device),
+            }
+        })?;
+        Ok(draws)
+    }
+
     /// The latent codes `z` (row-major) of row-major rows of the model's layout in the
     /// data's units.
     pub fn encode(&self, values: &[f32], device: &Device) -> Vec<f32> {
@@ -219,6 +252,12 @@ impl TrainedFlow {
             .collect();
         grid
     }
+}
+
+/// The seed of the base draws of sampling chunk `index`: `seed` itself for the first chunk
+/// (so a draw of up to one chunk is exactly `Flow::sample(n, seed)`), then distinct mixes.
+pub fn chunk_seed(seed: u64, index: usize) -> u64 {
+    seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Reads and checks a `config.json`.

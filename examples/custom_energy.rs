@@ -44,7 +44,7 @@ fn main() -> Result<()> {
         start: 0.01,
         steps: 1000,
     };
-    let train = DataLoaderBuilder::new(FitBatcher::steps(0, 0, Some(annealing)))
+    let train = DataLoaderBuilder::new(FitBatcher::steps(0, 0, 1, Some(annealing)))
         .batch_size(samples)
         .set_device(training_device.clone())
         .build(RowIndices::new(samples * steps_per_epoch));

@@ -79,8 +79,8 @@ pub fn dataloader(
 /// Burn's Learner moves the training loader to its device with [`DataLoader::to_device`],
 /// which forks the loader's RNG; the fork must then be advanced past the passes that an
 /// interrupted run already made, so that a resumed run sees the orders the uninterrupted
-/// run would have seen. Every derived loader (`to_device`, `slice`) is advanced that way;
-/// this one itself iterates from where it was built.
+/// run would have seen. A loader moved to a device is advanced that way; a slice stays a
+/// resumed loader until it is moved; this one itself iterates from where it was built.
 pub struct ResumedLoader<O> {
     inner: Arc<dyn DataLoader<O>>,
     passes_done: usize,
@@ -114,6 +114,8 @@ impl<O: 'static> DataLoader<O> for ResumedLoader<O> {
     }
 
     fn slice(&self, start: usize, end: usize) -> Arc<dyn DataLoader<O>> {
-        self.advanced(self.inner.slice(start, end))
+        // Burn moves a slice to its device next (`split_dataloader`), which forks the slice's
+        // RNG again: that fork is the one to advance.
+        Arc::new(Self::new(self.inner.slice(start, end), self.passes_done))
     }
 }

@@ -38,13 +38,15 @@ pub fn default_among(compiled: &[&'static str]) -> Option<&'static str> {
         .find(|name| compiled.contains(name))
 }
 
-/// The plain (non-autodiff) device of the backend `name`.
+/// The plain (non-autodiff) device called `name`: a backend (`flex`, `ndarray`, `wgpu`), or
+/// one wgpu adapter (`wgpu:N`, the N-th discrete GPU; `wgpu:cpu`, the CPU adapter).
 pub fn device(name: &str) -> Result<Device, FlowError> {
     let unknown = || {
         FlowError::invalid(
             "--device",
             format!(
-                "`{name}` is not compiled into this build (available: {})",
+                "`{name}` is not compiled into this build (available: {}; wgpu:N and \
+                 wgpu:cpu name one wgpu adapter)",
                 available().join(", ")
             ),
         )
@@ -57,22 +59,35 @@ pub fn device(name: &str) -> Result<Device, FlowError> {
         // asked for by name: Burn 0.22 keeps it but marks it deprecated
         "ndarray" => Ok(Device::ndarray()),
         #[cfg(feature = "wgpu")]
-        "wgpu" => open_wgpu(),
+        "wgpu" => open_wgpu(burn::tensor::DeviceKind::DefaultDevice, name),
+        #[cfg(feature = "wgpu")]
+        "wgpu:cpu" => open_wgpu(burn::tensor::DeviceKind::Cpu, name),
+        #[cfg(feature = "wgpu")]
+        _ if name.starts_with("wgpu:") => match name["wgpu:".len()..].parse::<usize>() {
+            Ok(index) => open_wgpu(burn::tensor::DeviceKind::DiscreteGpu(index), name),
+            Err(_) => Err(unknown()),
+        },
         _ => Err(unknown()),
     }
 }
 
-/// The default wgpu device, checked to work: wgpu panics deep inside when the machine has
-/// no Vulkan, Metal or DX12 adapter, so a first tiny operation runs under `catch_unwind`
-/// with the panic report silenced, and a failure becomes one clear error.
+/// The backend of the device called `name` (`wgpu` for `wgpu:1`).
+pub fn backend_of(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
+}
+
+/// The wgpu device of `kind` (called `name`), checked to work: wgpu panics deep inside when
+/// the machine has no such adapter (no Vulkan, Metal or DX12 at all, or not the one asked
+/// for), so a first tiny operation runs under `catch_unwind` with the panic report silenced,
+/// and a failure becomes one clear error.
 #[cfg(feature = "wgpu")]
-fn open_wgpu() -> Result<Device, FlowError> {
-    use burn::tensor::{DeviceKind, Tensor};
+fn open_wgpu(kind: burn::tensor::DeviceKind, name: &str) -> Result<Device, FlowError> {
+    use burn::tensor::Tensor;
 
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let probe = std::panic::catch_unwind(|| {
-        let device = Device::wgpu(DeviceKind::DefaultDevice);
+        let device = Device::wgpu(kind);
         let sum = Tensor::<1>::ones([4], &device).sum().into_scalar::<f32>();
         (device, sum)
     });
@@ -80,7 +95,10 @@ fn open_wgpu() -> Result<Device, FlowError> {
     match probe {
         Ok((device, 4.0)) => Ok(device),
         Ok((_, sum)) => Err(FlowError::BackendUnavailable(format!(
-            "the wgpu device computed 1+1+1+1 = {sum}; use a CPU backend (--device flex)"
+            "the {name} device computed 1+1+1+1 = {sum}; use a CPU backend (--device flex)"
+        ))),
+        Err(_) if name != "wgpu" => Err(FlowError::BackendUnavailable(format!(
+            "wgpu has no adapter {name} on this machine; `wgpu` picks the default one"
         ))),
         Err(_) => Err(FlowError::BackendUnavailable(
             "wgpu found no usable GPU adapter (Vulkan, Metal or DX12); install a driver \
@@ -88,6 +106,88 @@ fn open_wgpu() -> Result<Device, FlowError> {
              cargo run --release -p flow-train"
                 .into(),
         )),
+    }
+}
+
+/// The devices a run trains on: one, or several sharing every batch (Burn's multi-device
+/// strategy; the first is the main device, which validates and takes the optimizer step).
+#[derive(Debug, Clone)]
+pub struct Placement {
+    names: Vec<String>,
+    devices: Vec<Device>,
+}
+
+impl Placement {
+    /// Opens the devices called `names` (as [`device`] takes them), of one backend. A name
+    /// may repeat: on one device, each repeat is one more worker thread.
+    /// Errors name `flag`, the option that listed them.
+    pub fn open(names: &[String], flag: &'static str) -> Result<Self, FlowError> {
+        let Some(first) = names.first().filter(|n| !n.is_empty()) else {
+            return Err(FlowError::invalid(flag, "lists no device"));
+        };
+        let devices = names
+            .iter()
+            .map(|name| device(name).map_err(|e| e.for_flag(flag)))
+            .collect::<Result<_, _>>()?;
+        if let Some(other) = names.iter().find(|n| backend_of(n) != backend_of(first)) {
+            return Err(FlowError::invalid(
+                flag,
+                format!(
+                    "mixes backends ({first} and {other}): the devices of one run share one \
+                     backend"
+                ),
+            ));
+        }
+        Ok(Self {
+            names: names.to_vec(),
+            devices,
+        })
+    }
+
+    /// The main device: where the model lives, validation runs and the optimizer steps.
+    pub fn main(&self) -> &Device {
+        &self.devices[0]
+    }
+
+    /// Every device, the main one first.
+    pub fn devices(&self) -> &[Device] {
+        &self.devices
+    }
+
+    /// The devices' names, as given.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The backend of the devices.
+    pub fn backend(&self) -> &str {
+        backend_of(&self.names[0])
+    }
+
+    /// The number of devices (workers) that share each batch.
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    /// Always false: a placement has at least one device.
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    /// Burn's execution strategy: `single-device` or `multi-device`.
+    pub fn strategy(&self) -> &'static str {
+        match self.len() {
+            1 => "single-device",
+            _ => "multi-device",
+        }
+    }
+
+    /// The devices in a few words: `flex`, or `flex, flex (multi-device)`.
+    pub fn describe(&self) -> String {
+        match self.len() {
+            1 => self.names[0].clone(),
+            _ => format!("{} ({})", self.names.join(", "), self.strategy()),
+        }
     }
 }
 

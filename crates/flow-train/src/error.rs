@@ -78,6 +78,14 @@ impl FlowError {
         }
     }
 
+    /// This error with an invalid argument said of `flag` instead (a device named in a list).
+    pub fn for_flag(self, flag: &'static str) -> Self {
+        match self {
+            Self::InvalidArgument { reason, .. } => Self::InvalidArgument { flag, reason },
+            other => other,
+        }
+    }
+
     /// An [`FlowError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

@@ -7,6 +7,7 @@ mod common;
 
 mod conditional_cli;
 mod data_cli;
+mod devices_cli;
 mod export_cli;
 mod fit_cli;
 mod inference_cli;

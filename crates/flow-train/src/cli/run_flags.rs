@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::backend::Placement;
 use crate::cli::DeviceArg;
 use crate::error::FlowError;
 use crate::train::config::{Preset, TrainingConfig};
@@ -77,6 +78,26 @@ pub struct RunFlags {
     /// The compute backend.
     #[command(flatten)]
     pub device: DeviceArg,
+    /// Train on several devices, each taking a share of every batch (Burn's multi-device
+    /// strategy: one optimizer step on the first device with the devices' gradients
+    /// combined), e.g. `wgpu:0,wgpu:1`; a device may repeat (`flex,flex`: two workers on one
+    /// device). Replaces `--device`.
+    #[arg(long, value_delimiter = ',', value_name = "D1,D2,...")]
+    pub devices: Option<Vec<String>>,
+    /// How several devices train: `multi-device` (Burn's `MultiDevice`: any backend), or
+    /// `ddp` (Burn's distributed data parallel: needs collectives, which only CUDA builds have).
+    #[arg(long, value_enum, default_value_t = StrategyArg::MultiDevice)]
+    pub strategy: StrategyArg,
+}
+
+/// `--strategy` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Burn's multi-device strategy.
+    #[default]
+    MultiDevice,
+    /// Burn's distributed data parallel.
+    Ddp,
 }
 
 impl RunFlags {
@@ -122,6 +143,21 @@ impl RunFlags {
             }
         }
         Ok(())
+    }
+
+    /// The devices to train on: `--devices`, else the one of `--device` (or the default).
+    pub fn placement(&self) -> Result<Placement, FlowError> {
+        if self.strategy == StrategyArg::Ddp {
+            return Err(FlowError::invalid(
+                "--strategy",
+                "ddp needs a backend with collective operations (Burn implements them for \
+                 CUDA only), and this build has none; use --strategy multi-device",
+            ));
+        }
+        match &self.devices {
+            Some(names) => Placement::open(names, "--devices"),
+            None => Placement::open(&[self.device.backend()], "--device"),
+        }
     }
 
     /// The artifact directory: the flag, or `artifacts/<name of what the run fits>`.

@@ -12,7 +12,6 @@ use flow_data::simulate::gaussian_linear;
 use flow_data::{PriorBox, Simulations, Task};
 
 use crate::artifacts::ArtifactPaths;
-use crate::backend;
 use crate::cli::{ModelFlags, NpeArgs, PresetArg, PriorBoxArg, RunFlags, TrainArgs};
 use crate::commands::simulate::{check_count, write_simulations};
 use crate::commands::train::{plan, report_end, run};
@@ -25,6 +24,7 @@ use crate::train::summary::RunSummary;
 /// `flow-train npe`.
 pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
     check_count("--simulations", args.simulations)?;
+    args.run.placement()?; // a device that does not open leaves nothing behind
     let dir = args.run.artifact_dir.clone().unwrap_or_else(|| {
         PathBuf::from("artifacts").join(format!("npe-{}-{}", args.task, args.simulations))
     });
@@ -55,7 +55,7 @@ pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
         },
         |recorded| train_args.resumed_config(recorded),
     )?;
-    let summary = run(&config, &dir, &args.run.device, start)?;
+    let summary = run(&config, &dir, &args.run, start)?;
     report_posterior(&summary, task);
     report_end(&summary, &dir)
 }
@@ -76,13 +76,13 @@ pub fn train_posterior(
             "is needed: the simulations and the model are written there",
         )
     })?;
+    let device = run_flags.placement()?.main().clone();
     let dims = (simulations.theta_dim(), simulations.x_dim());
     let args = posterior_args(dims, prior_box, &dir, model, run_flags);
     write_locked(simulations, &dir)?;
     let config = args.config()?;
-    let summary = run(&config, &dir, &run_flags.device, Start::Fresh)?;
+    let summary = run(&config, &dir, run_flags, Start::Fresh)?;
     report_end(&summary, &dir)?;
-    let device = backend::device(&run_flags.device.backend())?;
     Ok((TrainedFlow::load(&dir, &device)?, device))
 }
 

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use burn::train::Interrupter;
 
 use crate::artifacts::ArtifactPaths;
-use crate::backend;
-use crate::cli::{DeviceArg, RunFlags, TrainArgs};
+use crate::cli::{RunFlags, TrainArgs};
 use crate::commands::bits_per_dim;
 use crate::error::FlowError;
 use crate::infer::inference::load_config;
@@ -25,7 +24,7 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
         || args.config(),
         |recorded| args.resumed_config(recorded),
     )?;
-    let summary = run(&config, &dir, &args.run.device, start)?;
+    let summary = run(&config, &dir, &args.run, start)?;
     if let Some(test_nll) = summary.test_nll {
         println!(
             "test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
@@ -61,13 +60,12 @@ pub(super) fn plan(
 pub(super) fn run(
     config: &TrainingConfig,
     dir: &Path,
-    device: &DeviceArg,
+    run_flags: &RunFlags,
     start: Start,
 ) -> Result<RunSummary, FlowError> {
-    let backend = device.backend();
-    let device = backend::device(&backend)?;
+    let placement = run_flags.placement()?;
     println!(
-        "{} {} on {} ({} train / {} valid / {} test points) with {backend}; artifacts in {}",
+        "{} {} on {} ({} train / {} valid / {} test points) with {}; artifacts in {}",
         match start {
             Start::Fresh => "training",
             Start::Resume => "resuming the training of",
@@ -77,11 +75,12 @@ pub(super) fn run(
         config.n_train,
         config.n_valid,
         config.n_test,
+        placement.describe(),
         dir.display()
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(config, dir, &device, &backend, &interrupter, start)?;
+    let summary = training::train(config, dir, &placement, &interrupter, start)?;
     match summary.best_epoch {
         Some(best_epoch) => {
             let metric = if config.is_fit() { "loss" } else { "NLL" };

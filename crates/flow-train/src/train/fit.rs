@@ -68,13 +68,16 @@ pub fn mix(seed: u64, index: u64) -> u64 {
 /// `B` base draws.
 #[derive(Debug, Clone)]
 pub enum FitBatcher {
-    /// Training: fresh draws at every step, from a step counter shared by every copy of the
-    /// batcher (so a resumed run continues the sequence), with the annealed weight.
+    /// Training: fresh draws for every batch, from a batch counter shared by every copy of
+    /// the batcher (so a resumed run continues the sequence, and the devices of a
+    /// multi-device run draw apart), with the annealed weight of the optimizer step.
     Steps {
         /// The run's seed.
         seed: u64,
-        /// The next step.
-        step: Arc<AtomicU64>,
+        /// The next batch.
+        batch: Arc<AtomicU64>,
+        /// Batches per optimizer step: the number of devices.
+        per_step: u64,
         /// The annealing, if any.
         annealing: Option<Annealing>,
     },
@@ -87,11 +90,13 @@ pub enum FitBatcher {
 }
 
 impl FitBatcher {
-    /// The training batcher of a run whose first step is `first_step`.
-    pub fn steps(seed: u64, first_step: u64, annealing: Option<Annealing>) -> Self {
+    /// The training batcher of a run whose first batch is `first_batch`, with `per_step`
+    /// batches (one per device) to an optimizer step.
+    pub fn steps(seed: u64, first_batch: u64, per_step: u64, annealing: Option<Annealing>) -> Self {
         Self::Steps {
             seed,
-            step: Arc::new(AtomicU64::new(first_step)),
+            batch: Arc::new(AtomicU64::new(first_batch)),
+            per_step: per_step.max(1),
             annealing,
         }
     }
@@ -106,11 +111,13 @@ impl Batcher<usize, FitBatch> for FitBatcher {
         let (seed, beta) = match self {
             Self::Steps {
                 seed,
-                step,
+                batch,
+                per_step,
                 annealing,
             } => {
-                let step = step.fetch_add(1, Ordering::Relaxed);
-                (mix(*seed, step), annealing.map_or(1.0, |a| a.beta(step)))
+                let batch = batch.fetch_add(1, Ordering::Relaxed);
+                let step = batch / per_step;
+                (mix(*seed, batch), annealing.map_or(1.0, |a| a.beta(step)))
             }
             Self::Fixed { seed } => {
                 let first = items.first().copied().unwrap_or(0) as u64;
@@ -133,12 +140,26 @@ pub struct FitModel {
     pub flow: Flow,
     #[module(skip)]
     energy: SharedEnergy,
+    /// The factor of the mean loss in a train step (`1/n` on each of `n` devices).
+    loss_scale: f64,
 }
 
 impl FitModel {
     /// `flow` fitted to `energy`.
     pub fn new(flow: Flow, energy: SharedEnergy) -> Self {
-        Self { flow, energy }
+        Self {
+            flow,
+            energy,
+            loss_scale: 1.0,
+        }
+    }
+
+    /// This model with its train-step loss scaled by `scale` (the reported loss is not).
+    pub fn with_loss_scale(self, scale: f64) -> Self {
+        Self {
+            loss_scale: scale,
+            ..self
+        }
     }
 
     /// Per sample, `log q(x) + β U(x)` and `log q(x) + U(x)` (whose mean is `KL − log Z`),
@@ -159,7 +180,7 @@ impl TrainStep for FitModel {
 
     fn step(&self, batch: FitBatch) -> TrainOutput<NllOutput> {
         let (annealed, plain) = self.losses(&batch);
-        let grads = annealed.mean().backward();
+        let grads = annealed.mean().mul_scalar(self.loss_scale).backward();
         TrainOutput::new(self, grads, NllOutput { nll: plain })
     }
 }

@@ -7,12 +7,17 @@ use std::time::Instant;
 use burn::data::dataloader::DataLoader;
 use burn::optim::AdamConfig;
 use burn::train::metric::{Adaptor, LossInput};
-use burn::train::{InferenceStep, Interrupter, Learner, LearnerModel, TrainStep};
+use burn::train::{
+    ExecutionStrategy, InferenceStep, Interrupter, Learner, LearnerModel, MultiDeviceOptim,
+    TrainStep,
+};
 
 use crate::artifacts::ArtifactPaths;
+use crate::backend::Placement;
 use crate::error::FlowError;
 use crate::train::checkpoint::{ModelCheckpointer, RECORD_NAMES, SnapshotHook};
 use crate::train::config::TrainingConfig;
+use crate::train::data_parallel::DataParallel;
 use crate::train::learner::quiet_training;
 use crate::train::logger::ResumableMetricLogger;
 use crate::train::monitor::{RunMonitor, StopReason};
@@ -33,6 +38,8 @@ pub struct Launch<'a> {
     pub interrupter: &'a Interrupter,
     /// Called with each snapshot epoch's model record.
     pub snapshot: Option<SnapshotHook>,
+    /// The devices: the model is on the main one's autodiff form; several share each batch.
+    pub placement: &'a Placement,
 }
 
 /// How the Learner's run ended.
@@ -64,6 +71,7 @@ where
         resume_epoch,
         interrupter,
         snapshot,
+        placement,
     } = run;
     // A run that had finished or met its stopping rule before it was cut short (before
     // writing its summary) runs no more epochs, only the final evaluation.
@@ -80,7 +88,8 @@ where
     let optimizer = AdamConfig::new()
         .with_epsilon(config.adam_epsilon as f32)
         .init();
-    let steps_per_epoch = config.n_train.div_ceil(config.batch_size);
+    let steps_per_epoch =
+        DataParallel::new(placement.len()).steps(config.n_train, config.batch_size);
     let schedule = config
         .schedule
         .resolved(config.max_epochs * steps_per_epoch);
@@ -101,6 +110,12 @@ where
         .num_epochs(last_epoch);
     if let Some(epoch) = resume_epoch {
         training = training.checkpoint(epoch);
+    }
+    if placement.len() > 1 {
+        let devices = placement.devices().to_vec();
+        training = training.with_training_strategy(
+            ExecutionStrategy::multi(devices, MultiDeviceOptim::OptimMainDevice).into(),
+        );
     }
 
     let started = Instant::now();

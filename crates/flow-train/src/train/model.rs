@@ -16,6 +16,9 @@ pub struct DensityModel {
     /// Added to every log-density (the standardisation's log-Jacobian), so that the reported
     /// NLL is in the data's own units; it does not change the gradient.
     log_det_offset: f64,
+    /// The factor of the mean NLL in a train step (`1/n` on each of `n` devices, whose
+    /// gradients Burn adds).
+    loss_scale: f64,
 }
 
 /// What one step hands to the metrics: the per-point NLL, `[B]`.
@@ -30,6 +33,15 @@ impl DensityModel {
         Self {
             flow,
             log_det_offset,
+            loss_scale: 1.0,
+        }
+    }
+
+    /// This model with its train-step loss scaled by `scale` (the reported NLL is not).
+    pub fn with_loss_scale(self, scale: f64) -> Self {
+        Self {
+            loss_scale: scale,
+            ..self
         }
     }
 
@@ -63,7 +75,7 @@ impl TrainStep for DensityModel {
 
     fn step(&self, batch: PointBatch) -> TrainOutput<NllOutput> {
         let nll = self.nll(batch);
-        let grads = nll.clone().mean().backward();
+        let grads = nll.clone().mean().mul_scalar(self.loss_scale).backward();
         TrainOutput::new(self, grads, NllOutput { nll })
     }
 }

@@ -22,6 +22,12 @@ pub struct RunSummary {
     pub test_seconds: f64,
     /// The backend used.
     pub backend: String,
+    /// The devices trained on, as named (`--device` or `--devices`), the main one first.
+    #[serde(default)]
+    pub devices: Vec<String>,
+    /// Burn's execution strategy: `single-device` or `multi-device`.
+    #[serde(default)]
+    pub strategy: String,
     /// The flow family (`planar`, `radial`, `realnvp`, `nsf`).
     pub flow: String,
     /// The model's size in a few words (`32 planar layers`).

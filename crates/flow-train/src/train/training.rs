@@ -11,6 +11,7 @@ use flow_data::{Points, ResumedLoader, RowIndices, Splits, Standardizer, dataloa
 use flow_model::{Flow, grid_log_partition};
 
 use crate::artifacts::ArtifactPaths;
+use crate::backend::Placement;
 use crate::error::FlowError;
 use crate::fsutil::{write_atomically, write_json_atomically};
 use crate::infer::inference::{TrainedFlow, load_flow};
@@ -19,6 +20,7 @@ use crate::plot::{self, Grid2d, Panel};
 use crate::train::checkpoint::{SnapshotHook, complete_epochs, prune_checkpoints};
 use crate::train::config::TrainingConfig;
 use crate::train::data::{DataSource, plot_ranges, raw_splits, standardized};
+use crate::train::data_parallel::DataParallel;
 use crate::train::divergence::{Baseline, mean_valid_loss};
 use crate::train::fit::{FitBatcher, FitModel, SharedEnergy, fit_statistics, mix};
 use crate::train::launch::{Ended, Launch, launch};
@@ -84,8 +86,9 @@ impl Inputs {
     }
 }
 
-/// Trains the flow described by `config` on `device` (a plain device: training runs on its
-/// autodiff form) and fills the artifact directory `dir`.
+/// Trains the flow described by `config` on the devices of `placement` (plain devices:
+/// training runs on their autodiff form; several share every batch) and fills the artifact
+/// directory `dir`.
 ///
 /// Returns the summary also when training diverged or `interrupter` stopped it (then
 /// `stopped` says so, and the best model saved before is the one evaluated).
@@ -97,12 +100,12 @@ impl Inputs {
 pub fn train(
     config: &TrainingConfig,
     dir: &Path,
-    device: &Device,
-    backend: &str,
+    placement: &Placement,
     interrupter: &Interrupter,
     start: Start,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
+    let device = placement.main();
     let inputs = Inputs::load(config)?;
     let config = &with_standardizer(config.clone(), &inputs);
     let initial_valid = untrained_value(config, &inputs, device)?;
@@ -123,10 +126,11 @@ pub fn train(
         resume_epoch,
         interrupter,
         snapshot: Some(snapshot_hook(config, &paths, device, &inputs)),
+        placement,
     };
     let ended = match &inputs {
-        Inputs::Data(raw) => launch_density(config, raw, device, run)?,
-        Inputs::Energy(energy) => launch_fit(config, energy, device, run)?,
+        Inputs::Data(raw) => launch_density(config, raw, run)?,
+        Inputs::Energy(energy) => launch_fit(config, energy, run)?,
     };
     let best = monitor.best();
     keep_best_and_newest_checkpoints(&paths, best.map(|b| b.epoch));
@@ -135,7 +139,14 @@ pub fn train(
         Some(best) => evaluate(config, &inputs, &paths, device, best.epoch)?,
         None => Evaluation::default(),
     };
-    let summary = summarise(config, backend, &monitor, ended, evaluation, initial_valid);
+    let summary = summarise(
+        config,
+        placement,
+        &monitor,
+        ended,
+        evaluation,
+        initial_valid,
+    );
     write_json_atomically(&paths.summary(), &summary)?;
     Ok(summary)
 }
@@ -235,18 +246,19 @@ fn open_monitor(
 fn launch_density(
     config: &TrainingConfig,
     raw: &Splits,
-    device: &Device,
     run: Launch<'_>,
 ) -> Result<Ended, FlowError> {
     let splits = standardized(raw.clone(), config.standardizer.as_ref());
-    let training_device = device.clone().autodiff();
+    let training_device = run.placement.main().clone().autodiff();
+    let parallel = DataParallel::new(run.placement.len());
     let model = DensityModel::new(
         initial_flow(config, &splits.train, &training_device)?,
         config.log_det_offset(),
-    );
+    )
+    .with_loss_scale(parallel.loss_scale());
     let train = dataloader(
         splits.train,
-        config.batch_size,
+        parallel.device_batch(config.batch_size),
         Some(config.seed),
         &training_device,
     );
@@ -266,22 +278,24 @@ fn launch_density(
 fn launch_fit(
     config: &TrainingConfig,
     energy: &SharedEnergy,
-    device: &Device,
     run: Launch<'_>,
 ) -> Result<Ended, FlowError> {
-    let training_device = device.clone().autodiff();
-    let model = FitModel::new(config.flow_config().init(&training_device)?, energy.clone());
+    let training_device = run.placement.main().clone().autodiff();
+    let parallel = DataParallel::new(run.placement.len());
+    let model = FitModel::new(config.flow_config().init(&training_device)?, energy.clone())
+        .with_loss_scale(parallel.loss_scale());
     let DataSource::Energy { annealing, .. } = config.data else {
         unreachable!("launch_fit runs on energies only");
     };
-    let steps_per_epoch = config.n_train.div_ceil(config.batch_size);
-    let first_step = (run.resume_epoch.unwrap_or(0) * steps_per_epoch) as u64;
+    let batches_per_epoch = parallel.batches(config.n_train, config.batch_size);
+    let first_batch = (run.resume_epoch.unwrap_or(0) * batches_per_epoch) as u64;
     let train = burn::data::dataloader::DataLoaderBuilder::new(FitBatcher::steps(
         config.seed,
-        first_step,
+        first_batch,
+        parallel.devices() as u64,
         annealing,
     ))
-    .batch_size(config.batch_size)
+    .batch_size(parallel.device_batch(config.batch_size))
     .set_device(training_device.clone())
     .build(RowIndices::new(config.n_train));
     let valid =
@@ -473,7 +487,7 @@ pub fn energy_grid(energy: &SharedEnergy, mut grid: Grid2d, device: &Device) -> 
 /// untrained model.
 fn summarise(
     config: &TrainingConfig,
-    backend: &str,
+    placement: &Placement,
     monitor: &RunMonitor,
     ended: Ended,
     evaluation: Evaluation,
@@ -488,7 +502,9 @@ fn summarise(
         epochs: monitor.history().len(),
         train_seconds: ended.train_seconds,
         test_seconds: evaluation.seconds,
-        backend: backend.to_string(),
+        backend: placement.backend().to_string(),
+        devices: placement.names().to_vec(),
+        strategy: placement.strategy().to_string(),
         flow: config.flow_name().to_string(),
         model: config.describe_model(),
         layers: config.layers(),

@@ -38,6 +38,13 @@ fn train_args(dir: &Path) -> Vec<&str> {
     args
 }
 
+/// [`train_args`] on two workers of the CPU device.
+fn two_worker_args(dir: &Path) -> Vec<&str> {
+    let mut args = vec!["train", "--devices", "flex,flex", "--artifact-dir", s(dir)];
+    args.extend(RUN);
+    args
+}
+
 /// The epoch, train NLL and valid NLL columns of `metrics.csv` (the time column differs).
 fn metric_rows(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("metrics.csv"))
@@ -47,10 +54,14 @@ fn metric_rows(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Starts the run in `dir`, lets it record ten epochs, then sends it `signal`.
-fn interrupt_after_ten_epochs(dir: &Path, signal: &str) -> std::process::Output {
+/// Starts the run of `args` in `dir`, lets it record ten epochs, then sends it `signal`.
+fn interrupt_after_ten_epochs(
+    dir: &Path,
+    args: fn(&Path) -> Vec<&str>,
+    signal: &str,
+) -> std::process::Output {
     let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
-        .args(train_args(dir))
+        .args(args(dir))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -79,7 +90,7 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
 
     for signal in ["-INT", "-KILL"] {
         let dir = fresh_path(&format!("resume{signal}"));
-        let output = interrupt_after_ten_epochs(&dir, signal);
+        let output = interrupt_after_ten_epochs(&dir, train_args, signal);
         let stderr = String::from_utf8_lossy(&output.stderr);
         if signal == "-INT" {
             assert_eq!(output.status.code(), Some(130), "{stderr}");
@@ -155,6 +166,34 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
         finished.test_nll.map(f64::to_bits),
         expected.test_nll.map(f64::to_bits)
     );
+    let _ = std::fs::remove_dir_all(&reference);
+}
+
+#[test]
+fn a_run_on_two_workers_resumes_exactly_where_it_stopped() {
+    let reference = fresh_path("resume-two-reference");
+    run_ok(&two_worker_args(&reference));
+    let dir = fresh_path("resume-two");
+    let output = interrupt_after_ten_epochs(&dir, two_worker_args, "-INT");
+    assert_eq!(output.status.code(), Some(130));
+    assert!(metric_rows(&dir).len() - 1 < 120, "the run ended first");
+    run_ok(&[
+        "train",
+        "--resume",
+        "--artifact-dir",
+        s(&dir),
+        "--devices",
+        "flex,flex",
+    ]);
+    let (resumed, expected) = (summary(&dir), summary(&reference));
+    assert_eq!(resumed.devices, ["flex", "flex"]);
+    assert_eq!(
+        resumed.test_nll.map(f64::to_bits),
+        expected.test_nll.map(f64::to_bits),
+        "{resumed:?} vs {expected:?}"
+    );
+    assert_eq!(metric_rows(&dir), metric_rows(&reference));
+    let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&reference);
 }
 

@@ -169,6 +169,16 @@ pub enum DataError {
         /// the I/O error.
         reason: String,
     },
+
+    /// A `.npy` file that cannot be read, or a value in it that is not a finite `f32`:
+    /// `<path>: reason`.
+    #[error("{}: {reason}", .path.display())]
+    Npy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong: its shape, dtype, order, size, or a value named by row and column.
+        reason: String,
+    },
 }
 
 /// The message of a [`DataError::CsvLine`].

@@ -6,7 +6,9 @@
 //!   NLL ([`DatasetKind::ideal_nll`]) and picture range ([`DatasetKind::plot_range`]).
 //! - Real data of any dimension from CSV files ([`table`]): [`read_csv`] for a whole file,
 //!   [`CsvReader`] for chunks in bounded memory, with one-line errors that name the line and
-//!   column.
+//!   column; from NumPy's `.npy` files ([`npy`]), memory-mapped: [`NpyArray`], [`NpyReader`],
+//!   and written by [`NpyWriter`]; either format by the file's extension ([`read_table`],
+//!   [`RowReader`]).
 //! - Preprocessing: [`Standardizer`] (per-column standardisation and its log-Jacobian) and
 //!   [`dequantize()`] (uniform noise for integer data).
 //! - Splits: [`split()`] / [`make_splits`] by sizes, [`split_fractions`] by fractions of a
@@ -26,7 +28,9 @@ pub mod dequantize;
 pub mod error;
 pub mod kind;
 pub mod loader;
+pub mod npy;
 pub mod points;
+pub mod rows;
 pub mod simulate;
 pub mod split;
 pub mod standardize;
@@ -39,11 +43,13 @@ pub use dequantize::dequantize;
 pub use error::DataError;
 pub use kind::DatasetKind;
 pub use loader::{ResumedLoader, RowIndices, dataloader};
+pub use npy::{NpyArray, NpyReader, NpyWriter, is_npy, read_npy};
 pub use points::Points;
+pub use rows::{RowReader, read_table};
 pub use simulate::{PriorBox, Simulations, Task, simulate};
 pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
 pub use standardize::Standardizer;
-pub use table::{CsvReader, CsvTable, read_csv};
+pub use table::{CsvReader, Table, read_csv};
 pub use toy::{
     CHECKERBOARD_DIM, TOY_DIM, checkerboard, circles, eight_gaussians, moons, pinwheel, rings,
     swiss_roll, two_spirals,

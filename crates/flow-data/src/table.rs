@@ -29,9 +29,9 @@ use csv::{ByteRecord, ReaderBuilder, Trim};
 use crate::error::DataError;
 use crate::points::Points;
 
-/// A whole CSV file read into memory: its points and, if it has one, its header.
+/// A whole data file read into memory: its points and, if it has one (CSV only), its header.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CsvTable {
+pub struct Table {
     /// The data rows, in file order.
     pub points: Points,
     /// The column names of the header line, trimmed, if the file has a header.
@@ -42,13 +42,13 @@ pub struct CsvTable {
 ///
 /// `dim` is the dimension the rows must have (`None`: taken from the file's first line).
 /// Fails on the first bad line, and if the file has no data rows.
-pub fn read_csv(path: impl AsRef<Path>, dim: Option<usize>) -> Result<CsvTable, DataError> {
+pub fn read_csv(path: impl AsRef<Path>, dim: Option<usize>) -> Result<Table, DataError> {
     let mut reader = CsvReader::open(path, dim, usize::MAX)?;
     let points = match reader.next_chunk()? {
         Some(points) => points,
         None => unreachable!("an opened reader has at least one data row"),
     };
-    Ok(CsvTable {
+    Ok(Table {
         points,
         header: reader.header.take(),
     })

@@ -18,7 +18,7 @@ fn rows(p: &Points) -> Vec<Vec<f32>> {
 }
 
 /// The error's message, which must be one line starting with the path.
-fn message(path: &Path, err: DataError) -> String {
+pub fn message(path: &Path, err: DataError) -> String {
     let msg = err.to_string();
     assert!(!msg.contains('\n'), "not one line: {msg:?}");
     let prefix = format!("{}: ", path.display());

@@ -3,6 +3,7 @@
 
 mod csv;
 mod data;
+mod npy;
 mod preprocess;
 mod simulate;
 mod tensors;

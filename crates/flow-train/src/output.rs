@@ -1,6 +1,6 @@
 //! The files a command is asked to write, checked before it does any work: the name's
-//! extension must be that of the format written (`.png` for pictures, `.csv` or `.json` for
-//! data), the folder must exist, the path must not be a folder, and no command may replace a
+//! extension must be that of the format written (`.png` for pictures, `.csv`, `.npy` or
+//! `.json` for data), the folder must exist, the path must not be a folder, and no command may replace a
 //! file that a training run wrote (its model, configuration, metrics, summary, pictures,
 //! checkpoints) or the input it reads.
 
@@ -17,17 +17,20 @@ pub enum Format {
     Png,
     /// Comma-separated values.
     Csv,
+    /// Rows of numbers: comma-separated values, or NumPy's `.npy`, by the name's extension.
+    Rows,
     /// JSON.
     Json,
 }
 
 impl Format {
-    /// The file name extension, without the dot.
-    pub fn extension(self) -> &'static str {
+    /// The file name extensions it may have, without the dot.
+    pub fn extensions(self) -> &'static [&'static str] {
         match self {
-            Self::Png => "png",
-            Self::Csv => "csv",
-            Self::Json => "json",
+            Self::Png => &["png"],
+            Self::Csv => &["csv"],
+            Self::Rows => &["csv", "npy"],
+            Self::Json => &["json"],
         }
     }
 
@@ -35,6 +38,7 @@ impl Format {
         match self {
             Self::Png => "a PNG picture",
             Self::Csv => "CSV rows",
+            Self::Rows => "CSV or NumPy rows",
             Self::Json => "JSON",
         }
     }
@@ -66,11 +70,13 @@ impl<'a> Output<'a> {
             .path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        if extension.as_deref() != Some(self.format.extension()) {
+        let extensions = self.format.extensions();
+        if !extension.is_some_and(|e| extensions.contains(&e.as_str())) {
+            let endings: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
             return Err(refuse(format!(
-                "{shown}: this writes {}, so the name must end in .{}",
+                "{shown}: this writes {}, so the name must end in {}",
                 self.format.what(),
-                self.format.extension()
+                endings.join(" or ")
             )));
         }
         if self.path.is_dir() {
@@ -236,6 +242,8 @@ mod tests {
             ("d.png", Format::Png),
             ("D.PNG", Format::Png),
             ("s.csv", Format::Csv),
+            ("s.csv", Format::Rows),
+            ("s.NPY", Format::Rows),
             ("p.json", Format::Json),
         ] {
             Output::new("--out", &dir.join(name), format)
@@ -246,6 +254,8 @@ mod tests {
             ("d.txt", Format::Png, ".png"),
             ("d", Format::Png, ".png"),
             ("s.png", Format::Csv, ".csv"),
+            ("s.npy", Format::Csv, ".csv"),
+            ("s.txt", Format::Rows, ".csv or .npy"),
             ("p.csv", Format::Json, ".json"),
         ] {
             let message = refusal(&dir.join(name), format, &[]);

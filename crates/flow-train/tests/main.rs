@@ -11,6 +11,7 @@ mod devices_cli;
 mod export_cli;
 mod fit_cli;
 mod inference_cli;
+mod npy_cli;
 mod reliability_cli;
 mod replay_divergence;
 mod resume_cli;

@@ -46,13 +46,13 @@ pub enum Command {
     Density(DensityArgs),
     /// Draw exact samples from the model.
     Sample(SampleArgs),
-    /// Compute log p(x) for every row of a CSV file.
+    /// Compute log p(x) for every row of a data file (CSV or .npy).
     Score(MapArgs),
-    /// Map every row of a CSV file to its latent code z.
+    /// Map every row of a data file (CSV or .npy) to its latent code z.
     Encode(MapArgs),
-    /// Map every row of a CSV file of latent codes back to a point.
+    /// Map every row of a data file (CSV or .npy) of latent codes back to a point.
     Decode(MapArgs),
-    /// Write points of a toy data set as CSV.
+    /// Write points of a toy data set as CSV (or .npy).
     Data(DataArgs),
     /// Draw the densities of several trained 2-D models side by side, led by their data.
     Figure(FigureArgs),
@@ -60,7 +60,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Time train steps, log-density and sampling on the backend compiled in.
     Bench(BenchArgs),
-    /// Write simulations (θ, x) of a benchmark task as CSV: columns theta1…thetaK, x1…xM.
+    /// Write simulations (θ, x) of a benchmark task as CSV: columns theta1…thetaK, x1…xM
+    /// (or as a .npy array in that order).
     Simulate(SimulateArgs),
     /// Neural posterior estimation: simulate a task, then train q(θ | x) on the simulations
     /// (x the context); `sample --context x_o` then draws from the posterior.
@@ -170,7 +171,8 @@ pub struct SampleArgs {
     /// Number of samples.
     #[arg(short = 'n', long = "num-samples")]
     pub n: usize,
-    /// The CSV to write (one column per dimension).
+    /// The file to write, one column per dimension: CSV, or NumPy's .npy (float32) for a
+    /// name ending in .npy.
     #[arg(long)]
     pub out: PathBuf,
     /// Also draw the samples beside the training data: a scatter plot for 2-D models, a
@@ -194,8 +196,8 @@ pub struct SampleArgs {
     /// The context of a conditional model at which to draw the samples.
     #[command(flatten)]
     pub context: ContextArg,
-    /// Draw -n samples at each row of this CSV file of contexts (C columns, a header
-    /// allowed); the output gains a column `context_row`, the 1-based data row of the file.
+    /// Draw -n samples at each row of this file of contexts (CSV of C columns, a header
+    /// allowed, or a .npy array); the output gains a column `context_row`, the 1-based data row of the file.
     #[arg(long, conflicts_with = "context")]
     pub context_file: Option<PathBuf>,
     /// Keep only samples inside this box, redrawing the others, and report the acceptance
@@ -235,13 +237,15 @@ pub struct MapArgs {
     /// The model to load.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// A CSV file with one numeric column per dimension (a header row is allowed): for a
+    /// A CSV file with one numeric column per dimension (a header row is allowed), or a
+    /// .npy array (float32 or float64, N × D, C order): for a
     /// conditional model, `score` and `encode` read rows laid out like the training file (x
     /// and the context columns where they were), `decode` reads z's columns followed by the
     /// context's.
     #[arg(long)]
     pub input: PathBuf,
-    /// The CSV to write, one row per input row.
+    /// The file to write, one row per input row: CSV, or NumPy's .npy (float32) for a name
+    /// ending in .npy.
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -279,7 +283,7 @@ pub struct DataArgs {
     /// Seed of the points.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The CSV file to write (header `x,y`).
+    /// The file to write: CSV (header `x,y`), or .npy for a name ending in .npy.
     #[arg(long)]
     pub out: PathBuf,
 }

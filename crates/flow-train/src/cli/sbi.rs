@@ -20,7 +20,8 @@ pub struct SimulateArgs {
     /// Seed of the prior's and the simulator's draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The CSV file to write: columns theta1…thetaK, then x1…xM.
+    /// The CSV file to write: columns theta1…thetaK, then x1…xM (a .npy array in that
+    /// order for a name ending in .npy).
     #[arg(long)]
     pub out: PathBuf,
 }

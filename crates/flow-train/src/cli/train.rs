@@ -1,4 +1,4 @@
-//! `flow-train train`: the flags of density estimation on a toy set or a CSV file.
+//! `flow-train train`: the flags of density estimation on a toy set or a data file.
 
 use std::path::PathBuf;
 
@@ -24,8 +24,9 @@ pub struct TrainArgs {
     /// A toy data set [default: checkerboard].
     #[arg(long, conflicts_with = "data")]
     pub dataset: Option<DatasetKind>,
-    /// Train on a CSV file instead: one numeric column per dimension (any number), a header
-    /// row optional; split into train/valid/test by the seed.
+    /// Train on a data file instead: CSV, one numeric column per dimension (any number), a
+    /// header row optional; or NumPy's .npy, an N × D float32 or float64 array in C order.
+    /// Split into train/valid/test by the seed.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// The share of the file's rows that validates (with --data).

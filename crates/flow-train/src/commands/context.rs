@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use flow_data::read_csv;
+use flow_data::read_table;
 
 use crate::cli::ContextArg;
 use crate::error::FlowError;
@@ -64,7 +64,7 @@ pub fn contexts(
             }
             Ok(Some(values.iter().map(|&v| v as f32).collect()))
         }
-        (_, None, Some(path)) => Ok(Some(read_csv(path, Some(width))?.points.into_parts().1)),
+        (_, None, Some(path)) => Ok(Some(read_table(path, Some(width))?.points.into_parts().1)),
     }
 }
 

@@ -17,7 +17,7 @@ pub fn data(args: &DataArgs) -> Result<(), FlowError> {
             format!("must be at most {MAX_POINTS}, got {}", args.n),
         ));
     }
-    Output::new("--out", &args.out, Format::Csv).check(&[])?;
+    Output::new("--out", &args.out, Format::Rows).check(&[])?;
     let points = args.dataset.generate(args.n, args.seed);
     let columns = ["x", "y"].map(String::from);
     write_rows(&args.out, &columns, |writer| writer.rows(points.values()))?;

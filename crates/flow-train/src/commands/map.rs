@@ -1,12 +1,12 @@
-//! `flow-train score`, `encode` and `decode`: a CSV file's rows mapped through the model,
-//! streamed in chunks.
+//! `flow-train score`, `encode` and `decode`: a data file's rows (CSV or `.npy`) mapped
+//! through the model, streamed in chunks.
 
 use flow_data::Points;
 
 use crate::cli::MapArgs;
 use crate::commands::load;
 use crate::error::FlowError;
-use crate::infer::stream::{StreamReport, map_csv, numbered};
+use crate::infer::stream::{StreamReport, map_rows, numbered};
 use crate::output::{Format, Output};
 
 /// What to map the rows to.
@@ -22,7 +22,7 @@ pub enum Mapping {
 
 /// `flow-train score`, `encode` or `decode`.
 pub fn map(args: &MapArgs, mapping: Mapping) -> Result<(), FlowError> {
-    Output::new("--out", &args.out, Format::Csv).check(&[&args.input])?;
+    Output::new("--out", &args.out, Format::Rows).check(&[&args.input])?;
     let (trained, device, _) = load(&args.model)?;
     let (dim, width) = (trained.dim(), trained.width());
     // Score and encode read rows laid out like the training file; the model reads x, then
@@ -42,7 +42,7 @@ pub fn map(args: &MapArgs, mapping: Mapping) -> Result<(), FlowError> {
         Mapping::Encode => (numbered("z", dim), "encoded"),
         Mapping::Decode => (numbered("x", dim), "decoded"),
     };
-    let StreamReport { rows, header } = map_csv(
+    let StreamReport { rows, header } = map_rows(
         &args.input,
         &args.out,
         width,

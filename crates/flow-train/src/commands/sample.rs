@@ -23,7 +23,7 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         return Err(FlowError::invalid("--num-samples", "must be at least 1"));
     }
     let image_shape = args.image_shape.as_deref().map(parse_shape).transpose()?;
-    let mut outputs = vec![Output::new("--out", &args.out, Format::Csv)];
+    let mut outputs = vec![Output::new("--out", &args.out, Format::Rows)];
     if let Some(plot) = &args.plot {
         outputs.push(Output::new("--plot", plot, Format::Png));
     }

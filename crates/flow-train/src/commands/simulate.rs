@@ -13,7 +13,7 @@ use crate::train::config::MAX_POINTS;
 /// `flow-train simulate`.
 pub fn simulate(args: &SimulateArgs) -> Result<(), FlowError> {
     check_count("-n", args.n)?;
-    Output::new("--out", &args.out, Format::Csv).check(&[])?;
+    Output::new("--out", &args.out, Format::Rows).check(&[])?;
     let simulations = args.task.simulate(args.n, args.seed)?;
     write_simulations(&simulations, &args.out)?;
     println!(

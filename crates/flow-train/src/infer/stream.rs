@@ -1,17 +1,18 @@
-//! Mapping the rows of a CSV file to the rows of another, chunk by chunk, in bounded memory:
-//! `score` (log-densities), `encode` (latent codes) and `decode` (points).
+//! Mapping the rows of a data file to the rows of another, chunk by chunk, in bounded memory:
+//! `score` (log-densities), `encode` (latent codes) and `decode` (points); and writing rows,
+//! as CSV or, for a name ending in `.npy`, as NumPy's float32 `.npy`.
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-use flow_data::CsvReader;
+use flow_data::{NpyWriter, RowReader, is_npy};
 
 use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::infer::inference::SCORE_CHUNK;
 
-/// What [`map_csv`] did.
+/// What [`map_rows`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamReport {
     /// Rows read and written.
@@ -20,22 +21,23 @@ pub struct StreamReport {
     pub header: bool,
 }
 
-/// Reads the points of `input` (one numeric column per dimension, `dim` of them, an optional
-/// header row) in chunks, maps each chunk (row-major values) with `map` to `columns.len()`
-/// values per row, and writes them under the header `columns` to `output`.
+/// Reads the points of `input` (CSV, one numeric column per dimension, `dim` of them, an
+/// optional header row; or a `.npy` array of `dim` columns) in chunks, maps each chunk
+/// (row-major values) with `map` to `columns.len()` values per row, and writes them to
+/// `output` (CSV under the header `columns`, or `.npy`).
 ///
 /// Nothing is left at `output` when the input is rejected: the result is written to a
 /// temporary file and renamed into place only once every row has been mapped. Errors name
 /// the input's line and column; a row whose result is not finite (a point so far out that
 /// f32 arithmetic overflows) is refused by its number.
-pub fn map_csv(
+pub fn map_rows(
     input: &Path,
     output: &Path,
     dim: usize,
     columns: &[String],
     mut map: impl FnMut(&[f32]) -> Vec<f32>,
 ) -> Result<StreamReport, FlowError> {
-    let mut reader = CsvReader::open(input, Some(dim), SCORE_CHUNK)?;
+    let mut reader = RowReader::open(input, Some(dim), SCORE_CHUNK)?;
     let mut report = StreamReport {
         rows: 0,
         header: reader.header().is_some(),
@@ -68,9 +70,16 @@ pub fn numbered(name: &str, dim: usize) -> Vec<String> {
     (1..=dim).map(|d| format!("{name}{d}")).collect()
 }
 
-/// A CSV file being written, row-major values of a fixed number of columns per row.
+/// Where a file's rows go.
+enum Sink {
+    Csv(Box<csv::Writer<BufWriter<File>>>),
+    Npy(NpyWriter),
+}
+
+/// A data file being written, CSV or `.npy`: row-major values of a fixed number of columns
+/// per row.
 pub struct RowWriter<'a> {
-    writer: csv::Writer<BufWriter<File>>,
+    sink: Sink,
     path: &'a Path,
     width: usize,
 }
@@ -78,34 +87,48 @@ pub struct RowWriter<'a> {
 impl RowWriter<'_> {
     /// Appends the rows of `values` (row-major).
     pub fn rows(&mut self, values: &[f32]) -> Result<(), FlowError> {
-        for row in values.chunks(self.width) {
-            self.writer
-                .serialize(row)
-                .map_err(|e| FlowError::bad_file(self.path, e.to_string()))?;
+        match &mut self.sink {
+            Sink::Npy(writer) => writer.rows(values)?,
+            Sink::Csv(writer) => {
+                for row in values.chunks(self.width) {
+                    writer
+                        .serialize(row)
+                        .map_err(|e| FlowError::bad_file(self.path, e.to_string()))?;
+                }
+            }
         }
         Ok(())
     }
 }
 
-/// Writes a CSV file with the header `columns` and the rows that `fill` appends, atomically:
-/// on any error nothing is left at `path`.
+/// Writes a data file of `columns.len()` columns with the rows that `fill` appends,
+/// atomically (on any error nothing is left at `path`): NumPy's `.npy` (float32, C order) if
+/// the name ends in `.npy`, else CSV under the header `columns`.
 pub fn write_rows(
     path: &Path,
     columns: &[String],
     fill: impl FnOnce(&mut RowWriter) -> Result<(), FlowError>,
 ) -> Result<(), FlowError> {
     write_atomically(path, |temporary| {
-        let file = File::create(temporary).map_err(|e| FlowError::io(temporary, e))?;
+        let sink = if is_npy(path) {
+            Sink::Npy(NpyWriter::create(temporary, columns.len())?)
+        } else {
+            let file = File::create(temporary).map_err(|e| FlowError::io(temporary, e))?;
+            let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+            writer
+                .write_record(columns)
+                .map_err(|e| FlowError::bad_file(path, e.to_string()))?;
+            Sink::Csv(Box::new(writer))
+        };
         let mut writer = RowWriter {
-            writer: csv::Writer::from_writer(BufWriter::new(file)),
+            sink,
             path,
             width: columns.len(),
         };
-        writer
-            .writer
-            .write_record(columns)
-            .map_err(|e| FlowError::bad_file(path, e.to_string()))?;
         fill(&mut writer)?;
-        writer.writer.flush().map_err(|e| FlowError::io(path, e))
+        match writer.sink {
+            Sink::Npy(writer) => Ok(writer.finish()?),
+            Sink::Csv(mut writer) => writer.flush().map_err(|e| FlowError::io(path, e)),
+        }
     })
 }

@@ -1,4 +1,4 @@
-//! What a run fits: a toy set or a user's CSV file (density estimation, with splits and a
+//! What a run fits: a toy set or a user's data file (CSV or `.npy`) (density estimation, with splits and a
 //! standardisation), or an energy (variational inference); all recorded in `config.json` so
 //! that every later command rebuilds exactly the same points.
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use flow_data::{
     ContextColumns, DatasetKind, Points, SPLIT_SEED_MIX, Splits, Standardizer, dequantize,
-    fraction_sizes, make_splits, read_csv, split_fractions,
+    fraction_sizes, make_splits, read_table, split_fractions,
 };
 use flow_model::PaperEnergy;
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,8 @@ pub enum DataSource {
         /// The set.
         dataset: DatasetKind,
     },
-    /// A CSV file (one column per dimension, header optional), split by fractions of its
-    /// rows with the run's seed.
+    /// A data file, CSV (one column per dimension, header optional) or NumPy's `.npy` (an
+    /// `N × D` array), split by fractions of its rows with the run's seed.
     File {
         /// The file, as given.
         path: PathBuf,
@@ -93,7 +93,7 @@ impl DataSource {
 /// A file's rows as given on the command line, before any configuration exists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileRequest {
-    /// The CSV file.
+    /// The data file, CSV or `.npy`.
     pub path: PathBuf,
     /// The share of the rows that validates.
     pub valid_fraction: f64,
@@ -103,10 +103,10 @@ pub struct FileRequest {
     pub dequantize: bool,
 }
 
-/// Reads a CSV file's points, with a one-line error naming the line and column of any bad
-/// value.
+/// Reads a data file's points (CSV or `.npy`), with a one-line error naming the line (row)
+/// and column of any bad value.
 fn read_points(path: &Path, dim: Option<usize>) -> Result<Points, FlowError> {
-    Ok(read_csv(path, dim)?.points)
+    Ok(read_table(path, dim)?.points)
 }
 
 /// What [`inspect_file`] finds in a file.
@@ -133,7 +133,7 @@ fn file_points(points: Points, dequantized: bool, seed: u64) -> Points {
 
 /// The width, header and split sizes of a file, read once before training.
 pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
-    let table = read_csv(&request.path, None)?;
+    let table = read_table(&request.path, None)?;
     let rows = table.points.len();
     let (train, valid, test) = fraction_sizes(rows, request.valid_fraction, request.test_fraction)?;
     Ok(FileShape {

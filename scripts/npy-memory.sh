@@ -5,7 +5,7 @@
 #   scripts/npy-memory.sh [ROWS [RESULTS_DIR]]   # default: 100000000 rows, results/npy-memory
 #
 # Writes ROWS × 4 float32 standard-normal values (ROWS·16 bytes: 1.6 GB for 10⁸ rows) with
-# NumPy (the venv of scripts/setup-sbi.sh, or any python3 with numpy), and the first 100 000
+# NumPy (the venv of scripts/setup-sbi.sh, or any python3 with numpy), and the first 10⁶
 # rows of it as small.npy; trains the default flow on each for one epoch of batches of 65 536
 # on flex, and prints a Markdown table: the file's size, peak resident memory, training time
 # and time per optimizer step (summary.json).
@@ -27,7 +27,7 @@ for start in range(0, rows, 1 << 22):
     stop = min(rows, start + (1 << 22))
     big[start:stop] = rng.standard_normal((stop - start, 4), dtype=np.float32)
 big.flush()
-np.save(f"{out}/small.npy", np.array(big[:100_000]))
+np.save(f"{out}/small.npy", np.array(big[:1_000_000]))
 PY
 echo "| file | rows | size | peak resident memory | training | per step |"
 echo "|---|---|---|---|---|---|"

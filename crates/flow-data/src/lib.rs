@@ -16,7 +16,7 @@
 //! - [`dataloader()`]: batches of shape `[B, D]` as Burn tensors, gathered from a shared point
 //!   set by row index ([`RowIndices`], [`RowBatcher`]); [`PointBatcher`] batches owned rows.
 //!
-//! - Simulation-based inference ([`simulate`]): [`simulate()`] runs a prior and a simulator
+//! - Simulation-based inference ([`simulate`](mod@simulate)): [`simulate()`] runs a prior and a simulator
 //!   given as closures, [`Task`] the four tasks of the sbibm benchmark; [`PriorBox`] restricts
 //!   samples to a box prior's support by rejection.
 //!

@@ -57,6 +57,12 @@ fn named_as_given(error: FlowError, temporary: &Path, path: &Path) -> FlowError 
             path: rename(p),
             reason,
         },
+        FlowError::Data(flow_data::DataError::Npy { path: p, reason }) => {
+            FlowError::Data(flow_data::DataError::Npy {
+                path: rename(p),
+                reason,
+            })
+        }
         FlowError::Plot(crate::plot::PlotError::Draw { path: p, reason }) => {
             FlowError::Plot(crate::plot::PlotError::Draw {
                 path: rename(p),

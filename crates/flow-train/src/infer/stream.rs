@@ -132,3 +132,24 @@ pub fn write_rows(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_names_the_file_given_in_either_format() {
+        let dir = std::env::temp_dir().join(format!("flow-train-stream-{}", std::process::id()));
+        for name in ["out.csv", "out.npy"] {
+            let path = dir.join("missing-folder").join(name);
+            let error = write_rows(&path, &numbered("x", 2), |w| w.rows(&[1.0, 2.0])).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.starts_with(&path.display().to_string()),
+                "{message}"
+            );
+            assert!(!message.contains(".tmp-"), "{message}");
+            assert!(!path.exists());
+        }
+    }
+}

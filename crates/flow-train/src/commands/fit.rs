@@ -12,7 +12,7 @@ pub fn fit(args: &FitArgs) -> Result<(), FlowError> {
         || args.config(),
         |recorded| args.resumed_config(recorded),
     )?;
-    let summary = run(&config, &dir, &args.run, start)?;
+    let summary = run(&config, &dir, &args.run.placement()?, start)?;
     if let (Some(kl), Some(stderr), Some(log_z), Some(ess)) =
         (summary.kl, summary.kl_stderr, summary.log_z, summary.ess)
     {

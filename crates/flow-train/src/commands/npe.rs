@@ -24,7 +24,8 @@ use crate::train::summary::RunSummary;
 /// `flow-train npe`.
 pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
     check_count("--simulations", args.simulations)?;
-    args.run.placement()?; // a device that does not open leaves nothing behind
+    // Opened first: a device that does not open leaves nothing behind.
+    let placement = args.run.placement()?;
     let dir = args.run.artifact_dir.clone().unwrap_or_else(|| {
         PathBuf::from("artifacts").join(format!("npe-{}-{}", args.task, args.simulations))
     });
@@ -55,7 +56,7 @@ pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
         },
         |recorded| train_args.resumed_config(recorded),
     )?;
-    let summary = run(&config, &dir, &args.run, start)?;
+    let summary = run(&config, &dir, &placement, start)?;
     report_posterior(&summary, task);
     report_end(&summary, &dir)
 }
@@ -76,13 +77,14 @@ pub fn train_posterior(
             "is needed: the simulations and the model are written there",
         )
     })?;
-    let device = run_flags.placement()?.main().clone();
+    let placement = run_flags.placement()?;
     let dims = (simulations.theta_dim(), simulations.x_dim());
     let args = posterior_args(dims, prior_box, &dir, model, run_flags);
     write_locked(simulations, &dir)?;
     let config = args.config()?;
-    let summary = run(&config, &dir, run_flags, Start::Fresh)?;
+    let summary = run(&config, &dir, &placement, Start::Fresh)?;
     report_end(&summary, &dir)?;
+    let device = placement.main().clone();
     Ok((TrainedFlow::load(&dir, &device)?, device))
 }
 

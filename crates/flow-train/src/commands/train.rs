@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use burn::train::Interrupter;
 
 use crate::artifacts::ArtifactPaths;
+use crate::backend::Placement;
 use crate::cli::{RunFlags, TrainArgs};
 use crate::commands::bits_per_dim;
 use crate::error::FlowError;
@@ -24,7 +25,7 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
         || args.config(),
         |recorded| args.resumed_config(recorded),
     )?;
-    let summary = run(&config, &dir, &args.run, start)?;
+    let summary = run(&config, &dir, &args.run.placement()?, start)?;
     if let Some(test_nll) = summary.test_nll {
         println!(
             "test NLL {test_nll:.4} nats ({:.4} bits/dim) in {:.2} s",
@@ -56,14 +57,14 @@ pub(super) fn plan(
     })
 }
 
-/// Announces the run, trains with Ctrl-C handled, and prints how training ended.
+/// Announces the run, trains on `placement` with Ctrl-C handled, and prints how training
+/// ended.
 pub(super) fn run(
     config: &TrainingConfig,
     dir: &Path,
-    run_flags: &RunFlags,
+    placement: &Placement,
     start: Start,
 ) -> Result<RunSummary, FlowError> {
-    let placement = run_flags.placement()?;
     println!(
         "{} {} on {} ({} train / {} valid / {} test points) with {}; artifacts in {}",
         match start {
@@ -80,7 +81,7 @@ pub(super) fn run(
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(config, dir, &placement, &interrupter, start)?;
+    let summary = training::train(config, dir, placement, &interrupter, start)?;
     match summary.best_epoch {
         Some(best_epoch) => {
             let metric = if config.is_fit() { "loss" } else { "NLL" };

@@ -1,6 +1,6 @@
-//! What a run fits: a toy set or a user's data file (CSV or `.npy`) (density estimation, with splits and a
-//! standardisation), or an energy (variational inference); all recorded in `config.json` so
-//! that every later command rebuilds exactly the same points.
+//! What a run fits: a toy set or a user's data file, CSV or `.npy` (density estimation, with
+//! splits and a standardisation), or an energy (variational inference); all recorded in
+//! `config.json` so that every later command rebuilds exactly the same points.
 
 use std::path::{Path, PathBuf};
 

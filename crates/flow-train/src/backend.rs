@@ -3,6 +3,7 @@
 use burn::tensor::Device;
 
 use crate::error::FlowError;
+use crate::remote;
 
 /// The names of the backends compiled in, the default first.
 pub fn available() -> Vec<&'static str> {
@@ -38,15 +39,16 @@ pub fn default_among(compiled: &[&'static str]) -> Option<&'static str> {
         .find(|name| compiled.contains(name))
 }
 
-/// The plain (non-autodiff) device called `name`: a backend (`flex`, `ndarray`, `wgpu`), or
-/// one wgpu adapter (`wgpu:N`, the N-th discrete GPU; `wgpu:cpu`, the CPU adapter).
+/// The plain (non-autodiff) device called `name`: a backend (`flex`, `ndarray`, `wgpu`), one
+/// wgpu adapter (`wgpu:N`, the N-th discrete GPU; `wgpu:cpu`, the CPU adapter), or the device
+/// of a `flow-train serve` at `ws://HOST:PORT` (with the `remote` feature).
 pub fn device(name: &str) -> Result<Device, FlowError> {
     let unknown = || {
         FlowError::invalid(
             "--device",
             format!(
                 "`{name}` is not compiled into this build (available: {}; wgpu:N and \
-                 wgpu:cpu name one wgpu adapter)",
+                 wgpu:cpu name one wgpu adapter, ws://HOST:PORT a remote server)",
                 available().join(", ")
             ),
         )
@@ -67,12 +69,17 @@ pub fn device(name: &str) -> Result<Device, FlowError> {
             Ok(index) => open_wgpu(burn::tensor::DeviceKind::DiscreteGpu(index), name),
             Err(_) => Err(unknown()),
         },
+        _ if remote::is_remote(name) => remote::connect(name),
         _ => Err(unknown()),
     }
 }
 
-/// The backend of the device called `name` (`wgpu` for `wgpu:1`).
+/// The backend of the device called `name` (`wgpu` for `wgpu:1`, `remote` for
+/// `ws://HOST:PORT`).
 pub fn backend_of(name: &str) -> &str {
+    if remote::is_remote(name) {
+        return "remote";
+    }
     name.split(':').next().unwrap_or(name)
 }
 

@@ -59,6 +59,10 @@ pub enum FlowError {
     /// A signal stopped training early (exit code 130 in the binary).
     #[error("interrupted: {0}")]
     Interrupted(String),
+    /// A panic inside Burn or a device stopped the command (a remote server gone mid-run,
+    /// for instance): the first panic's message, in one line.
+    #[error("stopped by an internal failure: {0}")]
+    Crashed(String),
     /// The device failed to run the work asked of it (out of memory, for instance).
     #[error("the device failed while {what}: {cause}")]
     Device {
@@ -95,21 +99,11 @@ impl FlowError {
     }
 
     /// A [`FlowError::Device`] for `error`, raised while doing `what`: Burn's multi-line
-    /// report cut to its root cause (the line after its last `Caused by:`).
+    /// report cut to its root cause (see [`root_cause`]).
     pub fn device(what: impl Into<String>, error: &burn_std::ExecutionError) -> Self {
-        let report = error.to_string();
-        let mut lines = report.lines().map(str::trim);
-        let mut cause = lines.next().unwrap_or_default();
-        while let Some(line) = lines.next() {
-            if line == "Caused by:"
-                && let Some(next) = lines.next()
-            {
-                cause = next;
-            }
-        }
         Self::Device {
             what: what.into(),
-            cause: cause.to_string(),
+            cause: root_cause(&error.to_string()).to_string(),
         }
     }
 
@@ -130,6 +124,21 @@ impl FlowError {
             _ => 1,
         }
     }
+}
+
+/// The root cause of a multi-line error report of Burn's: the line after its last
+/// `Caused by:`, or its first line when it has none.
+pub fn root_cause(report: &str) -> &str {
+    let mut lines = report.lines().map(str::trim);
+    let mut cause = lines.next().unwrap_or_default();
+    while let Some(line) = lines.next() {
+        if line == "Caused by:"
+            && let Some(next) = lines.next()
+        {
+            cause = next;
+        }
+    }
+    cause
 }
 
 impl From<flow_model::ModelError> for FlowError {

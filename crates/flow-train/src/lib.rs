@@ -7,11 +7,13 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod fatal;
 pub mod fsutil;
 pub mod infer;
 pub mod lock;
 pub mod output;
 pub mod plot;
+pub mod remote;
 pub mod train;
 
 pub use error::FlowError;

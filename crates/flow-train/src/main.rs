@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command {
+    let result = flow_train::fatal::guarded(|| match cli.command {
         None => commands::train(&TrainArgs::default()),
         Some(Command::Train(args)) => commands::train(&args),
         Some(Command::Fit(args)) => commands::fit(&args),
@@ -41,7 +41,8 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => commands::bench(&args),
         Some(Command::Simulate(args)) => commands::simulate(&args),
         Some(Command::Npe(args)) => commands::npe(&args),
-    };
+        Some(Command::Serve(args)) => commands::serve(&args),
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

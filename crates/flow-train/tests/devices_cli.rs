@@ -206,3 +206,26 @@ fn two_workers_on_one_wgpu_adapter_train_as_one() {
         "test NLL {one} on one, {two} on two"
     );
 }
+
+/// `bench --devices` times real training runs on the first device and on the whole list.
+#[test]
+fn bench_times_training_on_one_device_and_on_the_list() {
+    let out = run_ok(&["bench", "--devices", "flex,flex", "--quick", "--json"]);
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for (row, (devices, strategy)) in rows.iter().zip([
+        (vec!["flex"], "single-device"),
+        (vec!["flex", "flex"], "multi-device"),
+    ]) {
+        assert_eq!(row["what"], "learner_steps");
+        assert_eq!(row["devices"], serde_json::json!(devices));
+        assert_eq!(row["strategy"], strategy);
+        assert_eq!(row["steps"], 8, "two epochs of four batches");
+        let rate = row["steps_per_s"].as_f64().unwrap();
+        let seconds = row["seconds"].as_f64().unwrap();
+        assert!((rate * seconds - 8.0).abs() < 1e-6, "{row}");
+    }
+}

@@ -13,6 +13,8 @@ mod fit_cli;
 mod inference_cli;
 mod npy_cli;
 mod reliability_cli;
+#[cfg(feature = "remote")]
+mod remote_cli;
 mod replay_divergence;
 mod resume_cli;
 mod sbi_cli;

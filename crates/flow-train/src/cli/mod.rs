@@ -66,6 +66,23 @@ pub enum Command {
     /// Neural posterior estimation: simulate a task, then train q(θ | x) on the simulations
     /// (x the context); `sample --context x_o` then draws from the posterior.
     Npe(NpeArgs),
+    /// Host this machine's device for runs on other machines (`--device ws://HOST:PORT`)
+    /// through Burn's remote backend, until stopped (Ctrl-C); builds with `--features remote`.
+    Serve(ServeArgs),
+}
+
+/// Options of `flow-train serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where to listen: `ADDR:PORT`, or a bare `PORT` on loopback (127.0.0.1, the default
+    /// address); `0.0.0.0:PORT` opens it to every network the machine is on (the protocol
+    /// has no encryption: trusted networks only). Port 0 lets the system choose; the address
+    /// is printed as `serving DEVICE at ws://ADDR:PORT`.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub listen: String,
+    /// The device served (not a remote one).
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// Options of `flow-train bench`.
@@ -83,7 +100,7 @@ pub struct BenchArgs {
     /// log-density on 10⁶ points (always on wgpu).
     #[arg(long)]
     pub large: bool,
-    /// Timed calls per configuration.
+    /// Timed calls per configuration (with `--devices`: optimizer steps per epoch).
     #[arg(long)]
     pub repeats: Option<usize>,
     /// Only this flow family's rows.
@@ -99,6 +116,12 @@ pub struct BenchArgs {
     /// The compute backend.
     #[command(flatten)]
     pub device: DeviceArg,
+    /// Time whole training runs instead (Burn's Learner, the default planar flow, two
+    /// epochs): optimizer steps per second on the first of these devices alone and on all of
+    /// them (the multi-device strategy), at batches of 1024 and 65 536; e.g. `flex,flex`, or
+    /// `ws://127.0.0.1:3000` for a `flow-train serve` on loopback.
+    #[arg(long, value_delimiter = ',', conflicts_with = "device")]
+    pub devices: Option<Vec<String>>,
 }
 
 /// The artifact directory and backend shared by the inference commands.

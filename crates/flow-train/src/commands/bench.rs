@@ -1,6 +1,7 @@
 //! `flow-train bench`: timings of the hot paths, as a table or JSON lines.
 
-use crate::backend;
+use crate::backend::{self, Placement};
+use crate::bench::devices::{self, ThroughputPlan};
 use crate::bench::{self, BenchPlan};
 use crate::cli::BenchArgs;
 use crate::commands::print_json_line;
@@ -8,6 +9,9 @@ use crate::error::FlowError;
 
 /// `flow-train bench`.
 pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
+    if let Some(names) = &args.devices {
+        return bench_devices(args, names);
+    }
     let backend = args.device.backend();
     let device = backend::device(&backend)?;
     let mut plan = if args.quick {
@@ -66,6 +70,47 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
                 result.p10_ms,
                 result.p90_ms,
                 rate
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `flow-train bench --devices D1,D2,…`: training throughput on the first device alone, then
+/// on all of them.
+fn bench_devices(args: &BenchArgs, names: &[String]) -> Result<(), FlowError> {
+    let mut placements = vec![Placement::open(&names[..1], "--devices")?];
+    if names.len() > 1 {
+        placements.push(Placement::open(names, "--devices")?);
+    }
+    let mut plan = if args.quick {
+        ThroughputPlan::quick()
+    } else {
+        ThroughputPlan::full()
+    };
+    if let Some(repeats) = args.repeats {
+        if repeats == 0 {
+            return Err(FlowError::invalid("--repeats", "must be at least 1"));
+        }
+        plan.steps_per_epoch = repeats;
+    }
+    if !args.json {
+        println!(
+            "{:<40} {:>7} {:>6} {:>9} {:>9}",
+            "devices", "batch", "steps", "seconds", "steps/s"
+        );
+    }
+    for result in devices::run(&plan, &placements)? {
+        if args.json {
+            print_json_line(&result);
+        } else {
+            println!(
+                "{:<40} {:>7} {:>6} {:>9.2} {:>9.1}",
+                result.devices.join(","),
+                result.batch,
+                result.steps,
+                result.seconds,
+                result.steps_per_s
             );
         }
     }

@@ -12,6 +12,7 @@ mod fit;
 mod map;
 mod npe;
 mod sample;
+mod serve;
 mod simulate;
 mod train;
 
@@ -25,6 +26,7 @@ pub use fit::fit;
 pub use map::{Mapping, map};
 pub use npe::{npe, train_posterior};
 pub use sample::sample;
+pub use serve::serve;
 pub use simulate::simulate;
 pub use train::train;
 

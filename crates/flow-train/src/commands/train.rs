@@ -81,7 +81,7 @@ pub(super) fn run(
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(config, dir, placement, &interrupter, start)?;
+    let summary = training::train(config, dir, placement, &interrupter, start, true)?;
     match summary.best_epoch {
         Some(best_epoch) => {
             let metric = if config.is_fit() { "loss" } else { "NLL" };

@@ -14,7 +14,7 @@ use burn::train::{
 
 use crate::artifacts::ArtifactPaths;
 use crate::backend::Placement;
-use crate::error::FlowError;
+use crate::error::{FlowError, root_cause};
 use crate::train::checkpoint::{ModelCheckpointer, RECORD_NAMES, SnapshotHook};
 use crate::train::config::TrainingConfig;
 use crate::train::data_parallel::DataParallel;
@@ -49,6 +49,26 @@ pub struct Ended {
     pub stopped: StopReason,
     /// Wall time of training, including the part before a resume (seconds).
     pub train_seconds: f64,
+}
+
+/// The one-line error of a Learner run that failed with `report`: its first line and its
+/// root cause, and the question to ask when the devices are remote (a server gone mid-run).
+fn launch_failure(report: &str, placement: &Placement) -> FlowError {
+    let first = report.lines().next().unwrap_or_default().trim();
+    let cause = root_cause(report);
+    let mut message = if cause == first {
+        first.to_string()
+    } else {
+        format!("{first}: {cause}")
+    };
+    if placement.backend() == "remote" {
+        message.push_str(&format!(
+            " (did the server at {} stop? the best model saved so far is intact; continue \
+             with --resume)",
+            placement.names().join(", ")
+        ));
+    }
+    FlowError::Training(message)
 }
 
 /// Trains `model` (built on the autodiff device) on the batches of `train`, validating on
@@ -123,7 +143,7 @@ where
     let train_seconds = seconds_before + started.elapsed().as_secs_f64();
     monitor.finish();
     if let Some(error) = result.error {
-        return Err(FlowError::Training(error.to_string()));
+        return Err(launch_failure(&error.to_string(), placement));
     }
     let mut stopped = monitor
         .stop_reason()

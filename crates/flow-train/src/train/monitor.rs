@@ -103,6 +103,8 @@ pub struct MonitorSettings {
     pub metric: &'static str,
     /// What the divergence rule compares the history with.
     pub baseline: Baseline,
+    /// Whether to show the progress of the epochs (off for timed runs).
+    pub show_progress: bool,
 }
 
 /// Shared by the checkpointing and early-stopping hooks of the Learner (it is both).
@@ -207,6 +209,7 @@ impl RunMonitor {
         };
         Self {
             progress: Arc::new(Mutex::new(Progress::new(
+                settings.show_progress,
                 settings.max_epochs,
                 if settings.metric == "nll" {
                     "NLL"

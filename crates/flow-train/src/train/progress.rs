@@ -12,6 +12,7 @@ const LINE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Reports one update per epoch.
 pub struct Progress {
+    shown: bool,
     bar: Option<ProgressBar>,
     max_epochs: usize,
     /// What the metric is called (`NLL`, `loss`).
@@ -20,9 +21,10 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar when stdout is a terminal, else plain lines at most every two seconds.
-    pub fn new(max_epochs: usize, metric: &'static str) -> Self {
-        let bar = std::io::stdout().is_terminal().then(|| {
+    /// A bar when stdout is a terminal, else plain lines at most every two seconds; nothing
+    /// unless `shown`.
+    pub fn new(shown: bool, max_epochs: usize, metric: &'static str) -> Self {
+        let bar = (shown && std::io::stdout().is_terminal()).then(|| {
             let bar = ProgressBar::new(max_epochs as u64);
             bar.set_style(
                 ProgressStyle::with_template(
@@ -34,6 +36,7 @@ impl Progress {
             bar
         });
         Self {
+            shown,
             bar,
             max_epochs,
             metric,
@@ -56,7 +59,7 @@ impl Progress {
                 bar.set_position(row.epoch as u64);
                 bar.set_message(message);
             }
-            None => {
+            None if self.shown => {
                 let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_INTERVAL);
                 if due || row.epoch == self.max_epochs {
                     println!(
@@ -66,6 +69,7 @@ impl Progress {
                     self.last_line = Some(Instant::now());
                 }
             }
+            None => {}
         }
     }
 

@@ -103,6 +103,7 @@ pub fn train(
     placement: &Placement,
     interrupter: &Interrupter,
     start: Start,
+    show_progress: bool,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
     let device = placement.main();
@@ -118,7 +119,7 @@ pub fn train(
     // ends first): no other run writes the directory meanwhile.
     let _lock = DirLock::acquire(dir)?;
     let resume_epoch = prepare(config, &paths, device, start)?;
-    let monitor = open_monitor(config, &paths, resume_epoch, baseline)?;
+    let monitor = open_monitor(config, &paths, resume_epoch, baseline, show_progress)?;
     let run = Launch {
         config,
         paths: &paths,
@@ -222,6 +223,7 @@ fn open_monitor(
     paths: &ArtifactPaths,
     resume_epoch: Option<usize>,
     baseline: Baseline,
+    show_progress: bool,
 ) -> Result<RunMonitor, FlowError> {
     let settings = MonitorSettings {
         checkpoint_dir: paths.checkpoints(),
@@ -230,6 +232,7 @@ fn open_monitor(
         max_epochs: config.max_epochs,
         metric: if config.is_fit() { "loss" } else { "nll" },
         baseline,
+        show_progress,
     };
     match resume_epoch {
         None => RunMonitor::new(settings, &paths.metrics()),

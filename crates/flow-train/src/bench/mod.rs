@@ -1,5 +1,8 @@
 //! Timings of the hot paths on the backend compiled in: train steps, log-density, sampling,
-//! for every flow family.
+//! for every flow family; and (`devices`) the throughput of whole training runs on one device
+//! and on several.
+
+pub mod devices;
 
 use std::time::Instant;
 

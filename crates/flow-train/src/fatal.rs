@@ -1,0 +1,51 @@
+//! A panic inside the backend (a remote server gone mid-run, a device lost) ends a command
+//! with one line and exit code 1, as every other failure does, instead of a panic report.
+
+use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
+use std::sync::{Mutex, PoisonError};
+
+use crate::error::FlowError;
+
+/// The first panic's message and place, kept by the hook [`guarded`] installs.
+static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Runs `work`, turning a panic in it into [`FlowError::Crashed`] with the first panic's
+/// message (a worker thread's panic surfaces in the main thread as a second one). The panic
+/// report is printed too when `RUST_BACKTRACE` is set.
+pub fn guarded(work: impl FnOnce() -> Result<(), FlowError>) -> Result<(), FlowError> {
+    let report = panic::take_hook();
+    let verbose = std::env::var_os("RUST_BACKTRACE").is_some();
+    panic::set_hook(Box::new(move |info| {
+        FIRST_PANIC
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| describe(info));
+        if verbose {
+            report(info);
+        }
+    }));
+    panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        let first = FIRST_PANIC
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        Err(FlowError::Crashed(
+            first.unwrap_or_else(|| "an unknown failure".into()),
+        ))
+    })
+}
+
+/// A panic's message, its first line only, and where it was raised.
+fn describe(info: &PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    let first_line = message.lines().next().unwrap_or_default().trim();
+    match info.location() {
+        Some(place) => format!("{first_line} (at {}:{})", place.file(), place.line()),
+        None => first_line.to_string(),
+    }
+}

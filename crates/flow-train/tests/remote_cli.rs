@@ -1,0 +1,167 @@
+//! Remote devices on loopback (`serve --listen`, `--device ws://HOST:PORT`): a run on a
+//! server ends where the local run does, inference commands work against it, two servers
+//! train data-parallel, a server that dies mid-run ends the client with one line and keeps
+//! its best checkpoint, and an unreachable server is refused at once.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir, summary};
+
+/// A `flow-train serve` on a loopback port the system chose, killed when dropped.
+struct Server {
+    process: Child,
+    url: String,
+}
+
+impl Server {
+    /// Starts a server of the flex device and waits for its `serving … at ws://…` line.
+    fn start() -> Self {
+        let mut process = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--device", "flex"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let mut line = String::new();
+        BufReader::new(process.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the server announces itself");
+        let url = line
+            .trim()
+            .split(" at ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        assert!(url.starts_with("ws://127.0.0.1:"), "{line}");
+        Self { process, url }
+    }
+
+    /// Ends the server at once, as a crash would.
+    fn kill(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The arguments of a short run of the seed preset into `dir` on `device_flags`.
+fn train_args<'a>(dir: &'a Path, device_flags: &[&'a str], epochs: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["train", "--preset", "seed", "--max-epochs", epochs];
+    args.extend(["--artifact-dir", s(dir)]);
+    args.extend(device_flags);
+    args
+}
+
+#[test]
+fn a_run_on_a_server_ends_where_the_local_run_does_and_serves_inference() {
+    let server = Server::start();
+    let dir = scratch_dir("remote-run");
+    let (local, remote) = (dir.join("local"), dir.join("remote"));
+    run_ok(&train_args(&local, &["--device", "flex"], "40"));
+    let said = run_ok(&train_args(&remote, &["--device", &server.url], "40"));
+    assert!(said.contains(&server.url), "{said}");
+    let (near, far) = (summary(&local), summary(&remote));
+    let (near_nll, far_nll) = (near.test_nll.unwrap(), far.test_nll.unwrap());
+    assert!(
+        (near_nll - far_nll).abs() < 0.01,
+        "test NLL {near_nll} local, {far_nll} remote"
+    );
+    assert_eq!(far.devices, [server.url.as_str()]);
+
+    let on_server = ["--artifact-dir", s(&remote), "--device", &server.url];
+    let eval = run_ok(&[&["eval"], &on_server[..]].concat());
+    assert!(eval.contains(&format!("{far_nll:.4}")), "{eval}");
+    let samples = dir.join("samples.csv");
+    run_ok(
+        &[
+            &["sample", "-n", "500", "--out", s(&samples)],
+            &on_server[..],
+        ]
+        .concat(),
+    );
+    let scores = dir.join("scores.csv");
+    run_ok(
+        &[
+            &["score", "--input", s(&samples), "--out", s(&scores)],
+            &on_server[..],
+        ]
+        .concat(),
+    );
+    let rows = std::fs::read_to_string(&scores).unwrap().lines().count();
+    assert_eq!(rows, 501, "a header and one score per sample");
+}
+
+#[test]
+fn two_servers_train_data_parallel() {
+    let (first, second) = (Server::start(), Server::start());
+    let dir = fresh_path("remote-two");
+    let both = format!("{},{}", first.url, second.url);
+    run_ok(&train_args(&dir, &["--devices", &both], "2"));
+    let said = summary(&dir);
+    assert_eq!(said.devices, [first.url.as_str(), second.url.as_str()]);
+    assert_eq!(said.strategy, "multi-device");
+    assert!(said.test_nll.unwrap().is_finite());
+}
+
+#[test]
+fn a_server_that_dies_mid_run_ends_the_client_and_a_new_one_resumes() {
+    let mut server = Server::start();
+    let dir = fresh_path("remote-dies");
+    let client = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(train_args(&dir, &["--device", &server.url], "100"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let best = dir.join("model.bpk");
+    let waited = Instant::now();
+    while !best.exists() {
+        assert!(waited.elapsed() < Duration::from_secs(120), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill();
+    let output = client.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(&server.url), "{stderr}");
+    // The best checkpoint is whole: it loads and scores on the local device.
+    run_ok(&["eval", "--artifact-dir", s(&dir), "--device", "flex"]);
+    let again = Server::start();
+    let mut resume = train_args(&dir, &["--device", &again.url], "100");
+    resume.insert(1, "--resume");
+    run_ok(&resume);
+    let resumed = summary(&dir);
+    assert_eq!(resumed.epochs, 100);
+    assert!(resumed.test_nll.unwrap().is_finite());
+}
+
+#[test]
+fn an_unreachable_server_is_refused_at_once() {
+    let vacant = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}", vacant.local_addr().unwrap());
+    drop(vacant);
+    let dir = fresh_path("remote-unreachable");
+    let started = Instant::now();
+    run_err(
+        &["train", "--artifact-dir", s(&dir), "--device", &url],
+        1,
+        &[&url],
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!dir.exists(), "nothing is written");
+    run_err(
+        &["serve", "--listen", "nowhere", "--device", "flex"],
+        2,
+        &["--listen"],
+    );
+}

@@ -1,38 +1,50 @@
 #!/usr/bin/env bash
-# Training throughput on one device and on two (Burn's multi-device strategy), through real
-# `train` runs: optimizer steps per second at batches of 1024 and 65 536.
+# Training throughput on one device, on two (Burn's multi-device strategy) and through the
+# remote backend on loopback: `flow-train bench --devices`, optimizer steps per second of real
+# training runs (the default planar flow, 2 epochs of 50 batches, validation included) at
+# batches of 1024 and 65 536, one placement after the other.
 #
-#   scripts/devices-bench.sh [RESULTS_DIR [DEVICE-LIST...]]
-#   # default: results/devices-bench, the lists flex and flex,flex
+#   scripts/devices-bench.sh [DEVICE-LIST...]     # default: flex,flex
 #
-# For each batch size it writes a checkerboard file of 100 batches' worth of rows (as .npy),
-# trains the default flow on it for 2 epochs on each device list, one run after the other, and
-# prints a Markdown table: steps, training time (summary.json's train_seconds, validation
-# included) and steps per second.
+# With a binary built with `--features remote` it also starts two `flow-train serve` of the
+# first device on loopback and times one and both of them. Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=$(realpath -m "${1:-results/devices-bench}")
-shift || true
 LISTS=("$@")
-[ ${#LISTS[@]} -gt 0 ] || LISTS=(flex flex,flex)
+[ ${#LISTS[@]} -gt 0 ] || LISTS=(flex,flex)
 BIN=${FLOW_TRAIN:-target/release/flow-train}
-mkdir -p "$OUT"
+
+SERVERS=()
+cleanup() { for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# Starts a server of device $1 on a free loopback port; prints its ws:// address.
+serve() {
+  local log
+  log=$(mktemp)
+  "$BIN" serve --listen 127.0.0.1:0 --device "$1" >"$log" 2>/dev/null &
+  SERVERS+=($!)
+  for _ in $(seq 100); do
+    grep -q ' at ws://' "$log" && break
+    sleep 0.1
+  done
+  sed -n 's/.* at \(ws:[^ ]*\).*/\1/p' "$log"
+}
+
+if ! "$BIN" serve --listen nowhere 2>&1 | grep -q "no remote backend"; then
+  first=${LISTS[0]%%,*}
+  LISTS+=("$(serve "$first"),$(serve "$first")")
+fi
+
 echo "| devices | batch | steps | training | steps/s |"
 echo "|---|---|---|---|---|"
-for batch in 1024 65536; do
-  data="$OUT/checkerboard-$batch.npy"
-  "$BIN" data --dataset checkerboard -n $((batch * 100)) --seed 0 --out "$data" >/dev/null
-  for devices in "${LISTS[@]}"; do
-    run="$OUT/run-$batch-${devices//[,:]/-}"
-    rm -rf "$run"
-    "$BIN" train --data "$data" --devices "$devices" --batch-size "$batch" --max-epochs 2 \
-        --artifact-dir "$run" >"$run.log" 2>&1
-    python3 - "$run/summary.json" "$devices" "$batch" <<'PY'
+for devices in "${LISTS[@]}"; do
+  "$BIN" bench --devices "$devices" --json | python3 -c '
 import json, sys
-summary, devices, batch = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3])
-steps = -(-summary["n_train"] // batch) * summary["epochs"]
-seconds = summary["train_seconds"]
-print(f"| {devices} | {batch:,} | {steps} | {seconds:.1f} s | {steps / seconds:.1f} |")
-PY
-  done
+for line in sys.stdin:
+    r = json.loads(line)
+    devices, batch, steps = ",".join(r["devices"]), r["batch"], r["steps"]
+    seconds, rate = r["seconds"], r["steps_per_s"]
+    print(f"| {devices} | {batch:,} | {steps} | {seconds:.2f} s | {rate:.1f} |")
+'
 done

@@ -15,7 +15,7 @@ pub struct ContextColumns {
 
 impl ContextColumns {
     /// Reads a specification such as `x1,x2` (header names), `3-4` or `3,5` (1-based
-    /// positions and ranges), against a table of `width` columns with `header` (if any).
+    /// positions and ranges), `x1-x10` (a range between two names), against a table of `width` columns with `header` (if any).
     /// A name found in the header is a name; otherwise an item is a position or a range.
     ///
     /// Fails, naming the item, on a column that does not exist, a column given twice, or a
@@ -34,8 +34,13 @@ impl ContextColumns {
                 positions.push(i + 1);
                 continue;
             }
+            // A range's ends are positions or names of the header (`x1-x10`).
             let number = |text: &str| -> Result<usize, DataError> {
-                match text.trim().parse::<usize>() {
+                let text = text.trim();
+                if let Some(i) = header.and_then(|h| h.iter().position(|name| name == text)) {
+                    return Ok(i + 1);
+                }
+                match text.parse::<usize>() {
                     Ok(n) if n >= 1 => Ok(n),
                     _ => Err(error(match header {
                         Some(h) => format!(
@@ -171,7 +176,15 @@ mod tests {
         let by_name = ContextColumns::parse("x1,x2", Some(&h), 4).unwrap();
         let by_range = ContextColumns::parse("3-4", Some(&h), 4).unwrap();
         let by_positions = ContextColumns::parse("3, 4", None, 4).unwrap();
+        let by_named_range = ContextColumns::parse("x1-x2", Some(&h), 4).unwrap();
         assert_eq!(by_name, by_range);
+        assert_eq!(by_name, by_named_range);
+        assert_eq!(
+            ContextColumns::parse("b-x1", Some(&h), 4)
+                .unwrap()
+                .positions(),
+            vec![2, 3]
+        );
         assert_eq!(by_name, by_positions);
         assert_eq!(by_name.positions(), vec![3, 4]);
         assert_eq!(by_name.model_order(), vec![0, 1, 2, 3]);
@@ -195,6 +208,7 @@ mod tests {
             ("x1,3", "given twice"),
             ("1-4", "leaves none for x"),
             ("4-3", "runs backwards"),
+            ("x2-x1", "runs backwards"),
             ("a,,b", "empty item"),
         ] {
             let message = ContextColumns::parse(spec, Some(&h), 4)

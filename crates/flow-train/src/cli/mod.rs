@@ -119,8 +119,8 @@ pub struct BenchArgs {
     /// Time whole training runs instead (Burn's Learner, the default planar flow, two
     /// epochs): optimizer steps per second on the first of these devices alone and on all of
     /// them (the multi-device strategy), at batches of 1024 and 65 536; e.g. `flex,flex`, or
-    /// `ws://127.0.0.1:3000` for a `flow-train serve` on loopback.
-    #[arg(long, value_delimiter = ',', conflicts_with = "device")]
+    /// `ws://127.0.0.1:3000` for a `flow-train serve` on loopback. Replaces `--device`.
+    #[arg(long, value_delimiter = ',')]
     pub devices: Option<Vec<String>>,
 }
 

@@ -126,6 +126,16 @@ impl FlowError {
     }
 }
 
+/// A multi-line error report in one line: its first line, then its root cause (see
+/// [`root_cause`]) when that is another line.
+pub fn one_line(report: &str) -> String {
+    let first = report.lines().next().unwrap_or_default().trim();
+    match root_cause(report) {
+        cause if cause == first => first.to_string(),
+        cause => format!("{first}: {cause}"),
+    }
+}
+
 /// The root cause of a multi-line error report of Burn's: the line after its last
 /// `Caused by:`, or its first line when it has none.
 pub fn root_cause(report: &str) -> &str {
@@ -166,6 +176,18 @@ impl From<flow_model::ModelError> for FlowError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_in_one_line_keeps_its_first_line_and_root_cause() {
+        let report = "Error while reading data: Execution(An error happened\nCaused by:\n  \
+                      Failed to read tensor: RecvError(()))";
+        assert_eq!(
+            one_line(report),
+            "Error while reading data: Execution(An error happened: Failed to read tensor: \
+             RecvError(()))"
+        );
+        assert_eq!(one_line("lost"), "lost");
+    }
 
     #[test]
     fn a_device_failure_is_one_line_naming_its_root_cause() {

@@ -4,7 +4,7 @@
 use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use std::sync::{Mutex, PoisonError};
 
-use crate::error::FlowError;
+use crate::error::{FlowError, one_line};
 
 /// The first panic's message and place, kept by the hook [`guarded`] installs.
 static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -35,7 +35,8 @@ pub fn guarded(work: impl FnOnce() -> Result<(), FlowError>) -> Result<(), FlowE
     })
 }
 
-/// A panic's message, its first line only, and where it was raised.
+/// A panic's message in one line (its first line and its root cause), and where it was
+/// raised.
 fn describe(info: &PanicHookInfo<'_>) -> String {
     let payload = info.payload();
     let message = payload
@@ -43,9 +44,9 @@ fn describe(info: &PanicHookInfo<'_>) -> String {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("no message");
-    let first_line = message.lines().next().unwrap_or_default().trim();
+    let message = one_line(message);
     match info.location() {
-        Some(place) => format!("{first_line} (at {}:{})", place.file(), place.line()),
-        None => first_line.to_string(),
+        Some(place) => format!("{message} (at {}:{})", place.file(), place.line()),
+        None => message,
     }
 }

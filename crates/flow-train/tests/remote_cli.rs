@@ -165,3 +165,29 @@ fn an_unreachable_server_is_refused_at_once() {
         &["--listen"],
     );
 }
+
+#[test]
+fn a_server_that_dies_during_sampling_ends_it_with_one_line_and_no_file() {
+    let mut server = Server::start();
+    let dir = scratch_dir("remote-dies-sampling");
+    let model = dir.join("model");
+    run_ok(&train_args(&model, &["--device", "flex"], "2"));
+    let out = dir.join("samples.csv");
+    let client = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(["sample", "-n", "5000000", "--artifact-dir", s(&model)])
+        .args(["--out", s(&out), "--device", &server.url])
+        .env_remove("RUST_BACKTRACE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    server.kill();
+    let output = client.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "a partial sample file was left");
+}

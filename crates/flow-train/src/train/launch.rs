@@ -14,7 +14,7 @@ use burn::train::{
 
 use crate::artifacts::ArtifactPaths;
 use crate::backend::Placement;
-use crate::error::{FlowError, root_cause};
+use crate::error::{FlowError, one_line};
 use crate::train::checkpoint::{ModelCheckpointer, RECORD_NAMES, SnapshotHook};
 use crate::train::config::TrainingConfig;
 use crate::train::data_parallel::DataParallel;
@@ -54,13 +54,7 @@ pub struct Ended {
 /// The one-line error of a Learner run that failed with `report`: its first line and its
 /// root cause, and the question to ask when the devices are remote (a server gone mid-run).
 fn launch_failure(report: &str, placement: &Placement) -> FlowError {
-    let first = report.lines().next().unwrap_or_default().trim();
-    let cause = root_cause(report);
-    let mut message = if cause == first {
-        first.to_string()
-    } else {
-        format!("{first}: {cause}")
-    };
+    let mut message = one_line(report);
     if placement.backend() == "remote" {
         message.push_str(&format!(
             " (did the server at {} stop? the best model saved so far is intact; continue \

@@ -52,6 +52,17 @@ impl Drop for Server {
     }
 }
 
+/// Waits for `client` and fails unless it ended with exit 1 and one `error: ` line, which
+/// it returns.
+fn failed_in_one_line(client: Child) -> String {
+    let output = client.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr
+}
+
 /// The arguments of a short run of the seed preset into `dir` on `device_flags`.
 fn train_args<'a>(dir: &'a Path, device_flags: &[&'a str], epochs: &'a str) -> Vec<&'a str> {
     let mut args = vec!["train", "--preset", "seed", "--max-epochs", epochs];
@@ -128,11 +139,7 @@ fn a_server_that_dies_mid_run_ends_the_client_and_a_new_one_resumes() {
         std::thread::sleep(Duration::from_millis(100));
     }
     server.kill();
-    let output = client.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
+    let stderr = failed_in_one_line(client);
     assert!(stderr.contains(&server.url), "{stderr}");
     // The best checkpoint is whole: it loads and scores on the local device.
     run_ok(&["eval", "--artifact-dir", s(&dir), "--device", "flex"]);
@@ -183,11 +190,7 @@ fn a_server_that_dies_during_sampling_ends_it_with_one_line_and_no_file() {
         .unwrap();
     std::thread::sleep(Duration::from_secs(1));
     server.kill();
-    let output = client.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
+    let stderr = failed_in_one_line(client);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.exists(), "a partial sample file was left");
 }

@@ -40,10 +40,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), FlowError> {
         }
         plan.samples = samples;
     }
-    if let Some(repeats) = args.repeats {
-        if repeats == 0 {
-            return Err(FlowError::invalid("--repeats", "must be at least 1"));
-        }
+    if let Some(repeats) = repeats(args)? {
         plan.repeats = repeats;
     }
     if !args.json {
@@ -88,10 +85,7 @@ fn bench_devices(args: &BenchArgs, names: &[String]) -> Result<(), FlowError> {
     } else {
         ThroughputPlan::full()
     };
-    if let Some(repeats) = args.repeats {
-        if repeats == 0 {
-            return Err(FlowError::invalid("--repeats", "must be at least 1"));
-        }
+    if let Some(repeats) = repeats(args)? {
         plan.steps_per_epoch = repeats;
     }
     if !args.json {
@@ -115,4 +109,12 @@ fn bench_devices(args: &BenchArgs, names: &[String]) -> Result<(), FlowError> {
         }
     }
     Ok(())
+}
+
+/// `--repeats`, checked to be at least 1.
+fn repeats(args: &BenchArgs) -> Result<Option<usize>, FlowError> {
+    match args.repeats {
+        Some(0) => Err(FlowError::invalid("--repeats", "must be at least 1")),
+        given => Ok(given),
+    }
 }

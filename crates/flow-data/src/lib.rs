@@ -13,6 +13,9 @@
 //!   [`dequantize()`] (uniform noise for integer data).
 //! - Splits: [`split()`] / [`make_splits`] by sizes, [`split_fractions`] by fractions of a
 //!   file's rows; disjoint train / valid / test [`Splits`].
+//! - Files larger than memory ([`stream`]): a `.npy` file's splits decided row by row
+//!   ([`RowPartition`], from a [`Permutation`]) and read block by block ([`StreamedFile`]) by
+//!   Burn loaders that hold one pool of rows at a time ([`PartLoader`]).
 //! - [`dataloader()`]: batches of shape `[B, D]` as Burn tensors, gathered from a shared point
 //!   set by row index ([`RowIndices`], [`RowBatcher`]); [`PointBatcher`] batches owned rows.
 //!
@@ -29,11 +32,13 @@ pub mod error;
 pub mod kind;
 pub mod loader;
 pub mod npy;
+pub mod permutation;
 pub mod points;
 pub mod rows;
 pub mod simulate;
 pub mod split;
 pub mod standardize;
+pub mod stream;
 pub mod table;
 pub mod toy;
 
@@ -44,11 +49,13 @@ pub use error::DataError;
 pub use kind::DatasetKind;
 pub use loader::{ResumedLoader, RowIndices, dataloader};
 pub use npy::{NpyArray, NpyReader, NpyWriter, is_npy, read_npy};
+pub use permutation::Permutation;
 pub use points::Points;
 pub use rows::{RowReader, read_table};
 pub use simulate::{PriorBox, Simulations, Task, simulate};
 pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
 pub use standardize::Standardizer;
+pub use stream::{Part, PartLoader, PassOrder, RowPartition, RowTransform, StreamedFile};
 pub use table::{CsvReader, Table, read_csv};
 pub use toy::{
     CHECKERBOARD_DIM, TOY_DIM, checkerboard, circles, eight_gaussians, moons, pinwheel, rings,

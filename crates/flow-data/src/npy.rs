@@ -23,7 +23,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use memmap2::{Advice, Mmap};
+use memmap2::{Advice, Mmap, UncheckedAdvice};
 use npyz::{DType, Endianness, NpyHeader, Order, TypeChar, WriteOptions, WriterBuilder};
 
 use crate::error::DataError;
@@ -213,6 +213,35 @@ impl NpyArray {
             values.push(value);
         }
         Ok(Points::new(self.dim, values).expect("decoded values are finite"))
+    }
+
+    /// Lets go of this process's hold on the memory pages of rows `start..start + count`
+    /// (and of the pages they share with their neighbours), so that reading a file once,
+    /// block by block, keeps only the blocks in use resident. The data stay in the system's
+    /// file cache, and a later read of those rows maps them again.
+    ///
+    /// # Panics
+    /// If the rows run past the end of the array.
+    pub fn release(&self, start: usize, count: usize) {
+        assert!(
+            start + count <= self.rows,
+            "rows {start}..{} out of range for {} rows",
+            start + count,
+            self.rows
+        );
+        let row_bytes = self.dim * self.scalar.size();
+        // SAFETY: the map is a read-only mapping of a file that nothing here writes, and no
+        // reference into it outlives a call of `rows` (which copies what it reads).
+        // MADV_DONTNEED only drops the process's page-table entries for the range: the next
+        // read of those bytes faults them in again from the file, unchanged. Only a hint,
+        // so a refusal changes nothing but the memory held.
+        let _ = unsafe {
+            self.map.unchecked_advise_range(
+                UncheckedAdvice::DontNeed,
+                self.data_start + start * row_bytes,
+                count * row_bytes,
+            )
+        };
     }
 
     /// The error for the value at 0-based `row` and `column`.

@@ -21,7 +21,7 @@ pub struct Splits {
 }
 
 /// Checks that each size is positive and that their sum is at most `available`.
-fn check_sizes(
+pub(crate) fn check_sizes(
     n_train: usize,
     n_valid: usize,
     n_test: usize,

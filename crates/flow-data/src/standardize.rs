@@ -32,33 +32,24 @@ impl Standardizer {
     /// standard deviation (divisor `N`), both computed in `f64`. A constant column gets scale 1,
     /// so it is only shifted. An empty point set gives the identity.
     pub fn fit(points: &Points) -> Self {
-        let dim = points.dim();
-        if points.is_empty() {
-            return Self::identity(dim);
+        Moments::of(points).standardizer()
+    }
+
+    /// [`fit`](Self::fit) to the points of all `chunks` together, one chunk in memory at a
+    /// time (each chunk's moments are exact, and merged exactly); fails on the first chunk
+    /// that is an error.
+    ///
+    /// # Panics
+    /// If the chunks are not all of dimension `dim`.
+    pub fn fit_chunks<E>(
+        dim: usize,
+        chunks: impl IntoIterator<Item = Result<Points, E>>,
+    ) -> Result<Self, E> {
+        let mut moments = Moments::empty(dim);
+        for chunk in chunks {
+            moments.merge(&Moments::of(&chunk?));
         }
-        let n = points.len() as f64;
-        let mut mean = vec![0.0f64; dim];
-        for row in points.iter_rows() {
-            for (m, &v) in mean.iter_mut().zip(row) {
-                *m += f64::from(v);
-            }
-        }
-        mean.iter_mut().for_each(|m| *m /= n);
-        let mut var = vec![0.0f64; dim];
-        for row in points.iter_rows() {
-            for ((s, &v), m) in var.iter_mut().zip(row).zip(&mean) {
-                let d = f64::from(v) - m;
-                *s += d * d;
-            }
-        }
-        let scale = var
-            .into_iter()
-            .map(|s| {
-                let sd = (s / n).sqrt();
-                if sd > 0.0 { sd } else { 1.0 }
-            })
-            .collect();
-        Self { mean, scale }
+        Ok(moments.standardizer())
     }
 
     /// Number of columns the map works on.
@@ -130,5 +121,84 @@ impl Standardizer {
             })
             .collect();
         Points::new(self.dim(), values)
+    }
+}
+
+/// Per-column count, mean and sum of squared deviations of a point set.
+struct Moments {
+    n: f64,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
+}
+
+impl Moments {
+    fn empty(dim: usize) -> Self {
+        Self {
+            n: 0.0,
+            mean: vec![0.0; dim],
+            m2: vec![0.0; dim],
+        }
+    }
+
+    /// The moments of `points`, by two passes in `f64`.
+    fn of(points: &Points) -> Self {
+        let mut moments = Self::empty(points.dim());
+        if points.is_empty() {
+            return moments;
+        }
+        moments.n = points.len() as f64;
+        for row in points.iter_rows() {
+            for (m, &v) in moments.mean.iter_mut().zip(row) {
+                *m += f64::from(v);
+            }
+        }
+        moments.mean.iter_mut().for_each(|m| *m /= moments.n);
+        for row in points.iter_rows() {
+            for ((s, &v), m) in moments.m2.iter_mut().zip(row).zip(&moments.mean) {
+                let d = f64::from(v) - m;
+                *s += d * d;
+            }
+        }
+        moments
+    }
+
+    /// Adds `other`'s points (Chan, Golub and LeVeque's pairwise update).
+    fn merge(&mut self, other: &Self) {
+        assert_eq!(self.mean.len(), other.mean.len(), "chunks of another width");
+        let n = self.n + other.n;
+        if other.n == 0.0 {
+            return;
+        }
+        for ((mean, m2), (&other_mean, &other_m2)) in self
+            .mean
+            .iter_mut()
+            .zip(&mut self.m2)
+            .zip(other.mean.iter().zip(&other.m2))
+        {
+            let delta = other_mean - *mean;
+            *mean += delta * other.n / n;
+            *m2 += other_m2 + delta * delta * self.n * other.n / n;
+        }
+        self.n = n;
+    }
+
+    /// The standardisation of these moments (the identity for no points).
+    fn standardizer(self) -> Standardizer {
+        if self.n == 0.0 {
+            return Standardizer::identity(self.mean.len());
+        }
+        let n = self.n;
+        let scale = self
+            .m2
+            .into_iter()
+            .map(|s| {
+                let sd = (s / n).sqrt();
+                if sd > 0.0 { sd } else { 1.0 }
+            })
+            .collect();
+        Standardizer {
+            mean: self.mean,
+            scale,
+        }
     }
 }

@@ -6,5 +6,6 @@ mod data;
 mod npy;
 mod preprocess;
 mod simulate;
+mod stream;
 mod tensors;
 mod toy;

@@ -44,6 +44,12 @@ pub struct TrainArgs {
     /// as pixel intensities).
     #[arg(long, requires = "data")]
     pub dequantize: bool,
+    /// Read the .npy file of --data as it is needed instead of holding it in memory, so that
+    /// a file larger than memory trains: its splits are then decided row by row, and its
+    /// batches shuffled 64 MB of rows at a time [default: true for files of more than 2²⁸
+    /// values (1 GiB as float32)].
+    #[arg(long, requires = "data")]
+    pub stream: Option<bool>,
     /// The columns of --data that are the context c of a conditional flow p(x | c): header
     /// names, 1-based positions or ranges (`x1,x2`, `3-4`); the other columns are x. Both
     /// are standardised on the training split; log p(x | c) is in x's units (realnvp, nsf,
@@ -190,6 +196,7 @@ impl TrainArgs {
             valid_fraction: self.valid_fraction.unwrap_or(valid_fraction),
             test_fraction: self.test_fraction.unwrap_or(test_fraction),
             dequantize: self.dequantize,
+            stream: self.stream,
         };
         for (flag, fraction) in [
             ("--valid-fraction", request.valid_fraction),
@@ -241,6 +248,7 @@ impl TrainArgs {
             valid_fraction: request.valid_fraction,
             test_fraction: request.test_fraction,
             dequantize: request.dequantize,
+            streamed: shape.streamed,
         };
         if config.data != source {
             // Fitted again on the new data when training starts.

@@ -10,7 +10,7 @@ use crate::cli::EvalArgs;
 use crate::commands::{bits_per_dim, load, print_json_line};
 use crate::error::FlowError;
 use crate::train::fit::{fit_statistics, mix};
-use crate::train::training::{LOG_Z_CELLS, LOG_Z_HALF_WIDTH, rebuild_splits};
+use crate::train::training::{LOG_Z_CELLS, LOG_Z_HALF_WIDTH, test_nll};
 
 /// The result of `flow-train eval` on a density model.
 #[derive(Debug, Serialize)]
@@ -79,12 +79,11 @@ pub fn eval(args: &EvalArgs) -> Result<(), FlowError> {
         }
         return Ok(());
     }
-    let splits = rebuild_splits(&trained.config)?;
-    let test_nll = trained.mean_nll(splits.test.values(), &device);
+    let (test_nll, n_test) = test_nll(&trained, &device)?;
     let report = EvalReport {
         test_nll,
         bits_per_dim: bits_per_dim(test_nll, trained.dim()),
-        n_test: splits.test.len(),
+        n_test,
         seconds: started.elapsed().as_secs_f64(),
         backend,
     };

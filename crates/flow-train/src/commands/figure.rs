@@ -17,7 +17,7 @@ use crate::output::{Format, Output};
 use crate::plot::{self, Grid2d, Panel, PlotRanges};
 use crate::train::fit::SharedEnergy;
 use crate::train::summary::RunSummary;
-use crate::train::training::{default_ranges, energy_grid, plotted_points, rebuild_splits};
+use crate::train::training::{default_ranges, energy_grid, plotted_points, training_points};
 
 /// Grid cells per side of each density.
 const GRID: usize = 240;
@@ -156,7 +156,7 @@ fn lead(model: &Model, device: &Device) -> Result<Lead, FlowError> {
             Lead::Target(energy_grid(&energy, grid, device), title)
         }
         None => {
-            let points = plotted_points(&rebuild_splits(config)?.train);
+            let points = plotted_points(&training_points(config)?);
             Lead::Data(points, format!("data: {}", config.data.describe()))
         }
     })

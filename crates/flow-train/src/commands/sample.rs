@@ -12,7 +12,7 @@ use crate::infer::inference::{SCORE_CHUNK, TrainedFlow, chunk_seed};
 use crate::infer::stream::{numbered, write_rows};
 use crate::output::{Format, Output, check_outputs};
 use crate::plot;
-use crate::train::training::{default_ranges, draw_corner, plotted_points, rebuild_splits};
+use crate::train::training::{default_ranges, draw_corner, plotted_points, training_points};
 
 /// Images drawn by `--images`, of samples and of data each.
 const IMAGES: usize = 32;
@@ -108,7 +108,7 @@ pub fn sample(args: &SampleArgs) -> Result<(), FlowError> {
         draw_samples(&trained, &first, &plot_dims, path)?;
     }
     if let (Some(path), Some(shape)) = (&args.images, image_shape) {
-        let data = rebuild_splits(&trained.config)?.train.columns(0, dim);
+        let data = training_points(&trained.config)?.columns(0, dim);
         let count = IMAGES.min(first.len() / dim).min(data.len());
         let values = data.values();
         let (lo, hi) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| {
@@ -187,11 +187,7 @@ fn draw_samples(
 ) -> Result<(), FlowError> {
     let data = match trained.config.is_fit() {
         true => None,
-        false => Some(
-            rebuild_splits(&trained.config)?
-                .train
-                .columns(0, trained.dim()),
-        ),
+        false => Some(training_points(&trained.config)?.columns(0, trained.dim())),
     };
     if trained.dim() == 2 {
         let points: Vec<[f32; 2]> = samples.chunks(2).map(|p| [p[0], p[1]]).collect();

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use flow_data::{
-    ContextColumns, DatasetKind, Points, SPLIT_SEED_MIX, Splits, Standardizer, dequantize,
-    fraction_sizes, make_splits, read_table, split_fractions,
+    ContextColumns, DatasetKind, NpyArray, Points, SPLIT_SEED_MIX, Splits, dequantize,
+    fraction_sizes, is_npy, make_splits, read_table, split_fractions,
 };
 use flow_model::PaperEnergy;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,11 @@ pub enum DataSource {
         /// Whether `U[0, 1)` noise, drawn from the seed, was added to every value (for
         /// integer-valued data such as pixel intensities).
         dequantize: bool,
+        /// Whether the file (`.npy`) is read as it is needed instead of held in memory: its
+        /// splits are then decided row by row ([`flow_data::RowPartition`]) and its batches
+        /// shuffled a pool of blocks at a time ([`flow_data::PartLoader`]).
+        #[serde(default)]
+        streamed: bool,
     },
     /// An unnormalised density `exp(−U)`, fitted by the reverse KL divergence with fresh
     /// samples every step (`n_train` per epoch, `n_valid` fixed ones to validate, `n_test`
@@ -101,7 +106,14 @@ pub struct FileRequest {
     pub test_fraction: f64,
     /// Add `U[0, 1)` noise to every value.
     pub dequantize: bool,
+    /// Read the file as it is needed (`.npy` only); `None`: when it holds more than
+    /// [`STREAM_VALUES`] values.
+    pub stream: Option<bool>,
 }
+
+/// A `.npy` file of more values than this (1 GiB as `f32`) is streamed unless told otherwise:
+/// held in memory, its splits and their standardised copies would take several times that.
+pub const STREAM_VALUES: usize = 1 << 28;
 
 /// Reads a data file's points (CSV or `.npy`), with a one-line error naming the line (row)
 /// and column of any bad value.
@@ -120,6 +132,8 @@ pub struct FileShape {
     pub rows: usize,
     /// The sizes of the train, valid and test splits.
     pub sizes: [usize; 3],
+    /// Whether the run streams the file.
+    pub streamed: bool,
 }
 
 /// The file's points as the run uses them: dequantised with the seed if asked.
@@ -131,16 +145,39 @@ fn file_points(points: Points, dequantized: bool, seed: u64) -> Points {
     }
 }
 
-/// The width, header and split sizes of a file, read once before training.
+/// The width, header, split sizes and reading of a file, found once before training: a
+/// CSV file is read whole, a `.npy` file only by its header.
 pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
-    let table = read_table(&request.path, None)?;
-    let rows = table.points.len();
+    let (width, header, rows) = if is_npy(&request.path) {
+        let array = NpyArray::open(&request.path, None)?;
+        (array.dim(), None, array.len())
+    } else {
+        let table = read_table(&request.path, None)?;
+        (table.points.dim(), table.header, table.points.len())
+    };
     let (train, valid, test) = fraction_sizes(rows, request.valid_fraction, request.test_fraction)?;
+    let streamed = match request.stream {
+        Some(true) if !is_npy(&request.path) => {
+            return Err(FlowError::invalid(
+                "--stream",
+                "streams .npy files only; save the data with np.save (or drop --stream)",
+            ));
+        }
+        Some(stream) => stream,
+        None => is_npy(&request.path) && rows.saturating_mul(width) > STREAM_VALUES,
+    };
+    if streamed && request.dequantize {
+        return Err(FlowError::invalid(
+            "--dequantize",
+            "does not apply to a streamed file; add the noise before saving it, or --stream false",
+        ));
+    }
     Ok(FileShape {
-        width: table.points.dim(),
-        header: table.header,
+        width,
+        header,
         rows,
         sizes: [train, valid, test],
+        streamed,
     })
 }
 
@@ -163,6 +200,7 @@ pub fn raw_splits(
             valid_fraction,
             test_fraction,
             dequantize,
+            ..
         } => {
             let points = read_points(path, Some(dim))?;
             if points.len() != *rows {
@@ -194,18 +232,6 @@ pub fn raw_splits(
     }
 }
 
-/// `splits` in the model's units: each set standardised by `standardizer`, if any.
-pub fn standardized(splits: Splits, standardizer: Option<&Standardizer>) -> Splits {
-    match standardizer {
-        None => splits,
-        Some(s) => Splits {
-            train: s.apply(&splits.train),
-            valid: s.apply(&splits.valid),
-            test: s.apply(&splits.test),
-        },
-    }
-}
-
 /// The square in which the paper draws its four energies.
 pub const ENERGY_RANGE: (f64, f64) = (-4.0, 4.0);
 
@@ -220,14 +246,31 @@ pub fn plot_ranges(source: &DataSource, train: &Points) -> PlotRanges {
     if source.energy().is_some() {
         return (ENERGY_RANGE, ENERGY_RANGE);
     }
-    let extent = |d: usize| {
-        let (lo, hi) = train
-            .iter_rows()
-            .fold((f64::MAX, f64::MIN), |(lo, hi), row| {
-                (lo.min(f64::from(row[d])), hi.max(f64::from(row[d])))
-            });
+    let mut extent = NO_EXTENT;
+    widen_extent(&mut extent, train);
+    extent_ranges(extent)
+}
+
+/// The extent of no points, which any point widens.
+pub const NO_EXTENT: [(f64, f64); 2] = [(f64::MAX, f64::MIN); 2];
+
+/// Widens the per-coordinate extents `[(lo, hi); 2]` to hold the first two coordinates of
+/// `points`.
+pub fn widen_extent(extent: &mut [(f64, f64); 2], points: &Points) {
+    for row in points.iter_rows() {
+        for (d, (lo, hi)) in extent.iter_mut().enumerate() {
+            *lo = lo.min(f64::from(row[d]));
+            *hi = hi.max(f64::from(row[d]));
+        }
+    }
+}
+
+/// The rectangle of the per-coordinate extents `[(lo, hi); 2]` of data, with a margin of a
+/// tenth of each side (at least 10⁻³) all around.
+pub fn extent_ranges(extent: [(f64, f64); 2]) -> PlotRanges {
+    let [x, y] = extent.map(|(lo, hi)| {
         let margin = ((hi - lo) * 0.1).max(1e-3);
         (lo - margin, hi + margin)
-    };
-    (extent(0), extent(1))
+    });
+    (x, y)
 }

@@ -18,5 +18,6 @@ pub mod renderer;
 pub mod replay;
 pub mod run_dir;
 pub mod schedule;
+pub mod streamed;
 pub mod summary;
 pub mod training;

@@ -5,9 +5,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use burn::data::dataloader::DataLoader;
 use burn::tensor::{Device, Tensor, TensorData};
 use burn::train::Interrupter;
-use flow_data::{Points, ResumedLoader, RowIndices, Splits, Standardizer, dataloader};
+use flow_data::{
+    Part, PassOrder, PointBatch, Points, ResumedLoader, RowIndices, Splits, Standardizer,
+    dataloader,
+};
 use flow_model::{Flow, grid_log_partition};
 
 use crate::artifacts::ArtifactPaths;
@@ -19,7 +23,7 @@ use crate::lock::DirLock;
 use crate::plot::{self, Grid2d, Panel};
 use crate::train::checkpoint::{SnapshotHook, complete_epochs, prune_checkpoints};
 use crate::train::config::TrainingConfig;
-use crate::train::data::{DataSource, plot_ranges, raw_splits, standardized};
+use crate::train::data::{DataSource, plot_ranges, raw_splits};
 use crate::train::data_parallel::DataParallel;
 use crate::train::divergence::{Baseline, mean_valid_loss};
 use crate::train::fit::{FitBatcher, FitModel, SharedEnergy, fit_statistics, mix};
@@ -27,6 +31,7 @@ use crate::train::launch::{Ended, Launch, launch};
 use crate::train::model::{DensityModel, split_context};
 use crate::train::monitor::{MonitorSettings, RunMonitor};
 use crate::train::run_dir::{Start, prepare, restore_best_model};
+use crate::train::streamed::StreamedData;
 use crate::train::summary::RunSummary;
 
 /// Grid cells per side of the final density picture.
@@ -54,9 +59,11 @@ struct Evaluation {
     ess: Option<f64>,
 }
 
-/// The inputs of a run: the data's splits (in the data's units), or the energy.
+/// The inputs of a run: the data's splits in memory (in the data's units), a streamed
+/// file's, or the energy.
 enum Inputs {
     Data(Splits),
+    Streamed(StreamedData),
     Energy(SharedEnergy),
 }
 
@@ -64,24 +71,82 @@ impl Inputs {
     fn load(config: &TrainingConfig) -> Result<Self, FlowError> {
         Ok(match &config.data {
             DataSource::Energy { target, .. } => Self::Energy(SharedEnergy(Arc::new(*target))),
+            DataSource::File { streamed: true, .. } => Self::Streamed(StreamedData::open(
+                config,
+                config.batch_size.max(MAX_PLOTTED_POINTS),
+            )?),
             _ => Self::Data(rebuild_splits(config)?),
         })
     }
 
-    /// The training points drawn beside densities, if there are data.
-    fn plotted(&self) -> Option<Vec<[f32; 2]>> {
+    /// The training points (data units, model order) whose prefixes start training, are
+    /// drawn beside densities and in corner plots: all of them, or a streamed file's first.
+    fn train_head(&self) -> Option<&Points> {
         match self {
-            Self::Data(raw) => Some(plotted_points(&raw.train)),
+            Self::Data(raw) => Some(&raw.train),
+            Self::Streamed(streamed) => Some(streamed.head()),
             Self::Energy(_) => None,
         }
     }
 
-    /// The rectangle in which to draw densities.
-    fn ranges(&self, config: &TrainingConfig) -> plot::PlotRanges {
-        let empty = Points::new(config.dim, Vec::new()).expect("an empty set is valid");
+    /// The training points drawn beside densities, if there are data.
+    fn plotted(&self) -> Option<Vec<[f32; 2]>> {
+        self.train_head().map(plotted_points)
+    }
+
+    /// The rectangle in which to draw densities (a pass over a streamed file).
+    fn ranges(&self, config: &TrainingConfig) -> Result<plot::PlotRanges, FlowError> {
         match self {
-            Self::Data(raw) => plot_ranges(&config.data, &raw.train),
-            Self::Energy(_) => plot_ranges(&config.data, &empty),
+            Self::Data(raw) => Ok(plot_ranges(&config.data, &raw.train)),
+            Self::Streamed(streamed) => streamed.ranges(),
+            Self::Energy(_) => {
+                let empty = Points::new(config.dim, Vec::new())?;
+                Ok(plot_ranges(&config.data, &empty))
+            }
+        }
+    }
+
+    /// The standardised first batch of training points, to which ActNorm is fitted as
+    /// training starts (the shuffled loader's first batch is not known here, so the first
+    /// `batch_size` training points stand in for it).
+    fn first_batch(&self, config: &TrainingConfig) -> Result<Points, FlowError> {
+        let head = self.train_head().expect("a density run has data");
+        let rows = config.batch_size.min(head.len());
+        let first = Points::new(
+            config.width(),
+            head.values()[..rows * config.width()].to_vec(),
+        )?;
+        Ok(match &config.standardizer {
+            Some(standardizer) => standardizer.try_apply(&first)?,
+            None => first,
+        })
+    }
+
+    /// The validation points in the model's units, in batches of `batch` on `device`.
+    fn valid_loader(
+        &self,
+        config: &TrainingConfig,
+        batch: usize,
+        device: &Device,
+    ) -> Arc<dyn DataLoader<PointBatch>> {
+        let standardizer = config.standardizer.as_ref();
+        match self {
+            Self::Data(raw) => {
+                let valid = match standardizer {
+                    Some(s) => s.apply(&raw.valid),
+                    None => raw.valid.clone(),
+                };
+                dataloader(valid, batch, None, device)
+            }
+            Self::Streamed(streamed) => streamed.loader(
+                Part::Valid,
+                standardizer,
+                batch,
+                PassOrder::InOrder,
+                0,
+                device,
+            ),
+            Self::Energy(_) => unreachable!("an energy has no validation points"),
         }
     }
 }
@@ -108,7 +173,7 @@ pub fn train(
     config.validate()?;
     let device = placement.main();
     let inputs = Inputs::load(config)?;
-    let config = &with_standardizer(config.clone(), &inputs);
+    let config = &with_standardizer(config.clone(), &inputs)?;
     let initial_valid = untrained_value(config, &inputs, device)?;
     if !initial_valid.is_finite() {
         return Err(untrainable(config, initial_valid));
@@ -126,12 +191,12 @@ pub fn train(
         monitor: &monitor,
         resume_epoch,
         interrupter,
-        snapshot: Some(snapshot_hook(config, &paths, device, &inputs)),
+        snapshot: Some(snapshot_hook(config, &paths, device, &inputs)?),
         placement,
     };
     let ended = match &inputs {
-        Inputs::Data(raw) => launch_density(config, raw, run)?,
         Inputs::Energy(energy) => launch_fit(config, energy, run)?,
+        _ => launch_density(config, &inputs, run)?,
     };
     let best = monitor.best();
     keep_best_and_newest_checkpoints(&paths, best.map(|b| b.epoch));
@@ -166,21 +231,12 @@ fn untrained_value(
 ) -> Result<f64, FlowError> {
     let batch = config.n_valid.min(MAX_VALID_BATCH);
     match inputs {
-        Inputs::Data(raw) => {
-            // The first batch of training points (which ActNorm is fitted to) and the
-            // validation points, standardised.
-            let head = config.batch_size.min(raw.train.len()) * config.width();
-            let needed = Splits {
-                train: Points::new(config.width(), raw.train.values()[..head].to_vec())?,
-                valid: raw.valid.clone(),
-                test: Points::new(config.width(), Vec::new())?,
-            };
-            let splits = standardized(needed, config.standardizer.as_ref());
+        Inputs::Data(_) | Inputs::Streamed(_) => {
             let model = DensityModel::new(
-                initial_flow(config, &splits.train, device)?,
+                initial_flow(config, &inputs.first_batch(config)?, device)?,
                 config.log_det_offset(),
             );
-            let valid = dataloader(splits.valid, batch, None, device);
+            let valid = inputs.valid_loader(config, batch, device);
             mean_valid_loss(&model, valid.as_ref())
         }
         Inputs::Energy(energy) => {
@@ -248,29 +304,41 @@ fn open_monitor(
 /// training points.
 fn launch_density(
     config: &TrainingConfig,
-    raw: &Splits,
+    inputs: &Inputs,
     run: Launch<'_>,
 ) -> Result<Ended, FlowError> {
-    let splits = standardized(raw.clone(), config.standardizer.as_ref());
     let training_device = run.placement.main().clone().autodiff();
     let parallel = DataParallel::new(run.placement.len());
     let model = DensityModel::new(
-        initial_flow(config, &splits.train, &training_device)?,
+        initial_flow(config, &inputs.first_batch(config)?, &training_device)?,
         config.log_det_offset(),
     )
     .with_loss_scale(parallel.loss_scale());
-    let train = dataloader(
-        splits.train,
-        parallel.device_batch(config.batch_size),
-        Some(config.seed),
-        &training_device,
-    );
-    // The loader reshuffles at each pass: a resumed run skips the passes already made.
-    let train = Arc::new(ResumedLoader::new(train, run.resume_epoch.unwrap_or(0)));
-    let valid = dataloader(
-        splits.valid,
+    let batch = parallel.device_batch(config.batch_size);
+    // The loaders reshuffle at each pass: a resumed run skips the passes already made.
+    let passes_done = run.resume_epoch.unwrap_or(0);
+    let train: Arc<dyn DataLoader<PointBatch>> = match inputs {
+        Inputs::Data(raw) => {
+            let train = match &config.standardizer {
+                Some(s) => s.apply(&raw.train),
+                None => raw.train.clone(),
+            };
+            let train = dataloader(train, batch, Some(config.seed), &training_device);
+            Arc::new(ResumedLoader::new(train, passes_done))
+        }
+        Inputs::Streamed(streamed) => streamed.loader(
+            Part::Train,
+            config.standardizer.as_ref(),
+            batch,
+            PassOrder::Shuffled { seed: config.seed },
+            passes_done,
+            &training_device,
+        ),
+        Inputs::Energy(_) => unreachable!("launch_density runs on data only"),
+    };
+    let valid = inputs.valid_loader(
+        config,
         config.n_valid.min(MAX_VALID_BATCH),
-        None,
         &training_device,
     );
     launch(model, train, valid, run)
@@ -356,6 +424,10 @@ fn evaluate(
             test_nll: Some(trained.mean_nll(raw.test.values(), device)),
             ..Evaluation::default()
         },
+        Inputs::Streamed(streamed) => Evaluation {
+            test_nll: Some(streamed.mean_nll(Part::Test, &trained, device)?.0),
+            ..Evaluation::default()
+        },
         Inputs::Energy(energy) => {
             let statistics = fit_statistics(
                 &trained.flow,
@@ -378,15 +450,15 @@ fn evaluate(
     if config.dim == 2 && config.context_dim == 0 {
         let title = format!("{} (best epoch {best_epoch})", config.describe_model());
         draw_final_density(&trained, inputs, paths, device, &title)?;
-    } else if let Inputs::Data(raw) = inputs {
+    } else if let Some(head) = inputs.train_head() {
         // A conditional flow samples at the contexts of the training rows it is drawn with.
-        let rows = CORNER_POINTS.min(raw.train.len());
+        let rows = CORNER_POINTS.min(head.len());
         let samples = match config.context_dim {
             0 => trained.sample(CORNER_POINTS, 1, device),
-            _ => trained.sample_at_rows(&raw.train.values()[..rows * config.width()], 1, device),
+            _ => trained.sample_at_rows(&head.values()[..rows * config.width()], 1, device),
         };
         let dims: Vec<usize> = (0..config.dim.min(6)).collect();
-        let train = raw.train.columns(0, config.dim);
+        let train = head.columns(0, config.dim);
         draw_corner(&paths.corner_plot(), &samples, &train, &dims)?;
     }
     Ok(evaluation)
@@ -401,11 +473,11 @@ fn draw_final_density(
     device: &Device,
     title: &str,
 ) -> Result<(), FlowError> {
-    let (x_range, y_range) = inputs.ranges(&trained.config);
+    let (x_range, y_range) = inputs.ranges(&trained.config)?;
     let grid = Grid2d::new(x_range, y_range, DENSITY_GRID, DENSITY_GRID);
     let density = trained.fill_density(grid.clone(), false, None, device);
     match inputs {
-        Inputs::Data(_) => {
+        Inputs::Data(_) | Inputs::Streamed(_) => {
             let data = inputs.plotted().unwrap_or_default();
             write_atomically(&paths.density_plot(), |tmp| {
                 plot::density_png(tmp, &density, Some(&data), title)
@@ -537,16 +609,16 @@ fn snapshot_hook(
     paths: &ArtifactPaths,
     device: &Device,
     inputs: &Inputs,
-) -> SnapshotHook {
+) -> Result<SnapshotHook, FlowError> {
+    if config.dim != 2 || config.context_dim > 0 {
+        return Ok(Arc::new(|_, _: &Path| {}));
+    }
     let config = config.clone();
     let paths = paths.clone();
     let device = device.clone();
     let data = inputs.plotted();
-    let (x_range, y_range) = inputs.ranges(&config);
-    Arc::new(move |epoch, record: &Path| {
-        if config.dim != 2 || config.context_dim > 0 {
-            return;
-        }
+    let (x_range, y_range) = inputs.ranges(&config)?;
+    Ok(Arc::new(move |epoch, record: &Path| {
         let drawn = load_flow(&config, record, &device).and_then(|flow| {
             let trained = TrainedFlow {
                 config: config.clone(),
@@ -566,7 +638,7 @@ fn snapshot_hook(
         if let Err(e) = drawn {
             eprintln!("warning: no density snapshot for epoch {epoch}: {e}");
         }
-    })
+    }))
 }
 
 /// The training points drawn beside densities (a prefix, at most 20 000).
@@ -579,20 +651,15 @@ pub fn plotted_points(points: &Points) -> Vec<[f32; 2]> {
 }
 
 /// The flow of `config` as training starts: freshly initialised, with any ActNorm fitted to
-/// the first training batch (the shuffled loader's first batch of the first epoch is not known
-/// here, so the first `batch_size` training points stand in for it).
+/// `first`, the first training batch ([`Inputs::first_batch`]).
 fn initial_flow(
     config: &TrainingConfig,
-    train: &Points,
+    first: &Points,
     device: &Device,
 ) -> Result<Flow, FlowError> {
     let flow = config.flow_config().init(device)?;
-    let rows = config.batch_size.min(train.len());
     let first = Tensor::<2>::from_data(
-        TensorData::new(
-            train.values()[..rows * config.width()].to_vec(),
-            [rows, config.width()],
-        ),
+        TensorData::new(first.values().to_vec(), [first.len(), config.width()]),
         device,
     );
     let (x, context) = split_context(first, config.dim);
@@ -601,23 +668,54 @@ fn initial_flow(
 
 /// `config` with its standardisation fitted on the training points (of the data's units) if
 /// it asks for one and has none yet.
-fn with_standardizer(mut config: TrainingConfig, inputs: &Inputs) -> TrainingConfig {
-    if let Inputs::Data(raw) = inputs
-        && config.standardize
-        && config.standardizer.is_none()
-    {
-        config.standardizer = Some(Standardizer::fit(&raw.train));
+fn with_standardizer(
+    mut config: TrainingConfig,
+    inputs: &Inputs,
+) -> Result<TrainingConfig, FlowError> {
+    if config.standardize && config.standardizer.is_none() {
+        config.standardizer = match inputs {
+            Inputs::Data(raw) => Some(Standardizer::fit(&raw.train)),
+            Inputs::Streamed(streamed) => Some(streamed.fit_standardizer()?),
+            Inputs::Energy(_) => None,
+        };
     }
-    config
+    Ok(config)
 }
 
 /// The rectangle in which to draw a 2-D run's density and samples when none is given (see
 /// [`plot_ranges`]; a file's data are read to find it).
 pub fn default_ranges(config: &TrainingConfig) -> Result<plot::PlotRanges, FlowError> {
-    Ok(Inputs::load(config)?.ranges(config))
+    Inputs::load(config)?.ranges(config)
 }
 
-/// The splits of a recorded configuration, rebuilt exactly, in the data's own units.
+/// The training points of a recorded model of data (the data's units, the model's column
+/// order): all of them, or the first of a streamed file, enough to draw.
+pub fn training_points(config: &TrainingConfig) -> Result<Points, FlowError> {
+    match Inputs::load(config)? {
+        Inputs::Data(raw) => Ok(raw.train),
+        Inputs::Streamed(streamed) => Ok(streamed.head().clone()),
+        Inputs::Energy(_) => Err(FlowError::invalid(
+            "--artifact-dir",
+            "this model was fitted to an energy; it has no data set",
+        )),
+    }
+}
+
+/// The mean test NLL of a trained model of data, in the data's units, and the number of
+/// test points.
+pub fn test_nll(trained: &TrainedFlow, device: &Device) -> Result<(f64, usize), FlowError> {
+    match Inputs::load(&trained.config)? {
+        Inputs::Data(raw) => Ok((trained.mean_nll(raw.test.values(), device), raw.test.len())),
+        Inputs::Streamed(streamed) => streamed.mean_nll(Part::Test, trained, device),
+        Inputs::Energy(_) => Err(FlowError::invalid(
+            "--artifact-dir",
+            "this model was fitted to an energy; it has no test set",
+        )),
+    }
+}
+
+/// The splits of a recorded configuration held in memory, rebuilt exactly, in the data's
+/// own units (a streamed file's are read by [`StreamedData`] instead).
 pub fn rebuild_splits(config: &TrainingConfig) -> Result<Splits, FlowError> {
     raw_splits(
         &config.data,

@@ -1,0 +1,165 @@
+//! A `.npy` file read as it is needed (`--stream true`): it trains, its splits are recorded
+//! and rebuilt by `eval`, an interrupted run resumes exactly, pictures and samples come from
+//! its first training rows, and what cannot be streamed is refused in one line.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{assert_png, run_err, run_ok, s, scratch_dir, summary};
+
+const ROWS: &str = "3000";
+
+/// A streamed RealNVP run on `data` into `dir`.
+fn args<'a>(data: &'a Path, dir: &'a Path) -> Vec<&'a str> {
+    vec![
+        "train",
+        "--flow",
+        "realnvp",
+        "--transforms",
+        "2",
+        "--hidden",
+        "8",
+        "--data",
+        s(data),
+        "--stream",
+        "true",
+        "--max-epochs",
+        "30",
+        "--patience",
+        "30",
+        "--batch-size",
+        "64",
+        "--seed",
+        "2",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(dir),
+    ]
+}
+
+/// The epoch, train NLL and valid NLL columns of `metrics.csv` (the time column differs).
+fn metric_rows(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0.to_string())
+        .collect()
+}
+
+#[test]
+fn a_streamed_file_trains_evaluates_and_resumes_exactly() {
+    let work = scratch_dir("stream-cli");
+    let data = work.join("moons.npy");
+    run_ok(&[
+        "data",
+        "--dataset",
+        "moons",
+        "-n",
+        ROWS,
+        "--seed",
+        "1",
+        "--out",
+        s(&data),
+    ]);
+
+    let reference = work.join("reference");
+    run_ok(&args(&data, &reference));
+    let trained = summary(&reference);
+    assert_eq!(trained.n_train + trained.n_valid + trained.n_test, 3000);
+    assert_eq!(trained.epochs, 30);
+    let test_nll = trained.test_nll.expect("a test NLL");
+    let initial = trained.initial_valid.expect("the untrained NLL");
+    assert!(
+        test_nll < initial - 0.5,
+        "{test_nll} vs untrained {initial}"
+    );
+    assert_png(&reference.join("density.png"));
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reference.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["data"]["streamed"], true, "{}", config["data"]);
+
+    // eval rebuilds the streamed test split and scores it again.
+    let report: serde_json::Value = serde_json::from_str(&run_ok(&[
+        "eval",
+        "--artifact-dir",
+        s(&reference),
+        "--device",
+        "flex",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(report["n_test"], trained.n_test);
+    let again = report["test_nll"].as_f64().unwrap();
+    assert!((again - test_nll).abs() < 1e-6, "{again} vs {test_nll}");
+
+    // The samples' picture is drawn beside the first training rows.
+    let plot = work.join("samples.png");
+    run_ok(&[
+        "sample",
+        "--artifact-dir",
+        s(&reference),
+        "--device",
+        "flex",
+        "-n",
+        "500",
+        "--out",
+        s(&work.join("samples.npy")),
+        "--plot",
+        s(&plot),
+    ]);
+    assert_png(&plot);
+
+    // Killed after a few epochs and resumed: the same epochs, bit for bit.
+    let resumed = work.join("resumed");
+    let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(args(&data, &resumed))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let epochs =
+        || std::fs::read_to_string(resumed.join("metrics.csv")).map_or(0, |t| t.lines().count());
+    while epochs() < 5 {
+        assert!(Instant::now() < deadline, "four epochs took over a minute");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap();
+    assert!(
+        metric_rows(&resumed).len() < 31,
+        "the run ended before the kill"
+    );
+    run_ok(&[
+        "train",
+        "--resume",
+        "--artifact-dir",
+        s(&resumed),
+        "--device",
+        "flex",
+    ]);
+    assert_eq!(metric_rows(&resumed), metric_rows(&reference));
+    assert_eq!(
+        summary(&resumed).test_nll.map(f64::to_bits),
+        Some(test_nll.to_bits())
+    );
+
+    // What cannot be streamed.
+    let csv = work.join("moons.csv");
+    run_ok(&["data", "--dataset", "moons", "-n", "100", "--out", s(&csv)]);
+    let refused = work.join("refused");
+    let mut on_csv = args(&csv, &refused);
+    on_csv.truncate(on_csv.len() - 2);
+    run_err(&on_csv, 2, &["--stream", ".npy"]);
+    let mut dequantized = args(&data, &refused);
+    dequantized.push("--dequantize");
+    run_err(&dequantized, 2, &["--dequantize", "stream"]);
+    assert!(!refused.exists());
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -29,6 +29,10 @@ use npyz::{DType, Endianness, NpyHeader, Order, TypeChar, WriteOptions, WriterBu
 use crate::error::DataError;
 use crate::points::Points;
 
+/// The most bytes around a faulting page of a file that Linux maps with it (its default
+/// `fault_around_bytes`), released with a block's own pages by [`NpyArray::release`].
+pub const FAULT_AROUND: usize = 64 << 10;
+
 /// Whether `path` names a `.npy` file (by its extension, in any case).
 pub fn is_npy(path: &Path) -> bool {
     path.extension()
@@ -193,6 +197,24 @@ impl NpyArray {
     /// # Panics
     /// If the rows run past the end of the array.
     pub fn rows(&self, start: usize, count: usize) -> Result<Points, DataError> {
+        let mut values = Vec::with_capacity(count * self.dim);
+        self.rows_where(start, count, |_| true, &mut values)?;
+        Ok(Points::new(self.dim, values).expect("decoded values are finite"))
+    }
+
+    /// Appends to `out` (row-major, decoded to `f32`) the rows `r` of `start..start + count`
+    /// for which `keep(r)` holds; the others are not decoded. Fails as [`rows`](Self::rows)
+    /// does on a kept row's value.
+    ///
+    /// # Panics
+    /// If the rows run past the end of the array.
+    pub fn rows_where(
+        &self,
+        start: usize,
+        count: usize,
+        keep: impl Fn(usize) -> bool,
+        out: &mut Vec<f32>,
+    ) -> Result<(), DataError> {
         assert!(
             start + count <= self.rows,
             "rows {start}..{} out of range for {} rows",
@@ -200,25 +222,30 @@ impl NpyArray {
             self.rows
         );
         let size = self.scalar.size();
-        let first = self.data_start + start * self.dim * size;
-        let bytes = &self.map[first..first + count * self.dim * size];
-        let mut values = Vec::with_capacity(count * self.dim);
-        for (i, chunk) in bytes.chunks_exact(size).enumerate() {
-            let wide = self.scalar.decode(chunk);
-            let value = wide as f32;
-            if !value.is_finite() {
-                let index = start * self.dim + i;
-                return Err(self.bad_value(index / self.dim, index % self.dim, wide));
+        let row_bytes = self.dim * size;
+        let first = self.data_start + start * row_bytes;
+        let bytes = &self.map[first..first + count * row_bytes];
+        for (row, row_values) in (start..).zip(bytes.chunks_exact(row_bytes)) {
+            if !keep(row) {
+                continue;
             }
-            values.push(value);
+            for (column, chunk) in row_values.chunks_exact(size).enumerate() {
+                let wide = self.scalar.decode(chunk);
+                let value = wide as f32;
+                if !value.is_finite() {
+                    return Err(self.bad_value(row, column, wide));
+                }
+                out.push(value);
+            }
         }
-        Ok(Points::new(self.dim, values).expect("decoded values are finite"))
+        Ok(())
     }
 
-    /// Lets go of this process's hold on the memory pages of rows `start..start + count`
-    /// (and of the pages they share with their neighbours), so that reading a file once,
-    /// block by block, keeps only the blocks in use resident. The data stay in the system's
-    /// file cache, and a later read of those rows maps them again.
+    /// Lets go of this process's hold on the memory pages of rows `start..start + count`,
+    /// and of the pages around them that the system maps on a fault (Linux maps up to
+    /// [`FAULT_AROUND`] bytes around a faulting page that it holds in its file cache), so
+    /// that reading a file once, block by block, keeps only the blocks in use resident. The
+    /// data stay in the system's file cache, and a later read of those rows maps them again.
     ///
     /// # Panics
     /// If the rows run past the end of the array.
@@ -230,17 +257,17 @@ impl NpyArray {
             self.rows
         );
         let row_bytes = self.dim * self.scalar.size();
+        let first = (self.data_start + start * row_bytes).saturating_sub(FAULT_AROUND);
+        let end =
+            (self.data_start + (start + count) * row_bytes + FAULT_AROUND).min(self.map.len());
         // SAFETY: the map is a read-only mapping of a file that nothing here writes, and no
-        // reference into it outlives a call of `rows` (which copies what it reads).
+        // reference into it outlives a call of `rows_where` (which copies what it reads).
         // MADV_DONTNEED only drops the process's page-table entries for the range: the next
         // read of those bytes faults them in again from the file, unchanged. Only a hint,
         // so a refusal changes nothing but the memory held.
         let _ = unsafe {
-            self.map.unchecked_advise_range(
-                UncheckedAdvice::DontNeed,
-                self.data_start + start * row_bytes,
-                count * row_bytes,
-            )
+            self.map
+                .unchecked_advise_range(UncheckedAdvice::DontNeed, first, end - first)
         };
     }
 

@@ -5,30 +5,31 @@
 const ROUNDS: usize = 4;
 
 /// A pseudo-random bijection of `0..n` onto itself, drawn by a seed, whose value at any index
-/// is computed on its own in O(1) memory: a balanced Feistel network on the smallest domain
-/// `0..4^h` that holds `0..n`, restricted to `0..n` by cycle walking (an index mapped past
-/// `n − 1` is mapped again until it lands inside, which keeps the map a bijection).
+/// is computed on its own in O(1) memory: a Feistel network on the smallest domain `0..2^k`
+/// that holds `0..n` (halves of `⌈k/2⌉` and `⌊k/2⌋` bits, which trade places every round),
+/// restricted to `0..n` by cycle walking (an index mapped past `n − 1` is mapped again until
+/// it lands inside, which keeps the map a bijection; fewer than two passes on average).
 ///
 /// Meant for orders over data too large to hold a shuffled index list: the `i`-th row of a
 /// shuffled file is `apply(i)`'s row, and the shuffle of a billion rows costs a few bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permutation {
     n: u64,
-    half_bits: u32,
+    /// `k`: the domain is `0..2^k`.
+    bits: u32,
     keys: [u64; ROUNDS],
 }
 
 impl Permutation {
     /// The permutation of `0..n` drawn by `seed`.
     pub fn new(n: u64, seed: u64) -> Self {
-        let bits = u64::BITS - n.saturating_sub(1).leading_zeros();
-        let half_bits = bits.div_ceil(2).max(1);
+        let bits = (u64::BITS - n.saturating_sub(1).leading_zeros()).max(1);
         let mut state = seed;
         let keys = std::array::from_fn(|_| {
             state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
             mix(state)
         });
-        Self { n, half_bits, keys }
+        Self { n, bits, keys }
     }
 
     /// The number of indices `n`.
@@ -58,16 +59,19 @@ impl Permutation {
         x
     }
 
-    /// One pass of the Feistel network on `0..4^half_bits`.
+    /// One pass of the Feistel network on `0..2^k`: each round maps `(L, R)` to
+    /// `(R, L ⊕ F(R))`, a bijection whatever the halves' widths, which then trade places.
     fn feistel(&self, x: u64) -> u64 {
-        let mask = (1u64 << self.half_bits) - 1;
-        let (mut left, mut right) = (x >> self.half_bits, x & mask);
+        let mask = |bits: u32| (1u64 << bits) - 1;
+        let (mut left_bits, mut right_bits) = (self.bits.div_ceil(2), self.bits / 2);
+        let (mut left, mut right) = (x >> right_bits, x & mask(right_bits));
         for key in self.keys {
-            let next = left ^ (mix(right ^ key) & mask);
+            let next = left ^ (mix(right ^ key) & mask(left_bits));
             left = right;
             right = next;
+            std::mem::swap(&mut left_bits, &mut right_bits);
         }
-        (left << self.half_bits) | right
+        (left << right_bits) | right
     }
 }
 

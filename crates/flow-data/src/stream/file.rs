@@ -12,11 +12,15 @@ pub const BLOCK_ROWS: usize = 4096;
 
 /// A memory-mapped `.npy` array cut into train / validation / test parts by a
 /// [`RowPartition`], read in blocks of [`BLOCK_ROWS`] consecutive rows whose pages are
-/// released once read, so that a file of any size is used in bounded memory.
+/// released once read, so that a file of any size is used in bounded memory: the parts of
+/// its rows, two bits a row (`N / 4` bytes, a sixty-fourth of a file of four `float32`
+/// columns), and what the reader holds.
 #[derive(Debug)]
 pub struct StreamedFile {
     array: NpyArray,
-    partition: RowPartition,
+    sizes: [usize; 3],
+    /// Each row's part (its [`Part::index`]), two bits a row, four rows a byte.
+    parts: Vec<u8>,
     /// The rows of each part (`[train, valid, test]`) in each block.
     counts: Vec<[u32; 3]>,
 }
@@ -35,19 +39,25 @@ impl StreamedFile {
         let partition = RowPartition::new(array.len(), sizes, seed)?;
         let blocks = array.len().div_ceil(BLOCK_ROWS);
         let mut counts = Vec::with_capacity(blocks);
+        let mut parts = vec![0u8; array.len().div_ceil(4)];
+        let mut scratch = Vec::new();
         for block in 0..blocks {
             let (start, count) = block_rows(block, array.len());
-            array.rows(start, count)?;
+            scratch.clear();
+            array.rows_where(start, count, |_| true, &mut scratch)?;
             array.release(start, count);
             let mut block_counts = [0u32; 3];
             for row in start..start + count {
-                block_counts[partition.part(row).index()] += 1;
+                let part = partition.part(row).index();
+                block_counts[part] += 1;
+                parts[row / 4] |= (part as u8) << (2 * (row % 4));
             }
             counts.push(block_counts);
         }
         Ok(Self {
             array,
-            partition,
+            sizes: partition.sizes(),
+            parts,
             counts,
         })
     }
@@ -64,7 +74,7 @@ impl StreamedFile {
 
     /// The number of rows of `part`.
     pub fn part_len(&self, part: Part) -> usize {
-        self.partition.sizes()[part.index()]
+        self.sizes[part.index()]
     }
 
     /// The number of blocks.
@@ -89,14 +99,19 @@ impl StreamedFile {
         out: &mut Vec<f32>,
     ) -> Result<(), DataError> {
         let (start, count) = block_rows(block, self.array.len());
-        let rows = self.array.rows(start, count)?;
+        let read = self.array.rows_where(
+            start,
+            count,
+            |row| self.part_index(row) == part.index(),
+            out,
+        );
         self.array.release(start, count);
-        for (row, values) in (start..).zip(rows.iter_rows()) {
-            if self.partition.part(row) == part {
-                out.extend_from_slice(values);
-            }
-        }
-        Ok(())
+        read
+    }
+
+    /// The [`Part::index`] of row `row`.
+    fn part_index(&self, row: usize) -> usize {
+        usize::from((self.parts[row / 4] >> (2 * (row % 4))) & 3)
     }
 
     /// The rows of `part` in file order, in chunks of at most `rows` rows (every chunk but

@@ -68,11 +68,16 @@ impl DataSource {
         }
     }
 
-    /// What to call the data in messages and summaries: the toy set's name, the file's path,
-    /// or the target energy.
+    /// What to call the data in messages and summaries: the toy set's name, the file's path
+    /// (and whether it is streamed), or the target energy.
     pub fn describe(&self) -> String {
         match self {
             Self::Toy { dataset } => dataset.to_string(),
+            Self::File {
+                path,
+                streamed: true,
+                ..
+            } => format!("{} (streamed)", path.display()),
             Self::File { path, .. } => path.display().to_string(),
             Self::Energy { target, .. } => format!("the energy {target}"),
         }

@@ -161,6 +161,20 @@ pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
         (table.points.dim(), table.header, table.points.len())
     };
     let (train, valid, test) = fraction_sizes(rows, request.valid_fraction, request.test_fraction)?;
+    let streamed = streams(request, rows, width)?;
+    Ok(FileShape {
+        width,
+        header,
+        rows,
+        sizes: [train, valid, test],
+        streamed,
+    })
+}
+
+/// Whether the file of `request`, of `rows × width` values, is streamed: as asked, else when
+/// it is a `.npy` file of more than [`STREAM_VALUES`] values. Only a `.npy` file streams, and
+/// not with `--dequantize`.
+fn streams(request: &FileRequest, rows: usize, width: usize) -> Result<bool, FlowError> {
     let streamed = match request.stream {
         Some(true) if !is_npy(&request.path) => {
             return Err(FlowError::invalid(
@@ -177,13 +191,7 @@ pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
             "does not apply to a streamed file; add the noise before saving it, or --stream false",
         ));
     }
-    Ok(FileShape {
-        width,
-        header,
-        rows,
-        sizes: [train, valid, test],
-        streamed,
-    })
+    Ok(streamed)
 }
 
 /// The splits of a run in the data's own units (before standardisation), rebuilt exactly
@@ -278,4 +286,39 @@ pub fn extent_ranges(extent: [(f64, f64); 2]) -> PlotRanges {
         (lo - margin, hi + margin)
     });
     (x, y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str, stream: Option<bool>, dequantize: bool) -> FileRequest {
+        FileRequest {
+            path: PathBuf::from(path),
+            valid_fraction: 0.1,
+            test_fraction: 0.1,
+            dequantize,
+            stream,
+        }
+    }
+
+    #[test]
+    fn large_npy_files_stream_unless_told_otherwise() {
+        let rows = STREAM_VALUES / 4;
+        let auto = request("big.npy", None, false);
+        assert!(!streams(&auto, rows, 4).unwrap());
+        assert!(streams(&auto, rows + 1, 4).unwrap());
+        assert!(!streams(&request("big.csv", None, false), rows + 1, 4).unwrap());
+        assert!(!streams(&request("big.npy", Some(false), false), rows + 1, 4).unwrap());
+        assert!(streams(&request("small.NPY", Some(true), false), 10, 2).unwrap());
+    }
+
+    #[test]
+    fn what_cannot_stream_is_refused_by_its_flag() {
+        let csv = streams(&request("data.csv", Some(true), false), 10, 2).unwrap_err();
+        assert!(csv.to_string().contains("--stream"), "{csv}");
+        let noisy = streams(&request("big.npy", None, true), STREAM_VALUES, 2).unwrap_err();
+        assert!(noisy.to_string().contains("--dequantize"), "{noisy}");
+        assert!(!streams(&request("small.npy", None, true), 10, 2).unwrap());
+    }
 }

@@ -93,6 +93,8 @@ fn npe_and_train_on_its_simulations_make_the_same_posterior_and_sample_inside_th
         serde_json::json!([[-1.0, 1.0], [-1.0, 1.0]])
     );
     assert_eq!(config["context_columns"], serde_json::json!([3, 4]));
+    // 1275 training pairs are five batches an epoch: the preset waits 200 steps, 40 epochs.
+    assert_eq!(config["patience"], 40);
 
     // Posterior samples at sbibm's first observation stay inside the prior's support.
     let out = dir.join("posterior.csv");

@@ -239,7 +239,12 @@ impl TrainArgs {
             (None, false) => (epochs * before).div_ceil(after),
         };
         config.max_epochs = scaled(config.max_epochs, self.run.max_epochs);
-        config.patience = scaled(config.patience, self.run.patience);
+        config.patience = match self.run.patience {
+            Some(given) => given,
+            None => {
+                scaled(config.patience, None).max(self.preset().patience_steps().div_ceil(after))
+            }
+        };
         config.plot_every = scaled(config.plot_every, self.run.plot_every);
         config.batch_size = batch_size;
         let source = DataSource::File {

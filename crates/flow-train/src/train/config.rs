@@ -176,6 +176,17 @@ impl Preset {
         self == Self::Npe
     }
 
+    /// The fewest optimizer steps without a better validation NLL after which the preset stops
+    /// a run on a data file, whatever its patience in epochs: 200 for neural posterior
+    /// estimation, so that 10³ simulations (four batches an epoch) wait 50 epochs rather than
+    /// 20 before a small, noisy validation split stops them.
+    pub fn patience_steps(self) -> usize {
+        match self {
+            Self::Npe => 200,
+            Self::Default | Self::Seed => 0,
+        }
+    }
+
     /// The configuration of this preset for `flow`; the seed preset is a planar flow.
     pub fn config(self, flow: FlowKind) -> Result<TrainingConfig, FlowError> {
         let coupling = |transforms, hidden| {
@@ -294,7 +305,7 @@ impl Preset {
 /// transforms with conditioners of 2×64 over `N(0, I)`; Adam from 5e-4 (sbi's rate) on
 /// batches of 256, decaying as a cosine to 5e-5 over the first 20 000 steps and constant
 /// after, at most 1000 epochs, stopped after 20 without a better validation NLL (as sbi
-/// stops). Small simulation budgets stop early, before the rate has decayed much; large ones
+/// stops) and at least 200 steps ([`Preset::patience_steps`]). Small simulation budgets stop early, before the rate has decayed much; large ones
 /// (10⁵ simulations: about 60 epochs) settle at the low rate, where a constant rate kept the
 /// validation NLL jumping and stopped them early. The data come from the file given with it.
 fn npe_run(flow: FlowKind) -> TrainingConfig {

@@ -165,10 +165,16 @@ impl Moments {
     /// Adds `other`'s points (Chan, Golub and LeVeque's pairwise update).
     fn merge(&mut self, other: &Self) {
         assert_eq!(self.mean.len(), other.mean.len(), "chunks of another width");
-        let n = self.n + other.n;
         if other.n == 0.0 {
             return;
         }
+        if self.n == 0.0 {
+            self.n = other.n;
+            self.mean.clone_from(&other.mean);
+            self.m2.clone_from(&other.m2);
+            return;
+        }
+        let n = self.n + other.n;
         for ((mean, m2), (&other_mean, &other_m2)) in self
             .mean
             .iter_mut()

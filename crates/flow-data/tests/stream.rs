@@ -225,6 +225,9 @@ fn chunked_moments_equal_the_whole_sets() {
     {
         assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{a} vs {b}");
     }
+    // One chunk is fitted exactly as the whole set.
+    let train = file.chunks(Part::Train, 4000).next().unwrap();
+    assert_eq!(Standardizer::fit_chunks(3, [train]).unwrap(), whole);
     let empty: Vec<Result<Points, flow_data::DataError>> = Vec::new();
     assert_eq!(
         Standardizer::fit_chunks(3, empty).unwrap(),

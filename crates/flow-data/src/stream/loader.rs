@@ -203,7 +203,8 @@ impl Pass<'_> {
             for &block in group {
                 file.read_block(block, part, &mut self.pool)?;
             }
-            self.order = (0..count as u32).collect();
+            let count = u32::try_from(count).expect("a pool holds fewer than 2³² rows");
+            self.order = (0..count).collect();
             if let Some(seed) = pool_seed {
                 self.order.shuffle(&mut StdRng::seed_from_u64(seed));
             }

@@ -42,7 +42,7 @@ pub enum DataSource {
         /// Whether the file (`.npy`) is read as it is needed instead of held in memory: its
         /// splits are then decided row by row ([`flow_data::RowPartition`]) and its batches
         /// shuffled a pool of blocks at a time ([`flow_data::PartLoader`]).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         streamed: bool,
     },
     /// An unnormalised density `exp(−U)`, fitted by the reverse KL divergence with fresh
@@ -172,8 +172,8 @@ pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
 }
 
 /// Whether the file of `request`, of `rows × width` values, is streamed: as asked, else when
-/// it is a `.npy` file of more than [`STREAM_VALUES`] values. Only a `.npy` file streams, and
-/// not with `--dequantize`.
+/// it is a `.npy` file of more than [`STREAM_VALUES`] values and `--dequantize` is not asked
+/// for. Only a `.npy` file streams, and not with `--dequantize`.
 fn streams(request: &FileRequest, rows: usize, width: usize) -> Result<bool, FlowError> {
     let streamed = match request.stream {
         Some(true) if !is_npy(&request.path) => {
@@ -183,7 +183,11 @@ fn streams(request: &FileRequest, rows: usize, width: usize) -> Result<bool, Flo
             ));
         }
         Some(stream) => stream,
-        None => is_npy(&request.path) && rows.saturating_mul(width) > STREAM_VALUES,
+        None => {
+            !request.dequantize
+                && is_npy(&request.path)
+                && rows.saturating_mul(width) > STREAM_VALUES
+        }
     };
     if streamed && request.dequantize {
         return Err(FlowError::invalid(
@@ -317,8 +321,9 @@ mod tests {
     fn what_cannot_stream_is_refused_by_its_flag() {
         let csv = streams(&request("data.csv", Some(true), false), 10, 2).unwrap_err();
         assert!(csv.to_string().contains("--stream"), "{csv}");
-        let noisy = streams(&request("big.npy", None, true), STREAM_VALUES, 2).unwrap_err();
+        let noisy = streams(&request("big.npy", Some(true), true), 10, 2).unwrap_err();
         assert!(noisy.to_string().contains("--dequantize"), "{noisy}");
-        assert!(!streams(&request("small.npy", None, true), 10, 2).unwrap());
+        // Asked for noise and not for streaming, a large file is held in memory.
+        assert!(!streams(&request("big.npy", None, true), STREAM_VALUES, 2).unwrap());
     }
 }

@@ -39,6 +39,14 @@ fn pass(loader: &dyn DataLoader<flow_data::PointBatch>) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// Every value of every batch of one pass, batch by batch.
+fn batch_values(loader: &dyn DataLoader<flow_data::PointBatch>) -> Vec<Vec<f32>> {
+    loader
+        .iter()
+        .map(|batch| batch.unwrap().points.into_data().iter::<f32>().collect())
+        .collect()
+}
+
 fn shuffled(file: &Arc<StreamedFile>, batch: usize, passes_done: usize) -> PartLoader {
     PartLoader::new(
         file.clone(),
@@ -165,31 +173,13 @@ fn in_order_batches_go_through_the_transform() {
         0,
         &Device::flex(),
     );
-    let batches: Vec<Vec<f32>> = loader
-        .iter()
-        .map(|b| {
-            b.unwrap()
-                .points
-                .into_data()
-                .iter::<f32>()
-                .collect::<Vec<f32>>()
-        })
-        .collect();
+    let batches = batch_values(&loader);
     assert_eq!(batches.len(), 4);
     let expected = file.chunks(Part::Valid, 1000).next().unwrap().unwrap();
     let expected = standardizer.apply(&context.to_model_order(&expected));
     assert_eq!(batches.concat(), expected.values());
     // The same pass again.
-    let again: Vec<f32> = loader
-        .iter()
-        .flat_map(|b| {
-            b.unwrap()
-                .points
-                .into_data()
-                .iter::<f32>()
-                .collect::<Vec<f32>>()
-        })
-        .collect();
+    let again = batch_values(&loader).concat();
     assert_eq!(again, batches.concat());
 }
 

@@ -2,13 +2,13 @@
 //! refused with one line.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use burn::config::Config;
 use flow_train::train::config::{FlowKind, Preset};
 
-use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir, summary};
+use crate::common::{
+    fresh_path, interrupt_after_epochs, metric_rows, run_err, run_ok, s, scratch_dir, summary,
+};
 
 /// A small run of about 120 short epochs.
 const RUN: [&str; 18] = [
@@ -45,42 +45,6 @@ fn two_worker_args(dir: &Path) -> Vec<&str> {
     args
 }
 
-/// The epoch, train NLL and valid NLL columns of `metrics.csv` (the time column differs).
-fn metric_rows(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .map(|line| line.rsplit_once(',').unwrap().0.to_string())
-        .collect()
-}
-
-/// Starts the run of `args` in `dir`, lets it record ten epochs, then sends it `signal`.
-fn interrupt_after_ten_epochs(
-    dir: &Path,
-    args: fn(&Path) -> Vec<&str>,
-    signal: &str,
-) -> std::process::Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
-        .args(args(dir))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let epochs =
-        || std::fs::read_to_string(dir.join("metrics.csv")).map_or(0, |t| t.lines().count());
-    while epochs() < 11 {
-        assert!(Instant::now() < deadline, "ten epochs took over a minute");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn an_interrupted_run_resumes_exactly_where_it_stopped() {
     let reference = fresh_path("resume-reference");
@@ -90,7 +54,7 @@ fn an_interrupted_run_resumes_exactly_where_it_stopped() {
 
     for signal in ["-INT", "-KILL"] {
         let dir = fresh_path(&format!("resume{signal}"));
-        let output = interrupt_after_ten_epochs(&dir, train_args, signal);
+        let output = interrupt_after_epochs(&train_args(&dir), &dir, 10, signal);
         let stderr = String::from_utf8_lossy(&output.stderr);
         if signal == "-INT" {
             assert_eq!(output.status.code(), Some(130), "{stderr}");
@@ -174,7 +138,7 @@ fn a_run_on_two_workers_resumes_exactly_where_it_stopped() {
     let reference = fresh_path("resume-two-reference");
     run_ok(&two_worker_args(&reference));
     let dir = fresh_path("resume-two");
-    let output = interrupt_after_ten_epochs(&dir, two_worker_args, "-INT");
+    let output = interrupt_after_epochs(&two_worker_args(&dir), &dir, 10, "-INT");
     assert_eq!(output.status.code(), Some(130));
     assert!(metric_rows(&dir).len() - 1 < 120, "the run ended first");
     run_ok(&[

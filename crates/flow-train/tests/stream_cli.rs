@@ -3,10 +3,10 @@
 //! its first training rows, and what cannot be streamed is refused in one line.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::common::{assert_png, run_err, run_ok, s, scratch_dir, summary};
+use crate::common::{
+    assert_png, interrupt_after_epochs, metric_rows, run_err, run_ok, s, scratch_dir, summary,
+};
 
 const ROWS: &str = "3000";
 
@@ -37,15 +37,6 @@ fn args<'a>(data: &'a Path, dir: &'a Path) -> Vec<&'a str> {
         "--artifact-dir",
         s(dir),
     ]
-}
-
-/// The epoch, train NLL and valid NLL columns of `metrics.csv` (the time column differs).
-fn metric_rows(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .map(|line| line.rsplit_once(',').unwrap().0.to_string())
-        .collect()
 }
 
 #[test]
@@ -113,25 +104,7 @@ fn a_streamed_file_trains_evaluates_and_resumes_exactly() {
 
     // Killed after a few epochs and resumed: the same epochs, bit for bit.
     let resumed = work.join("resumed");
-    let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
-        .args(args(&data, &resumed))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let epochs =
-        || std::fs::read_to_string(resumed.join("metrics.csv")).map_or(0, |t| t.lines().count());
-    while epochs() < 5 {
-        assert!(Instant::now() < deadline, "four epochs took over a minute");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let status = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait_with_output().unwrap();
+    interrupt_after_epochs(&args(&data, &resumed), &resumed, 4, "-KILL");
     assert!(
         metric_rows(&resumed).len() < 31,
         "the run ended before the kill"

@@ -80,3 +80,40 @@ pub fn assert_png(path: &Path) {
 pub fn summary(dir: &Path) -> RunSummary {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }
+
+/// The epoch, train NLL and valid NLL columns of `metrics.csv` in `dir` (the time column
+/// differs between runs).
+pub fn metric_rows(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0.to_string())
+        .collect()
+}
+
+/// Starts the binary with `args`, a run writing `dir`, lets it record `epochs` epochs, then
+/// sends it `signal` (`-INT`, `-KILL`) and waits for it; stderr is captured.
+pub fn interrupt_after_epochs(args: &[&str], dir: &Path, epochs: usize, signal: &str) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let recorded =
+        || std::fs::read_to_string(dir.join("metrics.csv")).map_or(0, |t| t.lines().count());
+    while recorded() <= epochs {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{epochs} epochs took over a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap()
+}

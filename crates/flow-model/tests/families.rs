@@ -4,8 +4,8 @@
 
 use burn::tensor::Device;
 use flow_model::{
-    BaseKind, Bijection, CouplingConfig, Direction, FlowConfig, FlowFamily, NsfConfig,
-    PlanarConfig, RadialConfig, RealNvpConfig,
+    AutoregressiveConfig, BaseKind, Bijection, CouplingConfig, Direction, FlowConfig, FlowFamily,
+    MafConfig, NsfConfig, PlanarConfig, RadialConfig, RealNvpConfig,
 };
 
 use crate::common::{assert_all_close, floats, matrix, random_flow, small_families, uniform};
@@ -37,6 +37,26 @@ fn configurations_round_trip_through_json_with_the_family_name() {
         )
     );
     assert!(serde_json::from_str::<FlowConfig>(r#"{"dim": 2, "flow": "glow"}"#).is_err());
+}
+
+/// A MAF's direct connections are written only when asked for, and a file written before
+/// they existed reads as a flow without them.
+#[test]
+fn direct_connections_are_optional_in_json() {
+    let made = AutoregressiveConfig::new(2).with_hidden(8);
+    let without = FlowConfig::new(3, MafConfig::new(made.clone()));
+    let json = serde_json::to_value(&without).unwrap();
+    assert!(json["autoregressive"].get("direct").is_none(), "{json}");
+    let older: FlowConfig = serde_json::from_str(
+        r#"{"dim": 3, "flow": "maf", "autoregressive": {"transforms": 2, "hidden": 8,
+            "depth": 2, "order": "alternate"}}"#,
+    )
+    .unwrap();
+    assert_eq!(older, without);
+    let with = FlowConfig::new(3, MafConfig::new(made.with_direct(true)));
+    let json = serde_json::to_value(&with).unwrap();
+    assert_eq!(json["autoregressive"]["direct"], true, "{json}");
+    assert_eq!(serde_json::from_value::<FlowConfig>(json).unwrap(), with);
 }
 
 #[test]

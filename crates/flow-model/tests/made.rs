@@ -41,7 +41,7 @@ fn outputs_depend_exactly_on_the_coordinates_before_them_and_on_the_context() {
     let device = Device::flex().autodiff();
     for dim in [1, 2, 5, 13] {
         for order in [AutoregressiveOrder::Alternate, AutoregressiveOrder::Random] {
-            for context in [0, 3] {
+            for (context, direct) in [(0, false), (3, false), (0, true), (3, true)] {
                 let mut rng = StdRng::seed_from_u64(dim as u64);
                 // The second transform's order: reversed (alternate) or shuffled.
                 let orders = order.orders(dim, 2, &mut rng);
@@ -51,8 +51,9 @@ fn outputs_depend_exactly_on_the_coordinates_before_them_and_on_the_context() {
                     hidden: 2 * dim + 4,
                     depth: 2,
                     per_coordinate: 2,
+                    direct,
                 };
-                let what = format!("D = {dim}, {order:?}, context {context}");
+                let what = format!("D = {dim}, {order:?}, context {context}, direct {direct}");
                 let made = match Made::new(&shape, &mut rng, &device) {
                     Ok(made) => made,
                     Err(e) => {
@@ -99,6 +100,7 @@ fn the_product_of_the_masks_is_strictly_triangular_in_the_order() {
         hidden: 10,
         depth: 3,
         per_coordinate: 1,
+        direct: false,
     };
     let masks = shape.masks().unwrap();
     // Paths from input j to output i: the product of the 0/1 masks.

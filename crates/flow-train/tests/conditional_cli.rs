@@ -274,6 +274,10 @@ fn bad_contexts_are_refused_with_one_line_and_nothing_written() {
     );
     refused(&["--flow", "maf", "--order", "sideways"], &["sideways"]);
     refused(
+        &["--flow", "realnvp", "--direct", "true"],
+        &["--direct", "autoregressive (maf, nsf-ar)"],
+    );
+    refused(
         &["--flow", "maf", "--context-embedding", "8"],
         &["--context-embedding", "needs a context"],
     );

@@ -229,7 +229,21 @@ fn log_prob_given(json: &Value, x: &[f64], context: &[f64]) -> f64 {
             kind @ ("masked_affine" | "spline_autoregressive") => {
                 let made = &transform["made"];
                 let input: Vec<f64> = z.iter().copied().chain(e.clone()).collect();
-                let out = masked_mlp(&made["mlp"], Some(&made["masks"]), &input);
+                let mut out = masked_mlp(&made["mlp"], Some(&made["masks"]), &input);
+                if !made["direct"].is_null() {
+                    let (weight, mask) = (&made["direct"]["weight"], &made["direct"]["mask"]);
+                    for (x, (w, m)) in input.iter().zip(
+                        weight
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .zip(mask.as_array().unwrap()),
+                    ) {
+                        for ((o, w), m) in out.iter_mut().zip(floats(w)).zip(floats(m)) {
+                            *o += x * w * m;
+                        }
+                    }
+                }
                 let per = made["per_coordinate"].as_u64().unwrap() as usize;
                 for i in 0..dim {
                     let p = &out[i * per..(i + 1) * per];
@@ -431,8 +445,17 @@ fn the_export_of_a_conditional_flow_recomputes_score() {
     ];
     for (name, flags) in [
         (
-            "maf",
-            &["--flow", "maf", "--transforms", "2", "--hidden", "16"][..],
+            "maf-direct",
+            &[
+                "--flow",
+                "maf",
+                "--transforms",
+                "2",
+                "--hidden",
+                "16",
+                "--direct",
+                "true",
+            ][..],
         ),
         (
             "nsf-ar-embedded",

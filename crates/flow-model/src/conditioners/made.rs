@@ -9,6 +9,11 @@
 //! is at most its own; output `i` sees the hidden units whose degree is below `rank(i) + 1`.
 //! Since the degrees ascend, the units that coordinate `i` depends on are a prefix of every
 //! hidden layer: [`Made::invert`] computes only those.
+//!
+//! With direct connections (the MADE paper's option), a masked linear map from the inputs to
+//! the outputs runs beside the hidden layers: output `i` sees the coordinates before `i` and
+//! the context linearly as well, so an affine transform can be exactly linear in them (a
+//! linear-Gaussian posterior is then one transform, not an approximation by ReLUs).
 
 use burn::module::Module;
 use burn::nn::Linear;
@@ -21,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conditioners::mlp::Mlp;
 use crate::error::ModelError;
+use crate::init::param;
 
 /// How the autoregressive transforms of a flow order the coordinates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +81,10 @@ pub struct Made {
     /// The degree of each hidden unit (the same in every hidden layer), ascending.
     #[module(skip)]
     pub hidden_degrees: Vec<usize>,
+    /// The direct connections, when asked for: `[D + C, D·P]`, no bias, starting at zero.
+    pub direct: Option<Linear>,
+    /// The 0/1 mask of the direct connections' weight, `[D + C, D·P]`.
+    pub direct_mask: Option<Tensor<2>>,
 }
 
 /// The shape of a [`Made`]: every width, checked.
@@ -90,6 +100,9 @@ pub struct MadeShape {
     pub depth: usize,
     /// Outputs per coordinate `P`.
     pub per_coordinate: usize,
+    /// Whether a masked linear map from the inputs to the outputs runs beside the hidden
+    /// layers (direct connections).
+    pub direct: bool,
 }
 
 impl MadeShape {
@@ -122,26 +135,8 @@ impl MadeShape {
                  or radial, or give a context",
             ));
         }
-        let mut rank = vec![0; dim];
-        for (position, &coordinate) in self.order.iter().enumerate() {
-            rank[coordinate] = position;
-        }
-        let input: Vec<usize> = (0..dim)
-            .map(|i| rank[i] + 1)
-            .chain(std::iter::repeat_n(0, self.context))
-            .collect();
+        let (input, output) = self.input_output_degrees();
         let hidden = self.hidden_degrees();
-        let output: Vec<usize> = (0..dim * self.per_coordinate)
-            .map(|u| rank[u / self.per_coordinate] + 1)
-            .collect();
-        let connect = |from: &[usize], to: &[usize], strict: bool| -> Vec<f32> {
-            from.iter()
-                .flat_map(|&a| {
-                    to.iter()
-                        .map(move |&b| f32::from(u8::from(if strict { b > a } else { b >= a })))
-                })
-                .collect()
-        };
         let mut masks = vec![connect(&input, &hidden, false)];
         for _ in 1..self.depth {
             masks.push(connect(&hidden, &hidden, false));
@@ -149,17 +144,65 @@ impl MadeShape {
         masks.push(connect(&hidden, &output, true));
         Ok(masks)
     }
+
+    /// The mask of the direct connections, `[input][output]` row-major as 0/1 values: output
+    /// `i` sees the coordinates before `i` in the order and the whole context.
+    pub fn direct_mask(&self) -> Vec<f32> {
+        let (input, output) = self.input_output_degrees();
+        connect(&input, &output, true)
+    }
+
+    /// The degrees of the inputs (coordinate `i`: `rank(i) + 1`, the context 0) and of the
+    /// outputs (coordinate `i`'s `P` outputs: `rank(i) + 1`).
+    fn input_output_degrees(&self) -> (Vec<usize>, Vec<usize>) {
+        let dim = self.order.len();
+        let mut rank = vec![0; dim];
+        for (position, &coordinate) in self.order.iter().enumerate() {
+            rank[coordinate] = position;
+        }
+        let input = (0..dim)
+            .map(|i| rank[i] + 1)
+            .chain(std::iter::repeat_n(0, self.context))
+            .collect();
+        let output = (0..dim * self.per_coordinate)
+            .map(|u| rank[u / self.per_coordinate] + 1)
+            .collect();
+        (input, output)
+    }
+}
+
+/// The 0/1 mask from units of degrees `from` to units of degrees `to`, `[from][to]`
+/// row-major: a connection where the degree does not fall (strictly rises when `strict`).
+fn connect(from: &[usize], to: &[usize], strict: bool) -> Vec<f32> {
+    from.iter()
+        .flat_map(|&a| {
+            to.iter()
+                .map(move |&b| f32::from(u8::from(if strict { b > a } else { b >= a })))
+        })
+        .collect()
 }
 
 impl Made {
-    /// A MADE of `shape`, drawing its weights from `rng` (`U(±1/√fan_in)`, the last layer 0).
+    /// A MADE of `shape`, drawing its weights from `rng` (`U(±1/√fan_in)`, the last layer and
+    /// the direct connections 0).
     pub fn new(shape: &MadeShape, rng: &mut StdRng, device: &Device) -> Result<Self, ModelError> {
         let masks = shape.masks()?;
         let dim = shape.order.len();
-        let mut widths = vec![dim + shape.context];
+        let (inputs, outputs) = (dim + shape.context, dim * shape.per_coordinate);
+        let mut widths = vec![inputs];
         widths.extend(std::iter::repeat_n(shape.hidden, shape.depth));
-        widths.push(dim * shape.per_coordinate);
+        widths.push(outputs);
         let layers = Mlp::with_widths(&widths, true, rng, device).layers;
+        let (direct, direct_mask) = if shape.direct {
+            let weight = param(&vec![0.0; inputs * outputs], [inputs, outputs], device);
+            let mask = TensorData::new(shape.direct_mask(), [inputs, outputs]);
+            (
+                Some(Linear { weight, bias: None }),
+                Some(Tensor::from_data(mask, device)),
+            )
+        } else {
+            (None, None)
+        };
         let masks = masks
             .into_iter()
             .zip(widths.windows(2))
@@ -174,7 +217,15 @@ impl Made {
             context: shape.context,
             per_coordinate: shape.per_coordinate,
             hidden_degrees: shape.hidden_degrees(),
+            direct,
+            direct_mask,
         })
+    }
+
+    /// The masked weight of the direct connections, `[D + C, D·P]`, if the MADE has them.
+    fn direct_weight(&self) -> Option<Tensor<2>> {
+        let (direct, mask) = self.direct.as_ref().zip(self.direct_mask.as_ref())?;
+        Some(direct.weight.val() * mask.clone())
     }
 
     /// The dimension `D`.
@@ -202,6 +253,9 @@ impl Made {
             ),
         };
         let last = self.layers.len() - 1;
+        let direct = self
+            .direct_weight()
+            .map(|weight| input.clone().matmul(weight));
         let out =
             self.layers
                 .iter()
@@ -212,6 +266,10 @@ impl Made {
                     let h = linear(h, weight, layer.bias.as_ref().map(|b| b.val()));
                     if i == last { h } else { relu(h) }
                 });
+        let out = match direct {
+            Some(direct) => out + direct,
+            None => out,
+        };
         out.reshape([n, dim, self.per_coordinate])
     }
 
@@ -259,6 +317,12 @@ impl Made {
                 .matmul(weights[0].clone().narrow(0, dim, self.context)),
             None => Tensor::zeros([n, hidden], &y.device()),
         } + biases[0].clone();
+        // The direct connections' outputs, updated like `pre` as the coordinates are found.
+        let direct_weight = self.direct_weight();
+        let mut direct = direct_weight.as_ref().map(|w| match context {
+            Some(c) => c.clone().matmul(w.clone().narrow(0, dim, self.context)),
+            None => Tensor::zeros([n, w.dims()[1]], &y.device()),
+        });
         let mut columns: Vec<Option<Tensor<2>>> = vec![None; dim];
         let mut log_det = Tensor::zeros([n], &y.device());
         for (rank, &i) in self.order.iter().enumerate() {
@@ -275,9 +339,16 @@ impl Made {
                 }
                 h.matmul(out_weight.narrow(0, 0, units)) + out_bias
             };
+            let params = match &direct {
+                Some(direct) => params + direct.clone().narrow(1, i * per, per),
+                None => params,
+            };
             let (x, ld) = invert_one(y.clone().narrow(1, i, 1), params.reshape([n, 1, per]));
             if rank + 1 < dim {
                 pre = pre + x.clone().matmul(weights[0].clone().narrow(0, i, 1));
+                if let (Some(d), Some(w)) = (direct.as_mut(), &direct_weight) {
+                    *d = d.clone() + x.clone().matmul(w.clone().narrow(0, i, 1));
+                }
             }
             log_det = log_det + ld;
             columns[i] = Some(x);

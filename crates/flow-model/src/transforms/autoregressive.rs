@@ -4,25 +4,67 @@
 use burn::config::Config;
 use burn::tensor::Device;
 use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
 
 use crate::conditioners::made::{AutoregressiveOrder, Made, MadeShape};
 use crate::error::ModelError;
 
 /// The structure shared by the autoregressive families: how many transforms, their MADE's
-/// size, and the order of the coordinates in each.
-#[derive(Config, Debug, PartialEq)]
+/// size, the order of the coordinates in each, and whether the MADEs have direct
+/// connections.
+///
+/// As JSON: `{"transforms": 5, "hidden": 64, "depth": 2, "order": "alternate"}`, with
+/// `"direct": true` when asked for (a file without it reads as `false`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoregressiveConfig {
     /// The number of autoregressive transforms.
     pub transforms: usize,
     /// The width of each MADE's hidden layers.
-    #[config(default = 64)]
     pub hidden: usize,
     /// The number of hidden layers of each MADE.
-    #[config(default = 2)]
     pub depth: usize,
     /// The order of the coordinates in each transform.
-    #[config(default = "AutoregressiveOrder::Alternate")]
     pub order: AutoregressiveOrder,
+    /// MADE's direct connections: a masked linear map from the coordinates before each one
+    /// and the context to its parameters, beside the hidden layers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
+}
+
+impl Config for AutoregressiveConfig {}
+
+impl AutoregressiveConfig {
+    /// `transforms` transforms with MADEs of two hidden layers of 64 units, in alternate
+    /// orders, without direct connections.
+    pub fn new(transforms: usize) -> Self {
+        Self {
+            transforms,
+            hidden: 64,
+            depth: 2,
+            order: AutoregressiveOrder::Alternate,
+            direct: false,
+        }
+    }
+
+    /// With hidden layers of width `hidden`.
+    pub fn with_hidden(self, hidden: usize) -> Self {
+        Self { hidden, ..self }
+    }
+
+    /// With `depth` hidden layers.
+    pub fn with_depth(self, depth: usize) -> Self {
+        Self { depth, ..self }
+    }
+
+    /// With the coordinates in `order`.
+    pub fn with_order(self, order: AutoregressiveOrder) -> Self {
+        Self { order, ..self }
+    }
+
+    /// With direct connections or without.
+    pub fn with_direct(self, direct: bool) -> Self {
+        Self { direct, ..self }
+    }
 }
 
 impl AutoregressiveConfig {
@@ -66,6 +108,7 @@ impl AutoregressiveConfig {
                     hidden: self.hidden,
                     depth: self.depth,
                     per_coordinate,
+                    direct: self.direct,
                 };
                 Made::new(&shape, rng, device)
             })

@@ -35,6 +35,11 @@ pub struct ModelFlags {
     /// alternate].
     #[arg(long, value_enum)]
     pub order: Option<OrderArg>,
+    /// MADE's direct connections: each transform's parameters also depend linearly on the
+    /// coordinates before and on the context (maf, nsf-ar); one MAF transform with them fits
+    /// a linear-Gaussian posterior [default: false].
+    #[arg(long)]
+    pub direct: Option<bool>,
     /// An ActNorm before each coupling, initialised from the first batch (realnvp).
     #[arg(long)]
     pub actnorm: Option<bool>,
@@ -157,15 +162,27 @@ impl ModelFlags {
             }
             None => {}
         }
-        let order = match model {
-            FlowFamily::Maf(c) => Some(&mut c.autoregressive.order),
-            FlowFamily::NsfAr(c) => Some(&mut c.autoregressive.order),
+        let autoregressive = match model {
+            FlowFamily::Maf(c) => Some(&mut c.autoregressive),
+            FlowFamily::NsfAr(c) => Some(&mut c.autoregressive),
             _ => None,
         };
-        match (order, self.order) {
-            (Some(order), Some(given)) => *order = given.into(),
-            (None, Some(_)) => return Err(wrong("--order", "autoregressive (maf, nsf-ar)")),
-            _ => {}
+        match autoregressive {
+            Some(autoregressive) => {
+                if let Some(order) = self.order {
+                    autoregressive.order = order.into();
+                }
+                if let Some(direct) = self.direct {
+                    autoregressive.direct = direct;
+                }
+            }
+            None if self.order.is_some() => {
+                return Err(wrong("--order", "autoregressive (maf, nsf-ar)"));
+            }
+            None if self.direct.is_some() => {
+                return Err(wrong("--direct", "autoregressive (maf, nsf-ar)"));
+            }
+            None => {}
         }
         match model {
             FlowFamily::RealNvp(c) => {

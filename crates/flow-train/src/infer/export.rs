@@ -147,6 +147,19 @@ pub struct ExportedMade {
     pub mlp: ExportedMlp,
     /// The mask of each layer, `[inputs][outputs]` of 0 and 1 like its weight.
     pub masks: Vec<Vec<Vec<f32>>>,
+    /// The direct connections, if the MADE has them: `[z, e] · (weight ⊙ mask)` is added to
+    /// the MLP's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<ExportedDirect>,
+}
+
+/// A MADE's direct connections: a masked linear map, no bias.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDirect {
+    /// `[inputs][outputs]`.
+    pub weight: Vec<Vec<f32>>,
+    /// `[inputs][outputs]` of 0 and 1 like the weight.
+    pub mask: Vec<Vec<f32>>,
 }
 
 /// One planar layer.
@@ -250,6 +263,14 @@ fn made(made: &Made) -> ExportedMade {
             layers: made.layers.iter().map(linear).collect(),
         },
         masks: made.masks.iter().map(|m| rows(m.clone())).collect(),
+        direct: made
+            .direct
+            .as_ref()
+            .zip(made.direct_mask.as_ref())
+            .map(|(direct, mask)| ExportedDirect {
+                weight: rows(direct.weight.val()),
+                mask: rows(mask.clone()),
+            }),
     }
 }
 

@@ -462,15 +462,19 @@ impl TrainingConfig {
                 c.coupling.transforms, c.bins, c.coupling.depth, c.coupling.hidden
             ),
             FlowFamily::Maf(c) => format!(
-                "{} MAF transforms ({}×{} hidden)",
-                c.autoregressive.transforms, c.autoregressive.depth, c.autoregressive.hidden
+                "{} MAF transforms ({}×{} hidden{})",
+                c.autoregressive.transforms,
+                c.autoregressive.depth,
+                c.autoregressive.hidden,
+                direct_note(&c.autoregressive)
             ),
             FlowFamily::NsfAr(c) => format!(
-                "{} autoregressive splines ({} bins, {}×{} hidden)",
+                "{} autoregressive splines ({} bins, {}×{} hidden{})",
                 c.autoregressive.transforms,
                 c.bins,
                 c.autoregressive.depth,
-                c.autoregressive.hidden
+                c.autoregressive.hidden,
+                direct_note(&c.autoregressive)
             ),
         }
     }
@@ -629,6 +633,16 @@ fn compare_json(path: &str, a: &serde_json::Value, b: &serde_json::Value, found:
         }
         _ if a != b => found.push(format!("{path}: {a} → {b}")),
         _ => {}
+    }
+}
+
+/// `, direct connections` for MADEs that have them, else nothing
+/// (for [`TrainingConfig::describe_model`]).
+fn direct_note(autoregressive: &AutoregressiveConfig) -> &'static str {
+    if autoregressive.direct {
+        ", direct connections"
+    } else {
+        ""
     }
 }
 

@@ -38,7 +38,7 @@ mod transform;
 mod transforms;
 
 pub use base::{Base, BaseKind, standard_normal_log_prob, standard_normal_sample};
-pub use conditioners::made::{AutoregressiveOrder, Made, MadeShape};
+pub use conditioners::made::{AutoregressiveOrder, DirectConnections, Made, MadeShape};
 pub use conditioners::mlp::Mlp;
 pub use energy::{Energy, EnergyFn, PaperEnergy, grid_log_partition};
 pub use error::ModelError;

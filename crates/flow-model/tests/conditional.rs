@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Device, Tensor};
-use flow_model::{AutoregressiveConfig, Flow, FlowConfig, MafConfig, repeat_rows};
+use flow_model::{AutoregressiveConfig, Flow, FlowConfig, Given, MafConfig, repeat_rows};
 
 use crate::common::{
     assert_all_close, conditional_configs, floats, matrix, perturbed, random_conditional_flow,
@@ -59,17 +59,7 @@ fn inverse_undoes_forward_at_a_batch_of_different_contexts() {
             let flow = random_conditional_flow(&config, 6, &device);
             let given = flow.given(contexts(200, 7, &device));
             let x = matrix(&uniform(200 * dim, 2.5, 8), dim, &device);
-            let (z, log_det) = given.to_latent(x.clone());
-            let (back, log_det_back) = given.to_data(z);
-            let what = format!("{name} D = {dim}");
-            assert_all_close(&format!("{what}: x"), &floats(back), &floats(x), 1e-4, true);
-            assert_all_close(
-                &format!("{what}: log-determinants"),
-                &floats(log_det_back.neg()),
-                &floats(log_det),
-                1e-4,
-                true,
-            );
+            assert_round_trip(&format!("{name} D = {dim}"), &given, x);
         }
     }
 }
@@ -198,28 +188,40 @@ fn far_points_and_far_contexts_give_finite_log_densities_and_gradients() {
     }
 }
 
-/// MADE's direct connections: a conditional MAF with them (every weight perturbed, so that
-/// the direct paths carry weight) inverts exactly at each context, log-determinants too.
+/// MADE's direct connections: a MAF with them (every weight perturbed, so that the direct
+/// paths carry weight) inverts exactly, without a context and at each context,
+/// log-determinants too.
 #[test]
-fn a_maf_with_direct_connections_inverts_exactly_given_a_context() {
+fn a_maf_with_direct_connections_inverts_exactly() {
     let device = Device::flex();
     let dim = 5;
-    let made = AutoregressiveConfig::new(3)
-        .with_hidden(16)
-        .with_direct(true);
-    let flow = FlowConfig::new(dim, MafConfig::new(made))
-        .with_context(CONTEXT)
-        .with_seed(4)
-        .init(&device)
-        .unwrap();
-    let flow = perturbed(flow, 0.1, 5);
-    let x = matrix(&uniform(200 * dim, 3.0, 7), dim, &device);
-    let given = flow.given(contexts(200, 8, &device));
+    for context in [0, CONTEXT] {
+        let made = AutoregressiveConfig::new(3)
+            .with_hidden(16)
+            .with_direct(true);
+        let flow = FlowConfig::new(dim, MafConfig::new(made))
+            .with_context(context)
+            .with_seed(4)
+            .init(&device)
+            .unwrap();
+        let flow = perturbed(flow, 0.1, 5);
+        let x = matrix(&uniform(200 * dim, 3.0, 7), dim, &device);
+        let given = if context == 0 {
+            flow.unconditional()
+        } else {
+            flow.given(contexts(200, 8, &device))
+        };
+        assert_round_trip(&format!("context {context}"), &given, x);
+    }
+}
+
+/// Fails unless `to_data` undoes `to_latent` at `x`, log-determinants included, within 1e-4.
+fn assert_round_trip(what: &str, given: &Given<'_>, x: Tensor<2>) {
     let (z, log_det) = given.to_latent(x.clone());
     let (back, log_det_back) = given.to_data(z);
-    assert_all_close("x", &floats(back), &floats(x), 1e-4, true);
+    assert_all_close(&format!("{what}: x"), &floats(back), &floats(x), 1e-4, true);
     assert_all_close(
-        "log-determinants",
+        &format!("{what}: log-determinants"),
         &floats(log_det_back.neg()),
         &floats(log_det),
         1e-4,

@@ -135,3 +135,34 @@ fn the_product_of_the_masks_is_strictly_triangular_in_the_order() {
         }
     }
 }
+
+/// The direct connections' mask alone: coordinate `j` reaches output `i` exactly when `j`
+/// comes before `i` in the order, every context input reaches every output.
+#[test]
+fn the_direct_mask_connects_each_output_to_the_inputs_before_it_and_the_context() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let order = AutoregressiveOrder::Random.orders(6, 1, &mut rng).remove(0);
+    let (dim, context, per) = (6, 2, 3);
+    let shape = MadeShape {
+        order: order.clone(),
+        context,
+        hidden: 8,
+        depth: 2,
+        per_coordinate: per,
+        direct: true,
+    };
+    let mask = shape.direct_mask();
+    assert_eq!(mask.len(), (dim + context) * dim * per);
+    let rank = |c: usize| order.iter().position(|&o| o == c).unwrap();
+    for input in 0..dim + context {
+        for output in 0..dim * per {
+            let i = output / per;
+            let connected = input >= dim || rank(input) < rank(i);
+            assert_eq!(
+                mask[input * dim * per + output],
+                f32::from(u8::from(connected)),
+                "input {input} → output {output}"
+            );
+        }
+    }
+}

@@ -15,7 +15,7 @@
 //! the context linearly as well, so an affine transform can be exactly linear in them (a
 //! linear-Gaussian posterior is then one transform, not an approximation by ReLUs).
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::module::linear;
@@ -81,10 +81,24 @@ pub struct Made {
     /// The degree of each hidden unit (the same in every hidden layer), ascending.
     #[module(skip)]
     pub hidden_degrees: Vec<usize>,
-    /// The direct connections, when asked for: `[D + C, D·P]`, no bias, starting at zero.
-    pub direct: Option<Linear>,
-    /// The 0/1 mask of the direct connections' weight, `[D + C, D·P]`.
-    pub direct_mask: Option<Tensor<2>>,
+    /// The direct connections, when asked for.
+    pub direct: Option<DirectConnections>,
+}
+
+/// MADE's direct connections: `[N, D + C] → [N, D·P]`, `input · (weight ⊙ mask)`, no bias.
+#[derive(Module, Debug)]
+pub struct DirectConnections {
+    /// The weight, `[D + C, D·P]`, starting at zero.
+    pub weight: Param<Tensor<2>>,
+    /// The 0/1 mask of the weight, `[D + C, D·P]` (a constant, rebuilt from the order).
+    pub mask: Tensor<2>,
+}
+
+impl DirectConnections {
+    /// The masked weight, `[D + C, D·P]`.
+    pub fn masked_weight(&self) -> Tensor<2> {
+        self.weight.val() * self.mask.clone()
+    }
 }
 
 /// The shape of a [`Made`]: every width, checked.
@@ -193,16 +207,13 @@ impl Made {
         widths.extend(std::iter::repeat_n(shape.hidden, shape.depth));
         widths.push(outputs);
         let layers = Mlp::with_widths(&widths, true, rng, device).layers;
-        let (direct, direct_mask) = if shape.direct {
-            let weight = param(&vec![0.0; inputs * outputs], [inputs, outputs], device);
-            let mask = TensorData::new(shape.direct_mask(), [inputs, outputs]);
-            (
-                Some(Linear { weight, bias: None }),
-                Some(Tensor::from_data(mask, device)),
-            )
-        } else {
-            (None, None)
-        };
+        let direct = shape.direct.then(|| DirectConnections {
+            weight: param(&vec![0.0; inputs * outputs], [inputs, outputs], device),
+            mask: Tensor::from_data(
+                TensorData::new(shape.direct_mask(), [inputs, outputs]),
+                device,
+            ),
+        });
         let masks = masks
             .into_iter()
             .zip(widths.windows(2))
@@ -218,14 +229,7 @@ impl Made {
             per_coordinate: shape.per_coordinate,
             hidden_degrees: shape.hidden_degrees(),
             direct,
-            direct_mask,
         })
-    }
-
-    /// The masked weight of the direct connections, `[D + C, D·P]`, if the MADE has them.
-    fn direct_weight(&self) -> Option<Tensor<2>> {
-        let (direct, mask) = self.direct.as_ref().zip(self.direct_mask.as_ref())?;
-        Some(direct.weight.val() * mask.clone())
     }
 
     /// The dimension `D`.
@@ -254,8 +258,9 @@ impl Made {
         };
         let last = self.layers.len() - 1;
         let direct = self
-            .direct_weight()
-            .map(|weight| input.clone().matmul(weight));
+            .direct
+            .as_ref()
+            .map(|direct| input.clone().matmul(direct.masked_weight()));
         let out =
             self.layers
                 .iter()
@@ -318,7 +323,7 @@ impl Made {
             None => Tensor::zeros([n, hidden], &y.device()),
         } + biases[0].clone();
         // The direct connections' outputs, updated like `pre` as the coordinates are found.
-        let direct_weight = self.direct_weight();
+        let direct_weight = self.direct.as_ref().map(DirectConnections::masked_weight);
         let mut direct = direct_weight.as_ref().map(|w| match context {
             Some(c) => c.clone().matmul(w.clone().narrow(0, dim, self.context)),
             None => Tensor::zeros([n, w.dims()[1]], &y.device()),

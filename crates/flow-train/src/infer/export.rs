@@ -222,7 +222,7 @@ widths = m + (1 - m*K)*softmax(p[:K]); heights likewise from p[K:2K]; knots x_0 
 derivatives d_0 = d_K = 1, d_k = min_derivative + softplus(p[2K-1+k] + ln(e^(1-min_derivative) - 1)); \
 inside [-B, B] in bin k: s = dy/dx, xi = (x - x_k)/dx, y = y_k + dy*(s*xi^2 + d_k*xi*(1-xi))/(s + (d_k+1 + d_k - 2s)*xi*(1-xi)), \
 ld = log(s^2*(d_k+1*xi^2 + 2s*xi*(1-xi) + d_k*(1-xi)^2)) - 2 log(s + (d_k+1 + d_k - 2s)*xi*(1-xi)); outside: identity, ld = 0. \
-masked_affine: o = made([z, e]) with each weight multiplied by its mask, viewed as [D, 2]; s = L*tanh(o[:,0]/L); t = o[:,1]; z = z*exp(s) + t; ld = sum(s). \
+masked_affine: o = made([z, e]) with each weight multiplied by its mask (plus [z, e].(direct.weight * direct.mask) where made.direct is present), viewed as [D, 2]; s = L*tanh(o[:,0]/L); t = o[:,1]; z = z*exp(s) + t; ld = sum(s). \
 spline_autoregressive: o = made([z, e]) viewed as [D, 3K-1]; every coordinate goes through the spline of spline_coupling with its row of o. \
 standard_normal: log base(z) = -|z|^2/2 - D/2 ln(2 pi); diagonal_gaussian: u = (z - loc)*exp(-log_scale), -|u|^2/2 - D/2 ln(2 pi) - sum(log_scale); \
 conditional_gaussian: o = net(e), loc = o[:D], log_scale = L*tanh(o[D:]/L), then as diagonal_gaussian.";
@@ -263,14 +263,10 @@ fn made(made: &Made) -> ExportedMade {
             layers: made.layers.iter().map(linear).collect(),
         },
         masks: made.masks.iter().map(|m| rows(m.clone())).collect(),
-        direct: made
-            .direct
-            .as_ref()
-            .zip(made.direct_mask.as_ref())
-            .map(|(direct, mask)| ExportedDirect {
-                weight: rows(direct.weight.val()),
-                mask: rows(mask.clone()),
-            }),
+        direct: made.direct.as_ref().map(|direct| ExportedDirect {
+            weight: rows(direct.weight.val()),
+            mask: rows(direct.mask.clone()),
+        }),
     }
 }
 

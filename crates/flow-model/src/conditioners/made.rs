@@ -322,11 +322,17 @@ impl Made {
                 .matmul(weights[0].clone().narrow(0, dim, self.context)),
             None => Tensor::zeros([n, hidden], &y.device()),
         } + biases[0].clone();
-        // The direct connections' outputs, updated like `pre` as the coordinates are found.
-        let direct_weight = self.direct.as_ref().map(DirectConnections::masked_weight);
-        let mut direct = direct_weight.as_ref().map(|w| match context {
-            Some(c) => c.clone().matmul(w.clone().narrow(0, dim, self.context)),
-            None => Tensor::zeros([n, w.dims()[1]], &y.device()),
+        // The direct connections' masked weight and outputs, the outputs updated like `pre`
+        // as the coordinates are found.
+        let mut direct = self.direct.as_ref().map(|direct| {
+            let weight = direct.masked_weight();
+            let out = match context {
+                Some(c) => c
+                    .clone()
+                    .matmul(weight.clone().narrow(0, dim, self.context)),
+                None => Tensor::zeros([n, weight.dims()[1]], &y.device()),
+            };
+            (weight, out)
         });
         let mut columns: Vec<Option<Tensor<2>>> = vec![None; dim];
         let mut log_det = Tensor::zeros([n], &y.device());
@@ -345,14 +351,14 @@ impl Made {
                 h.matmul(out_weight.narrow(0, 0, units)) + out_bias
             };
             let params = match &direct {
-                Some(direct) => params + direct.clone().narrow(1, i * per, per),
+                Some((_, out)) => params + out.clone().narrow(1, i * per, per),
                 None => params,
             };
             let (x, ld) = invert_one(y.clone().narrow(1, i, 1), params.reshape([n, 1, per]));
             if rank + 1 < dim {
                 pre = pre + x.clone().matmul(weights[0].clone().narrow(0, i, 1));
-                if let (Some(d), Some(w)) = (direct.as_mut(), &direct_weight) {
-                    *d = d.clone() + x.clone().matmul(w.clone().narrow(0, i, 1));
+                if let Some((weight, out)) = direct.as_mut() {
+                    *out = out.clone() + x.clone().matmul(weight.clone().narrow(0, i, 1));
                 }
             }
             log_det = log_det + ld;

@@ -173,7 +173,7 @@ pub fn inspect_file(request: &FileRequest) -> Result<FileShape, FlowError> {
 
 /// Whether the file of `request`, of `rows × width` values, is streamed: as asked, else when
 /// it is a `.npy` file of more than [`STREAM_VALUES`] values and `--dequantize` is not asked
-/// for. Only a `.npy` file streams, and not with `--dequantize`.
+/// for. `--stream true` is refused on a CSV file and with `--dequantize`.
 fn streams(request: &FileRequest, rows: usize, width: usize) -> Result<bool, FlowError> {
     let streamed = match request.stream {
         Some(true) if !is_npy(&request.path) => {

@@ -13,23 +13,15 @@ use flow_train::train::divergence::Cause;
 use flow_train::train::monitor::StopReason;
 use flow_train::train::replay::replay;
 
-use crate::common::{flow_train, fresh_path, run_err, run_ok, s, scratch_dir, summary};
+use crate::common::{
+    flow_train, fresh_path, run_err, run_ok, s, scratch_dir, seed_preset_args, summary,
+};
 
 /// Trains the seed preset with `extra` flags in a fresh directory; returns it, the exit code
 /// and stderr.
 fn seed_run(name: &str, extra: &[&str]) -> (PathBuf, Option<i32>, String) {
     let dir = fresh_path(name);
-    let mut args = vec![
-        "train",
-        "--preset",
-        "seed",
-        "--plot-every",
-        "0",
-        "--device",
-        "flex",
-        "--artifact-dir",
-        s(&dir),
-    ];
+    let mut args = seed_preset_args(&dir);
     args.extend_from_slice(extra);
     let output = flow_train(&args);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();

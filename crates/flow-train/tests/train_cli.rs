@@ -3,7 +3,9 @@
 use flow_train::infer::inference::TrainedFlow;
 use flow_train::train::training::rebuild_splits;
 
-use crate::common::{assert_png, flow_train, fresh_path as scratch, run_ok, summary};
+use crate::common::{
+    assert_png, flow_train, fresh_path as scratch, run_ok, seed_preset_args, spawn_until, summary,
+};
 
 #[test]
 fn short_training_learns_and_writes_every_artifact() {
@@ -303,30 +305,11 @@ fn the_same_seed_gives_bit_identical_results() {
 
 /// Starts a long seed-preset training in `dir` and returns once it has saved a best model.
 fn start_long_training(dir: &std::path::Path) -> std::process::Child {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_flow-train"))
-        .args([
-            "train",
-            "--preset",
-            "seed",
-            "--plot-every",
-            "0",
-            "--device",
-            "flex",
-        ])
-        .arg("--artifact-dir")
-        .arg(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !dir.join("model.bpk").exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no model saved within a minute"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let child = spawn_until(
+        &seed_preset_args(dir),
+        || dir.join("model.bpk").exists(),
+        "saving a model",
+    );
     // Let it run on, so that later bests replace the first one.
     std::thread::sleep(std::time::Duration::from_millis(300));
     child

@@ -91,9 +91,24 @@ pub fn metric_rows(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Starts the binary with `args`, a run writing `dir`, lets it record `epochs` epochs, then
-/// sends it `signal` (`-INT`, `-KILL`) and waits for it; stderr is captured.
-pub fn interrupt_after_epochs(args: &[&str], dir: &Path, epochs: usize, signal: &str) -> Output {
+/// `train` with the seed preset (a long run), no snapshots, on flex, writing `dir`.
+pub fn seed_preset_args(dir: &Path) -> Vec<&str> {
+    vec![
+        "train",
+        "--preset",
+        "seed",
+        "--plot-every",
+        "0",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(dir),
+    ]
+}
+
+/// Starts the binary with `args` (stdout dropped, stderr captured) and returns once `ready`
+/// holds, failing if it does not within a minute; `what` names the wait in that failure.
+pub fn spawn_until(args: &[&str], ready: impl Fn() -> bool, what: &str) -> std::process::Child {
     let child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
         .args(args)
         .stdout(std::process::Stdio::null())
@@ -101,15 +116,22 @@ pub fn interrupt_after_epochs(args: &[&str], dir: &Path, epochs: usize, signal: 
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let recorded =
-        || std::fs::read_to_string(dir.join("metrics.csv")).map_or(0, |t| t.lines().count());
-    while recorded() <= epochs {
+    while !ready() {
         assert!(
             std::time::Instant::now() < deadline,
-            "{epochs} epochs took over a minute"
+            "{what} took over a minute"
         );
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    child
+}
+
+/// Starts the binary with `args`, a run writing `dir`, lets it record `epochs` epochs, then
+/// sends it `signal` (`-INT`, `-KILL`) and waits for it; stderr is captured.
+pub fn interrupt_after_epochs(args: &[&str], dir: &Path, epochs: usize, signal: &str) -> Output {
+    let recorded =
+        || std::fs::read_to_string(dir.join("metrics.csv")).map_or(0, |t| t.lines().count());
+    let child = spawn_until(args, || recorded() > epochs, &format!("{epochs} epochs"));
     let status = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()

@@ -6,9 +6,10 @@
 //! Run: `cargo run --release --example sbi` (under a minute on two cores, once built).
 
 use anyhow::Result;
+use burn::train::Interrupter;
 use flows::data::{PriorBox, simulate};
-use flows::train::cli::{DeviceArg, ModelFlags, RunFlags};
-use flows::train::commands::train_posterior;
+use flows::train::api::{Run, Settings, fit_posterior};
+use flows::train::train::progress::ProgressTo;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
@@ -31,13 +32,15 @@ fn main() -> Result<()> {
     };
     let simulations = simulate(5_000, 0, prior, simulator)?;
 
-    let run = RunFlags {
-        artifact_dir: Some("artifacts/sbi".into()),
-        device: DeviceArg::named("flex"), // Burn's CPU backend; "wgpu" for a GPU
-        ..RunFlags::default()
+    // The npe preset; any flag of `flow-train train` by name ("wgpu" for a GPU).
+    let settings = Settings::new().with("device", "flex");
+    let run = Run {
+        dir: "artifacts/sbi".as_ref(),
+        progress: ProgressTo::Stdout,
+        interrupter: &Interrupter::new(),
     };
     let (posterior, device) =
-        train_posterior(&simulations, Some(&prior_box), &ModelFlags::default(), &run)?;
+        fit_posterior(&simulations, Some(&prior_box), &settings, run)?.into_best(run.dir)?;
 
     // Ten measurements had mean 0.7 and standard deviation 1.2.
     let observed = [0.7f32, 1.2];

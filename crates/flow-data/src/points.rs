@@ -136,6 +136,23 @@ impl Points {
         Self { dim: count, values }
     }
 
+    /// Each row followed by the same row of `right`: `[N, dim + right.dim]`.
+    ///
+    /// # Panics
+    /// If the two sets have different numbers of rows.
+    pub fn beside(&self, right: &Points) -> Self {
+        assert_eq!(self.len(), right.len(), "rows side by side must be as many");
+        let values = self
+            .iter_rows()
+            .zip(right.iter_rows())
+            .flat_map(|(left, right)| left.iter().chain(right).copied())
+            .collect();
+        Self {
+            dim: self.dim + right.dim,
+            values,
+        }
+    }
+
     /// The whole row-major `N × dim` buffer.
     pub fn values(&self) -> &[f32] {
         &self.values

@@ -13,6 +13,10 @@ pub enum FlowError {
         /// What is wrong and what is allowed.
         reason: String,
     },
+    /// A setting named in a program (or a Python keyword) is unknown or its value unusable
+    /// (exit code 2 in the binary).
+    #[error("{0}")]
+    InvalidSetting(String),
     /// The data could not be built.
     #[error(transparent)]
     Data(#[from] flow_data::DataError),
@@ -119,7 +123,7 @@ impl FlowError {
     /// interruption, else 1.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::InvalidArgument { .. } | Self::Data(_) => 2,
+            Self::InvalidArgument { .. } | Self::InvalidSetting(_) | Self::Data(_) => 2,
             Self::Interrupted(_) => 130,
             _ => 1,
         }

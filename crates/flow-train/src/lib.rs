@@ -1,6 +1,7 @@
 //! Training and inference for normalizing flows on Burn: the Learner wiring, the artifact
 //! directory, plots, and the `flow-train` command line.
 
+pub mod api;
 pub mod artifacts;
 pub mod backend;
 pub mod bench;

@@ -12,6 +12,7 @@ use crate::backend::Placement;
 use crate::error::FlowError;
 use crate::train::config::{FlowKind, Preset, TrainingConfig};
 use crate::train::data::DataSource;
+use crate::train::progress::ProgressTo;
 use crate::train::run_dir::Start;
 use crate::train::training;
 
@@ -89,8 +90,14 @@ pub fn run(plan: &ThroughputPlan, placements: &[Placement]) -> Result<Vec<Throug
         for (i, placement) in placements.iter().enumerate() {
             let dir = scratch.join(format!("{batch}-{i}"));
             let interrupter = Interrupter::new();
-            let summary =
-                training::train(&config, &dir, placement, &interrupter, Start::Fresh, false);
+            let summary = training::train(
+                &config,
+                &dir,
+                placement,
+                &interrupter,
+                Start::Fresh,
+                ProgressTo::Hidden,
+            );
             let _ = std::fs::remove_dir_all(&dir);
             let summary = summary?;
             let steps = config.n_train.div_ceil(batch) * summary.epochs;

@@ -2,7 +2,7 @@
 //! directory.
 
 use crate::cli::FitArgs;
-use crate::commands::train::{plan, report_end, run};
+use crate::commands::train::{plan, run};
 use crate::error::FlowError;
 
 /// `flow-train fit`.
@@ -22,5 +22,5 @@ pub fn fit(args: &FitArgs) -> Result<(), FlowError> {
             100.0 * ess
         );
     }
-    report_end(&summary, &dir)
+    summary.outcome(&dir)
 }

@@ -24,7 +24,7 @@ pub use export::export_params;
 pub use figure::figure;
 pub use fit::fit;
 pub use map::{Mapping, map};
-pub use npe::{npe, train_posterior};
+pub use npe::npe;
 pub use sample::sample;
 pub use serve::serve;
 pub use simulate::simulate;

@@ -1,24 +1,21 @@
 //! `flow-train npe`: neural posterior estimation in one command. It simulates a benchmark
 //! task into the artifact directory, then trains `q(θ | x)` on the simulations with `x` as
 //! the context, exactly as `train --preset npe --data simulations.csv --context-columns …`
-//! does on the same file; [`train_posterior`] does the same from Rust for a user's own
-//! simulations.
+//! does on the same file; [`crate::api::fit_posterior`] does the same from a program for a
+//! user's own simulations.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::tensor::Device;
 use flow_data::simulate::gaussian_linear;
 use flow_data::{PriorBox, Simulations, Task};
 
 use crate::artifacts::ArtifactPaths;
 use crate::cli::{ModelFlags, NpeArgs, PresetArg, PriorBoxArg, RunFlags, TrainArgs};
 use crate::commands::simulate::{check_count, write_simulations};
-use crate::commands::train::{plan, report_end, run};
+use crate::commands::train::{plan, run};
 use crate::error::FlowError;
-use crate::infer::inference::TrainedFlow;
 use crate::lock::DirLock;
-use crate::train::run_dir::Start;
 use crate::train::summary::RunSummary;
 
 /// `flow-train npe`.
@@ -58,34 +55,7 @@ pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
     )?;
     let summary = run(&config, &dir, &placement, start)?;
     report_posterior(&summary, task);
-    report_end(&summary, &dir)
-}
-
-/// Trains `q(θ | x)` on a user's `simulations` as `flow-train npe` trains on a task's: writes
-/// them to `simulations.csv` in `run`'s artifact directory (which must be given) and trains
-/// with the npe preset, which `model` and `run` override as the flags do; `prior_box` is
-/// recorded for sampling. Returns the best model and the device it is on.
-pub fn train_posterior(
-    simulations: &Simulations,
-    prior_box: Option<&PriorBox>,
-    model: &ModelFlags,
-    run_flags: &RunFlags,
-) -> Result<(TrainedFlow, Device), FlowError> {
-    let dir = run_flags.artifact_dir.clone().ok_or_else(|| {
-        FlowError::invalid(
-            "--artifact-dir",
-            "is needed: the simulations and the model are written there",
-        )
-    })?;
-    let placement = run_flags.placement()?;
-    let dims = (simulations.theta_dim(), simulations.x_dim());
-    let args = posterior_args(dims, prior_box, &dir, model, run_flags);
-    write_locked(simulations, &dir)?;
-    let config = args.config()?;
-    let summary = run(&config, &dir, &placement, Start::Fresh)?;
-    report_end(&summary, &dir)?;
-    let device = placement.main().clone();
-    Ok((TrainedFlow::load(&dir, &device)?, device))
+    summary.outcome(&dir)
 }
 
 /// The flags of `train` that train `q(θ | x)` on `simulations.csv` in `dir`, whose rows hold

@@ -12,8 +12,7 @@ use crate::commands::bits_per_dim;
 use crate::error::FlowError;
 use crate::infer::inference::load_config;
 use crate::train::config::TrainingConfig;
-use crate::train::divergence::Cause;
-use crate::train::monitor::StopReason;
+use crate::train::progress::ProgressTo;
 use crate::train::run_dir::Start;
 use crate::train::summary::RunSummary;
 use crate::train::training;
@@ -33,7 +32,7 @@ pub fn train(args: &TrainArgs) -> Result<(), FlowError> {
             summary.test_seconds
         );
     }
-    report_end(&summary, &dir)
+    summary.outcome(&dir)
 }
 
 /// The configuration, artifact directory and start of a run: with `--resume`, the recorded
@@ -81,7 +80,14 @@ pub(super) fn run(
     );
     let interrupter = Interrupter::new();
     stop_on_signals(&interrupter);
-    let summary = training::train(config, dir, placement, &interrupter, start, true)?;
+    let summary = training::train(
+        config,
+        dir,
+        placement,
+        &interrupter,
+        start,
+        ProgressTo::Stdout,
+    )?;
     match summary.best_epoch {
         Some(best_epoch) => {
             let metric = if config.is_fit() { "loss" } else { "NLL" };
@@ -100,74 +106,6 @@ pub(super) fn run(
         ),
     }
     Ok(summary)
-}
-
-/// The exit status of a run that ended as `summary` says: an error (after saying what was
-/// kept) when it diverged or was interrupted.
-pub(super) fn report_end(summary: &RunSummary, dir: &Path) -> Result<(), FlowError> {
-    let best_value = summary.best_valid_nll.or(summary.loss);
-    let worse_than_untrained = matches!(
-        (best_value, summary.initial_valid),
-        (Some(best), Some(start)) if best > start
-    );
-    let kept = match summary.best_epoch {
-        Some(best) if worse_than_untrained => format!(
-            "the best model (epoch {best}) is in {} but is worse than the untrained one",
-            dir.join("model.bpk").display()
-        ),
-        Some(best) => format!(
-            "the best model (epoch {best}) is intact in {}",
-            dir.join("model.bpk").display()
-        ),
-        None => "no model was saved".to_string(),
-    };
-    let metric = if summary.target.is_some() {
-        "loss"
-    } else {
-        "NLL"
-    };
-    let start = summary
-        .initial_valid
-        .map_or_else(|| "?".to_string(), number);
-    match summary.stopped {
-        StopReason::Diverged {
-            epoch,
-            cause,
-            value,
-        } => {
-            let what = match cause {
-                Cause::NonFinite => format!("the loss became NaN or infinite at epoch {epoch}"),
-                Cause::Exploded => format!(
-                    "the validation {metric} exploded at epoch {epoch}, to {} (the untrained model \
-                     scored {start})",
-                    value.map_or_else(|| "?".to_string(), number)
-                ),
-                Cause::NoProgress => format!(
-                    "the run diverged: from epoch {epoch} to {} no validation {metric} was better \
-                     than the untrained model's {start} (the best was {})",
-                    summary.epochs,
-                    value.map_or_else(|| "?".to_string(), number)
-                ),
-            };
-            Err(FlowError::Training(format!(
-                "{what} (try a lower --lr); {kept}"
-            )))
-        }
-        StopReason::Interrupted => Err(FlowError::Interrupted(format!(
-            "after {} epochs; {kept}",
-            summary.epochs
-        ))),
-        StopReason::MaxEpochs | StopReason::EarlyStopped => Ok(()),
-    }
-}
-
-/// `value` in a few digits: fixed point when moderate, else in scientific notation.
-fn number(value: f64) -> String {
-    if value.abs() < 1e6 {
-        format!("{value:.4}")
-    } else {
-        format!("{value:.4e}")
-    }
 }
 
 /// Turns the first SIGINT/SIGTERM into a clean stop (the best model is kept, tested and

@@ -1,7 +1,11 @@
 //! The record of one epoch: a row of `metrics.csv`, what the monitor, the divergence rule
 //! and the progress display read.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
+
+use crate::error::FlowError;
 
 /// The metrics of one epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -16,4 +20,14 @@ pub struct EpochRecord {
     pub valid_nll: f64,
     /// Seconds since training started.
     pub seconds: f64,
+}
+
+/// The rows of a `metrics.csv`, in the order written.
+pub fn read_metrics(path: &Path) -> Result<Vec<EpochRecord>, FlowError> {
+    let bad = |reason: String| FlowError::bad_file(path, reason);
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    reader
+        .deserialize::<EpochRecord>()
+        .map(|row| row.map_err(|e| bad(e.to_string())))
+        .collect()
 }

@@ -16,8 +16,8 @@ use crate::error::FlowError;
 use crate::fsutil::write_atomically;
 use crate::train::checkpoint::{EpochVerdicts, complete_epochs};
 use crate::train::divergence::{self, Baseline, Cause};
-use crate::train::epoch::EpochRecord;
-use crate::train::progress::Progress;
+use crate::train::epoch::{EpochRecord, read_metrics};
+use crate::train::progress::{Progress, ProgressTo};
 
 /// The Learner's name of the loss metric.
 const LOSS: &str = "Loss";
@@ -103,8 +103,8 @@ pub struct MonitorSettings {
     pub metric: &'static str,
     /// What the divergence rule compares the history with.
     pub baseline: Baseline,
-    /// Whether to show the progress of the epochs (off for timed runs).
-    pub show_progress: bool,
+    /// Where the progress of the epochs goes (nowhere for timed runs).
+    pub progress: ProgressTo,
 }
 
 /// Shared by the checkpointing and early-stopping hooks of the Learner (it is both).
@@ -139,14 +139,8 @@ impl RunMonitor {
         epoch: usize,
     ) -> Result<Self, FlowError> {
         let bad = |reason: String| FlowError::bad_file(metrics_csv, reason);
-        let mut reader = csv::Reader::from_path(metrics_csv).map_err(|e| bad(e.to_string()))?;
-        let mut history = Vec::new();
-        for row in reader.deserialize::<EpochRecord>() {
-            let row = row.map_err(|e| bad(e.to_string()))?;
-            if row.epoch <= epoch {
-                history.push(row);
-            }
-        }
+        let mut history = read_metrics(metrics_csv)?;
+        history.retain(|row| row.epoch <= epoch);
         let epochs: Vec<usize> = history.iter().map(|row| row.epoch).collect();
         if epochs != (1..=epoch).collect::<Vec<_>>() {
             return Err(bad(format!(
@@ -209,7 +203,7 @@ impl RunMonitor {
         };
         Self {
             progress: Arc::new(Mutex::new(Progress::new(
-                settings.show_progress,
+                settings.progress,
                 settings.max_epochs,
                 if settings.metric == "nll" {
                     "NLL"

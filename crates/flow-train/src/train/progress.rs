@@ -1,18 +1,40 @@
 //! Progress of a training run: a bar on a terminal, plain lines otherwise.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::train::epoch::EpochRecord;
 
-/// How often a plain progress line is printed when stdout is not a terminal.
+/// How often a plain progress line is printed when the stream is not a terminal.
 const LINE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Where the progress of a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressTo {
+    /// Nowhere (timed runs).
+    Hidden,
+    /// Standard output, as the command line reports.
+    Stdout,
+    /// Standard error, leaving standard output to the caller (the Python package).
+    Stderr,
+}
+
+impl ProgressTo {
+    /// Whether the stream is a terminal (then a bar is drawn, on standard error).
+    fn is_terminal(self) -> bool {
+        match self {
+            Self::Hidden => false,
+            Self::Stdout => std::io::stdout().is_terminal(),
+            Self::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
+}
 
 /// Reports one update per epoch.
 pub struct Progress {
-    shown: bool,
+    to: ProgressTo,
     bar: Option<ProgressBar>,
     max_epochs: usize,
     /// What the metric is called (`NLL`, `loss`).
@@ -21,10 +43,10 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar when stdout is a terminal, else plain lines at most every two seconds; nothing
-    /// unless `shown`.
-    pub fn new(shown: bool, max_epochs: usize, metric: &'static str) -> Self {
-        let bar = (shown && std::io::stdout().is_terminal()).then(|| {
+    /// A bar when `to` is a terminal, else plain lines at most every two seconds; nothing
+    /// when `to` is [`ProgressTo::Hidden`].
+    pub fn new(to: ProgressTo, max_epochs: usize, metric: &'static str) -> Self {
+        let bar = to.is_terminal().then(|| {
             let bar = ProgressBar::new(max_epochs as u64);
             bar.set_style(
                 ProgressStyle::with_template(
@@ -36,7 +58,7 @@ impl Progress {
             bar
         });
         Self {
-            shown,
+            to,
             bar,
             max_epochs,
             metric,
@@ -59,13 +81,18 @@ impl Progress {
                 bar.set_position(row.epoch as u64);
                 bar.set_message(message);
             }
-            None if self.shown => {
+            None if self.to != ProgressTo::Hidden => {
                 let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_INTERVAL);
                 if due || row.epoch == self.max_epochs {
-                    println!(
+                    let line = format!(
                         "epoch {}/{}  {message}  [{:.1} s]",
                         row.epoch, self.max_epochs, row.seconds
                     );
+                    // A closed stream loses the line, not the run.
+                    let _ = match self.to {
+                        ProgressTo::Stderr => writeln!(std::io::stderr(), "{line}"),
+                        _ => writeln!(std::io::stdout(), "{line}"),
+                    };
                     self.last_line = Some(Instant::now());
                 }
             }

@@ -1,7 +1,11 @@
 //! The outcome of a run, as `summary.json` holds it.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
+use crate::error::FlowError;
+use crate::train::divergence::Cause;
 use crate::train::monitor::StopReason;
 
 /// The outcome of a run, saved as `summary.json`.
@@ -80,4 +84,68 @@ pub struct RunSummary {
     /// The effective sample size fraction of the importance weights `p/q` on those samples.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ess: Option<f64>,
+}
+
+impl RunSummary {
+    /// How the run that wrote `dir` ended, as a result: an error (saying what was kept) when
+    /// it diverged or was interrupted.
+    pub fn outcome(&self, dir: &Path) -> Result<(), FlowError> {
+        let best_value = self.best_valid_nll.or(self.loss);
+        let worse_than_untrained = matches!(
+            (best_value, self.initial_valid),
+            (Some(best), Some(start)) if best > start
+        );
+        let kept = match self.best_epoch {
+            Some(best) if worse_than_untrained => format!(
+                "the best model (epoch {best}) is in {} but is worse than the untrained one",
+                dir.join("model.bpk").display()
+            ),
+            Some(best) => format!(
+                "the best model (epoch {best}) is intact in {}",
+                dir.join("model.bpk").display()
+            ),
+            None => "no model was saved".to_string(),
+        };
+        let metric = if self.target.is_some() { "loss" } else { "NLL" };
+        let start = self.initial_valid.map_or_else(|| "?".to_string(), number);
+        match self.stopped {
+            StopReason::Diverged {
+                epoch,
+                cause,
+                value,
+            } => {
+                let what = match cause {
+                    Cause::NonFinite => format!("the loss became NaN or infinite at epoch {epoch}"),
+                    Cause::Exploded => format!(
+                        "the validation {metric} exploded at epoch {epoch}, to {} (the untrained model \
+                     scored {start})",
+                        value.map_or_else(|| "?".to_string(), number)
+                    ),
+                    Cause::NoProgress => format!(
+                        "the run diverged: from epoch {epoch} to {} no validation {metric} was better \
+                     than the untrained model's {start} (the best was {})",
+                        self.epochs,
+                        value.map_or_else(|| "?".to_string(), number)
+                    ),
+                };
+                Err(FlowError::Training(format!(
+                    "{what} (try a lower --lr); {kept}"
+                )))
+            }
+            StopReason::Interrupted => Err(FlowError::Interrupted(format!(
+                "after {} epochs; {kept}",
+                self.epochs
+            ))),
+            StopReason::MaxEpochs | StopReason::EarlyStopped => Ok(()),
+        }
+    }
+}
+
+/// `value` in a few digits: fixed point when moderate, else in scientific notation.
+fn number(value: f64) -> String {
+    if value.abs() < 1e6 {
+        format!("{value:.4}")
+    } else {
+        format!("{value:.4e}")
+    }
 }

@@ -30,6 +30,7 @@ use crate::train::fit::{FitBatcher, FitModel, SharedEnergy, fit_statistics, mix}
 use crate::train::launch::{Ended, Launch, launch};
 use crate::train::model::{DensityModel, split_context};
 use crate::train::monitor::{MonitorSettings, RunMonitor};
+use crate::train::progress::ProgressTo;
 use crate::train::run_dir::{Start, prepare, restore_best_model};
 use crate::train::streamed::StreamedData;
 use crate::train::summary::RunSummary;
@@ -168,7 +169,7 @@ pub fn train(
     placement: &Placement,
     interrupter: &Interrupter,
     start: Start,
-    show_progress: bool,
+    progress: ProgressTo,
 ) -> Result<RunSummary, FlowError> {
     config.validate()?;
     let device = placement.main();
@@ -184,7 +185,7 @@ pub fn train(
     // ends first): no other run writes the directory meanwhile.
     let _lock = DirLock::acquire(dir)?;
     let resume_epoch = prepare(config, &paths, device, start)?;
-    let monitor = open_monitor(config, &paths, resume_epoch, baseline, show_progress)?;
+    let monitor = open_monitor(config, &paths, resume_epoch, baseline, progress)?;
     let run = Launch {
         config,
         paths: &paths,
@@ -279,7 +280,7 @@ fn open_monitor(
     paths: &ArtifactPaths,
     resume_epoch: Option<usize>,
     baseline: Baseline,
-    show_progress: bool,
+    progress: ProgressTo,
 ) -> Result<RunMonitor, FlowError> {
     let settings = MonitorSettings {
         checkpoint_dir: paths.checkpoints(),
@@ -288,7 +289,7 @@ fn open_monitor(
         max_epochs: config.max_epochs,
         metric: if config.is_fit() { "loss" } else { "nll" },
         baseline,
-        show_progress,
+        progress,
     };
     match resume_epoch {
         None => RunMonitor::new(settings, &paths.metrics()),

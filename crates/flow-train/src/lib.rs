@@ -5,6 +5,7 @@ pub mod api;
 pub mod artifacts;
 pub mod backend;
 pub mod bench;
+pub mod calibration;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => commands::bench(&args),
         Some(Command::Simulate(args)) => commands::simulate(&args),
         Some(Command::Npe(args)) => commands::npe(&args),
+        Some(Command::Sbc(args)) => commands::sbc(&args),
         Some(Command::Serve(args)) => commands::serve(&args),
     });
     match result {

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod calibration_cli;
 mod conditional_cli;
 mod data_cli;
 mod devices_cli;

@@ -18,7 +18,7 @@ mod train;
 pub use fit::{BaseArg, FitArgs};
 pub use model_flags::ModelFlags;
 pub use run_flags::{PresetArg, RunFlags, ScheduleArg};
-pub use sbi::{NpeArgs, SimulateArgs};
+pub use sbi::{NpeArgs, SbcArgs, SimulateArgs};
 pub use train::TrainArgs;
 
 /// Normalizing flows (planar, radial, RealNVP, neural splines, MAF, autoregressive splines),
@@ -66,6 +66,9 @@ pub enum Command {
     /// Neural posterior estimation: simulate a task, then train q(θ | x) on the simulations
     /// (x the context); `sample --context x_o` then draws from the posterior.
     Npe(NpeArgs),
+    /// Check a conditional model's calibration on held-out pairs (θ, x): simulation-based
+    /// calibration ranks, expected coverage of its highest-density regions, and TARP.
+    Sbc(SbcArgs),
     /// Host this machine's device for runs on other machines (`--device ws://HOST:PORT`)
     /// through Burn's remote backend, until stopped (Ctrl-C); builds with `--features remote`.
     Serve(ServeArgs),

@@ -1,11 +1,11 @@
-//! `flow-train simulate` and `flow-train npe`: the flags of simulation-based inference.
+//! `flow-train simulate`, `npe` and `sbc`: the flags of simulation-based inference.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use flow_data::Task;
 
-use crate::cli::{ModelFlags, RunFlags};
+use crate::cli::{ModelArgs, ModelFlags, RunFlags};
 
 /// Options of `flow-train simulate`.
 #[derive(Debug, Clone, Args)]
@@ -49,4 +49,34 @@ pub struct NpeArgs {
     /// artifacts/npe-TASK-N], backend.
     #[command(flatten)]
     pub run: RunFlags,
+}
+
+/// Options of `flow-train sbc`.
+#[derive(Debug, Clone, Args)]
+// `-5` is a bad value for its flag, not an unknown flag.
+#[command(allow_negative_numbers = true)]
+pub struct SbcArgs {
+    /// The conditional model to check (`npe`, or `train --context-columns`), and the backend.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Held-out pairs (θ, x) in the training file's layout (the model's x columns and its
+    /// context columns), CSV or .npy.
+    #[arg(long, conflicts_with = "task", required_unless_present = "task")]
+    pub data: Option<PathBuf>,
+    /// Or fresh simulations of a benchmark task (with -n and --seed).
+    #[arg(long, requires = "n")]
+    pub task: Option<Task>,
+    /// Number of pairs simulated with --task.
+    #[arg(short = 'n', long = "num-simulations")]
+    pub n: Option<usize>,
+    /// Posterior draws per pair.
+    #[arg(long, default_value_t = 1000)]
+    pub samples: usize,
+    /// Seed of the simulations (--task), of the posterior draws and of TARP's reference
+    /// points.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The folder to write: sbc.json, ranks.png and coverage.png.
+    #[arg(long)]
+    pub out: PathBuf,
 }

@@ -142,10 +142,29 @@ impl TrainedFlow {
     /// `n` exact samples of `x` at each of the contexts `contexts` (row-major rows of `C`
     /// values in the data's units), context by context: `[M·n, D]` row-major.
     pub fn sample_at(&self, contexts: &[f32], n: usize, seed: u64, device: &Device) -> Vec<f32> {
+        self.sample_at_with_log_prob(contexts, n, seed, device).0
+    }
+
+    /// [`TrainedFlow::sample_at`] with the `log p(x | c)` of each sample in the data's units,
+    /// from the same pass: `([M·n, D], [M·n])` row-major.
+    pub fn sample_at_with_log_prob(
+        &self,
+        contexts: &[f32],
+        n: usize,
+        seed: u64,
+        device: &Device,
+    ) -> (Vec<f32>, Vec<f32>) {
         let (dim, width) = (self.dim(), self.context_dim());
         let context = self.to_model_units(contexts, dim, width, device);
         let given = self.flow.given(repeat_rows(context, n));
-        self.to_data_units(given.sample(seed))
+        let (x, log_q) = given.sample_with_log_prob(seed);
+        let offset = self.config.log_det_offset();
+        let log_q = log_q
+            .into_data()
+            .iter::<f32>()
+            .map(|v| (f64::from(v) + offset) as f32)
+            .collect();
+        (self.to_data_units(x), log_q)
     }
 
     /// One exact sample of `x` at the context of each row of `rows` (row-major, the model's

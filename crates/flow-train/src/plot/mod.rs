@@ -7,10 +7,12 @@ use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+mod calibration;
 mod corner;
 mod images;
 mod panels;
 
+pub use calibration::{coverage_png, ranks_png};
 pub use corner::corner_png;
 pub use images::images_png;
 pub use panels::{Panel, panels_png};

@@ -5,6 +5,7 @@
     scripts/.venv/bin/python scripts/python_bench.py overhead [--flow-train target/release/flow-train]
     scripts/.venv/bin/python scripts/python_bench.py zuko [--epochs 20] [--batch 512]
     scripts/.venv/bin/python scripts/python_bench.py sbi [--observations 1-10]
+    scripts/.venv/bin/python scripts/python_bench.py sbc [--pairs 1000] [--draws 1000]
 
 overhead  The same work from Python and from Rust. `fit` of the nsf preset on a NumPy
           checkerboard against `flow-train train --data` on the same rows (wall time of the
@@ -19,6 +20,10 @@ zuko      `flows.Flow("nsf")` against zuko 1.6's NSF of the same architecture (s
 sbi       `flows.NPE` against sbi's `NPE` (its default estimator) on the same 10⁴ two-moons
           simulations from `flows.simulate`: training time, and sbibm's C2ST of 10⁴ posterior
           samples at sbibm's observations against its reference samples.
+sbc       `flow-train sbc` (SBC ranks, expected coverage and TARP in one command) on the npe
+          preset's posterior of 10⁴ two-moons simulations, against sbi's `run_sbc` +
+          `check_sbc` (ranks) and `run_sbc(reduce_fns=posterior.log_prob)` (expected
+          coverage) on sbi's NPE posterior of the same simulations, the same pairs and draws.
 Prints one JSON object per measurement.
 """
 
@@ -174,6 +179,41 @@ def sbi_comparison(args):
            sbi_c2st=float(np.mean(theirs)), flows_c2st_each=ours, sbi_c2st_each=theirs)
 
 
+def sbc_comparison(args):
+    import torch
+    from sbi.diagnostics import check_sbc, run_sbc
+    from sbi.inference import NPE
+    from sbi.utils import BoxUniform
+
+    work = Path(tempfile.mkdtemp(prefix="flows-sbc-"))
+    subprocess.run([args.flow_train, "npe", "--task", "two-moons", "--simulations", "10000",
+                    "--artifact-dir", str(work / "npe")], check=True, stdout=subprocess.DEVNULL)
+    command = [args.flow_train, "sbc", "--artifact-dir", str(work / "npe"), "--task", "two-moons",
+               "-n", str(args.pairs), "--samples", str(args.draws), "--seed", "1", "--out", str(work / "sbc")]
+    ours_s = wall(command)
+    ours = json.loads((work / "sbc" / "sbc.json").read_text())
+
+    theta, x = flows.simulate("two-moons", 10_000, seed=0)
+    pairs_theta, pairs_x = flows.simulate("two-moons", args.pairs, seed=1)
+    torch.manual_seed(0)
+    inference = NPE(prior=BoxUniform(-torch.ones(2), torch.ones(2)))
+    inference.append_simulations(torch.from_numpy(theta).float(), torch.from_numpy(x).float()).train()
+    posterior = inference.build_posterior()
+    thetas, xs = torch.from_numpy(pairs_theta).float(), torch.from_numpy(pairs_x).float()
+    start = time.perf_counter()
+    ranks, dap = run_sbc(thetas, xs, posterior, num_posterior_samples=args.draws, show_progress_bar=False)
+    check_sbc(ranks, thetas, dap, num_posterior_samples=args.draws)
+    sbc_s = time.perf_counter() - start
+    start = time.perf_counter()
+    coverage_ranks, _ = run_sbc(thetas, xs, posterior, num_posterior_samples=args.draws,
+                                reduce_fns=posterior.log_prob, show_progress_bar=False)
+    coverage_s = time.perf_counter() - start
+    report(what="sbc", task="two-moons", pairs=args.pairs, draws=args.draws,
+           flow_train_s=ours_s, sbi_ranks_s=sbc_s, sbi_coverage_s=coverage_s,
+           ratio=ours_s / (sbc_s + coverage_s), flow_train_verdict=ours["verdict"],
+           flow_train_max_coverage_deviation=ours["max_coverage_deviation"])
+
+
 def observation_list(text):
     if "-" in text:
         lo, hi = text.split("-")
@@ -183,15 +223,18 @@ def observation_list(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("which", choices=["overhead", "zuko", "sbi"])
+    parser.add_argument("which", choices=["overhead", "zuko", "sbi", "sbc"])
     parser.add_argument("--flow-train", default="target/release/flow-train")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--observations", type=observation_list, default=observation_list("1-10"))
+    parser.add_argument("--pairs", type=int, default=1000)
+    parser.add_argument("--draws", type=int, default=1000)
     args = parser.parse_args()
-    {"overhead": overhead, "zuko": zuko_comparison, "sbi": sbi_comparison}[args.which](args)
+    {"overhead": overhead, "zuko": zuko_comparison, "sbi": sbi_comparison,
+     "sbc": sbc_comparison}[args.which](args)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,20 @@ fn json(path: &Path) -> Value {
 
 /// Fails unless the files a command names exist and hold what their extension says.
 fn check_outputs(dir: &Path, args: &[String]) {
+    if args[0] == "sbc" {
+        // Its --out is a folder of a report and two pictures.
+        let out = dir.join(value(args, "--out").expect("the README names the folder"));
+        let report = json(&out.join("sbc.json"));
+        assert!(report["verdict"].is_string(), "{report}");
+        for picture in ["ranks.png", "coverage.png"] {
+            let bytes = std::fs::read(out.join(picture)).unwrap();
+            assert!(
+                bytes.starts_with(b"\x89PNG") && bytes.len() > 1000,
+                "{picture}"
+            );
+        }
+        return;
+    }
     for flag in ["--out", "--plot", "--csv"] {
         let Some(name) = value(args, flag) else {
             continue;

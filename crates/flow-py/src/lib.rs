@@ -24,6 +24,13 @@ use crate::arrays::matrix;
 use crate::errors::{guarded, value_error};
 use crate::held::{Held, Home};
 
+/// mimalloc for the library's own allocations, as the `flow-train` binary has: glibc's
+/// malloc maps and unmaps the large tensor buffers of scoring and sampling from the OS at
+/// every chunk (log p of 10⁶ points took twice as long as in the binary). Python's own
+/// objects keep Python's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Loads the artifact directory `dir` that `flow-train` or `save` wrote: an `NPE` for a
 /// posterior trained on simulations (`flow-train npe`, `NPE.save`), else a `Flow`.
 #[pyfunction]

@@ -60,6 +60,10 @@ pub enum FlowError {
         /// Who holds it, in a few words.
         holder: String,
     },
+    /// Standard output was closed by its reader (`flow-train … | head -1`): the binary ends
+    /// quietly with exit code 141, as the shell's tools do on SIGPIPE.
+    #[error("standard output was closed")]
+    StdoutClosed,
     /// A signal stopped training early (exit code 130 in the binary).
     #[error("interrupted: {0}")]
     Interrupted(String),
@@ -125,6 +129,7 @@ impl FlowError {
         match self {
             Self::InvalidArgument { .. } | Self::InvalidSetting(_) | Self::Data(_) => 2,
             Self::Interrupted(_) => 130,
+            Self::StdoutClosed => 141,
             _ => 1,
         }
     }

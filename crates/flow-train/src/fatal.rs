@@ -16,11 +16,14 @@ pub fn guarded(work: impl FnOnce() -> Result<(), FlowError>) -> Result<(), FlowE
     let report = panic::take_hook();
     let verbose = std::env::var_os("RUST_BACKTRACE").is_some();
     panic::set_hook(Box::new(move |info| {
+        let described = describe(info);
+        // A reader that went away is no failure to report, even with a backtrace asked for.
+        let reported = verbose && !is_closed_stdout(&described);
         FIRST_PANIC
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert_with(|| describe(info));
-        if verbose {
+            .get_or_insert(described);
+        if reported {
             report(info);
         }
     }));
@@ -28,11 +31,19 @@ pub fn guarded(work: impl FnOnce() -> Result<(), FlowError>) -> Result<(), FlowE
         let first = FIRST_PANIC
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        Err(FlowError::Crashed(
-            first.unwrap_or_else(|| "an unknown failure".into()),
-        ))
+            .take()
+            .unwrap_or_else(|| "an unknown failure".into());
+        Err(match is_closed_stdout(&first) {
+            true => FlowError::StdoutClosed,
+            false => FlowError::Crashed(first),
+        })
     })
+}
+
+/// Whether a panic's message is the standard library's on printing to a standard output
+/// whose reader has gone (`flow-train … | head -1`).
+fn is_closed_stdout(message: &str) -> bool {
+    message.contains("failed printing to stdout") && message.contains("Broken pipe")
 }
 
 /// A panic's message in one line (its first line and its root cause), and where it was

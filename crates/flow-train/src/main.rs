@@ -46,6 +46,8 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // Nothing to say, and nobody to say it to: the reader has gone.
+        Err(error @ flow_train::FlowError::StdoutClosed) => ExitCode::from(error.exit_code()),
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(error.exit_code())

@@ -856,3 +856,49 @@ fn every_command_refuses_bad_input_with_one_line_and_writes_nothing() {
     );
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flow-train"))
+        .args(["bench", "--quick", "--flow", "planar", "--device", "flex"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout); // as `| head -c 16` does
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(
+        matches!(output.status.code(), Some(0 | 141)),
+        "{:?}",
+        output.status
+    );
+}
+
+#[test]
+fn devices_beside_device_is_refused_in_one_line() {
+    let dir = fresh_path("devices-and-device");
+    run_err(
+        &[
+            "train",
+            "--device",
+            "flex",
+            "--devices",
+            "flex,flex",
+            "--artifact-dir",
+            s(&dir),
+        ],
+        2,
+        &["--devices", "--device"],
+    );
+    assert!(!dir.exists());
+    run_err(
+        &["bench", "--device", "flex", "--devices", "flex"],
+        2,
+        &["--devices", "--device"],
+    );
+}

@@ -5,6 +5,7 @@ use burn::tensor::Device;
 
 use crate::api::Settings;
 use crate::backend;
+use crate::cli::DeviceArg;
 use crate::error::FlowError;
 use crate::infer::inference::TrainedFlow;
 use crate::train::config::Preset;
@@ -31,7 +32,7 @@ pub fn untrained(
         config.base = base.into();
     }
     args.run.apply(&mut config)?;
-    let device = open_device(args.run.device.name.as_deref())?;
+    let device = backend::device(&args.run.device.backend())?;
     let flow = config.flow_config().init(&device)?;
     Ok((TrainedFlow { config, flow }, device))
 }
@@ -39,9 +40,8 @@ pub fn untrained(
 /// The device called `name` (as `--device` takes it); without one, the device that
 /// `FLOW_TRAIN_DEVICE` names, else the build's default.
 pub fn open_device(name: Option<&str>) -> Result<Device, FlowError> {
-    let from_environment = std::env::var("FLOW_TRAIN_DEVICE").ok();
-    let name = name
-        .or(from_environment.as_deref())
-        .unwrap_or_else(|| backend::default_name());
-    backend::device(name)
+    let arg = DeviceArg {
+        name: name.map(str::to_string),
+    };
+    backend::device(&arg.backend())
 }

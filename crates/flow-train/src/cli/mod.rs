@@ -122,8 +122,8 @@ pub struct BenchArgs {
     /// Time whole training runs instead (Burn's Learner, the default planar flow, two
     /// epochs): optimizer steps per second on the first of these devices alone and on all of
     /// them (the multi-device strategy), at batches of 1024 and 65 536; e.g. `flex,flex`, or
-    /// `ws://127.0.0.1:3000` for a `flow-train serve` on loopback. Replaces `--device`.
-    #[arg(long, value_delimiter = ',')]
+    /// `ws://127.0.0.1:3000` for a `flow-train serve` on loopback. Instead of `--device`.
+    #[arg(long, value_delimiter = ',', conflicts_with = "name")]
     pub devices: Option<Vec<String>>,
 }
 
@@ -328,9 +328,9 @@ pub struct ExportArgs {
 /// `--device`, shared by every subcommand.
 #[derive(Debug, Clone, Default, Args)]
 pub struct DeviceArg {
-    /// Compute backend, among those compiled in [default: the one named with `--features`
-    /// at build time (wgpu, else ndarray), else flex].
-    #[arg(long = "device", env = "FLOW_TRAIN_DEVICE")]
+    /// Compute backend, among those compiled in [default: FLOW_TRAIN_DEVICE if set, else the
+    /// one named with `--features` at build time (wgpu, else ndarray), else flex].
+    #[arg(long = "device")]
     pub name: Option<String>,
 }
 
@@ -342,10 +342,11 @@ impl DeviceArg {
         }
     }
 
-    /// The backend name: the flag or the build's default.
+    /// The backend name: the flag, else `FLOW_TRAIN_DEVICE`, else the build's default.
     pub fn backend(&self) -> String {
         self.name
             .clone()
+            .or_else(|| std::env::var("FLOW_TRAIN_DEVICE").ok())
             .unwrap_or_else(|| backend::default_name().to_string())
     }
 }

@@ -81,8 +81,13 @@ pub struct RunFlags {
     /// Train on several devices, each taking a share of every batch (Burn's multi-device
     /// strategy: one optimizer step on the first device with the devices' gradients
     /// combined), e.g. `wgpu:0,wgpu:1`; a device may repeat (`flex,flex`: two workers on one
-    /// device). Replaces `--device`.
-    #[arg(long, value_delimiter = ',', value_name = "D1,D2,...")]
+    /// device). Instead of `--device`: the two are refused together.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "D1,D2,...",
+        conflicts_with = "name"
+    )]
     pub devices: Option<Vec<String>>,
     /// How several devices train: `multi-device` (Burn's `MultiDevice`: any backend), or
     /// `ddp` (Burn's distributed data parallel: needs collectives, which only CUDA builds have).

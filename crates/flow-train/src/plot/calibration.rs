@@ -77,6 +77,12 @@ pub fn ranks_png(path: &Path, calibration: &Calibration) -> Result<(), PlotError
                     TRAIN_COLOR.mix(0.8).filled(),
                 )
             }))?;
+            for edge in [(mean - spread).max(0.0), mean + spread] {
+                chart.draw_series(LineSeries::new(
+                    [(0.0, edge), (bins as f64, edge)],
+                    BLACK.mix(0.45).stroke_width(1),
+                ))?;
+            }
         }
         Ok(())
     })

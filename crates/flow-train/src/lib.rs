@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod fatal;
+pub mod format;
 pub mod fsutil;
 pub mod infer;
 pub mod lock;

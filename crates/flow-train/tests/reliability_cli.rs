@@ -902,3 +902,38 @@ fn devices_beside_device_is_refused_in_one_line() {
         &["--devices", "--device"],
     );
 }
+
+#[test]
+fn files_carry_their_format_version_and_a_newer_one_is_refused_in_one_line() {
+    let source = model_dir();
+    let json = |path: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let version = flow_train::format::FORMAT_VERSION;
+    assert_eq!(json(&source.join("config.json"))["format_version"], version);
+    assert_eq!(
+        json(&source.join("summary.json"))["format_version"],
+        version
+    );
+    let export = fresh_path("format-export.json");
+    run_ok(&["export", "--artifact-dir", s(source), "--out", s(&export)]);
+    assert_eq!(json(&export)["format_version"], version);
+
+    // A copy whose config.json says it comes from a later release.
+    let dir = scratch_dir("format-newer");
+    for name in ["config.json", "model.bpk", "summary.json"] {
+        std::fs::copy(source.join(name), dir.join(name)).unwrap();
+    }
+    let mut config = json(&dir.join("config.json"));
+    config["format_version"] = serde_json::json!(version + 1);
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    run_err(
+        &["eval", "--artifact-dir", s(&dir), "--device", "flex"],
+        1,
+        &["format_version", "newer", "update flow-train"],
+    );
+    // Without the field, a file is of version 1, which this release reads.
+    config.as_object_mut().unwrap().remove("format_version");
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    run_ok(&["eval", "--artifact-dir", s(&dir), "--device", "flex"]);
+}

@@ -66,6 +66,7 @@ impl ThroughputPlan {
 /// of the checkerboard, two epochs, no plots, no early stop.
 fn timed_config(batch: usize, steps_per_epoch: usize) -> Result<TrainingConfig, FlowError> {
     Ok(TrainingConfig {
+        format_version: crate::format::FORMAT_VERSION,
         data: DataSource::Toy {
             dataset: DatasetKind::Checkerboard,
         },

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The exported flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportedFlow {
+    /// The version of this file's layout (see [`crate::format`]).
+    #[serde(default = "crate::format::unversioned")]
+    pub format_version: u32,
     /// The data dimension `D`.
     pub dim: usize,
     /// The family (`planar`, `radial`, `realnvp`, `nsf`, `maf`, `nsf-ar`).
@@ -359,6 +362,7 @@ fn transform(transform: &Transform) -> ExportedTransform {
 pub fn export(flow: &Flow, family: &str, standardizer: Option<&Standardizer>) -> ExportedFlow {
     let (dim, context) = (flow.dim(), flow.context_dim());
     ExportedFlow {
+        format_version: crate::format::FORMAT_VERSION,
         dim,
         flow: family.to_string(),
         context_dim: context,

@@ -287,8 +287,11 @@ pub fn load_config(path: &Path) -> Result<TrainingConfig, FlowError> {
             "missing (not a training artifact directory?)",
         ));
     }
-    let config = TrainingConfig::load(path)
+    let mut config = TrainingConfig::load(path)
         .map_err(|e| FlowError::bad_file(path, format!("not a valid training config: {e}")))?;
+    crate::format::check(config.format_version, path)?;
+    // An older layout is read as the current one, which keeps it.
+    config.format_version = crate::format::FORMAT_VERSION;
     config
         .validate()
         .map_err(|e| FlowError::bad_file(path, format!("invalid training config: {e}")))?;

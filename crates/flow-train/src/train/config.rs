@@ -22,6 +22,9 @@ pub const MAX_POINTS: usize = 100_000_000;
 /// beside the family's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingConfig {
+    /// The version of this file's layout (see [`crate::format`]).
+    #[serde(default = "crate::format::unversioned")]
+    pub format_version: u32,
     /// The flow family and its hyper-parameters.
     #[serde(flatten)]
     pub model: FlowFamily,
@@ -122,6 +125,7 @@ fn default_run(
 ) -> TrainingConfig {
     let dataset = DatasetKind::Checkerboard;
     TrainingConfig {
+        format_version: crate::format::FORMAT_VERSION,
         model,
         dim: dataset.dim(),
         data: DataSource::Toy { dataset },
@@ -208,6 +212,7 @@ impl Preset {
                 (2e-3, 1e-4),
             ),
             (Self::Default, FlowKind::Nsf) => TrainingConfig {
+                format_version: crate::format::FORMAT_VERSION,
                 schedule: LrSchedule::Cosine {
                     initial: 2e-3,
                     final_lr: 1e-4,
@@ -230,6 +235,7 @@ impl Preset {
                 (2e-3, 1e-4),
             ),
             (Self::Default, FlowKind::NsfAr) => TrainingConfig {
+                format_version: crate::format::FORMAT_VERSION,
                 schedule: LrSchedule::Cosine {
                     initial: 2e-3,
                     final_lr: 1e-4,
@@ -248,6 +254,7 @@ impl Preset {
             (Self::Seed, FlowKind::Planar) => {
                 let dataset = DatasetKind::Checkerboard;
                 TrainingConfig {
+                    format_version: crate::format::FORMAT_VERSION,
                     model: PlanarConfig::new(8).with_init_bound(Some(1.0)).into(),
                     dim: dataset.dim(),
                     data: DataSource::Toy { dataset },
@@ -324,6 +331,7 @@ fn npe_run(flow: FlowKind) -> TrainingConfig {
             .into(),
     };
     TrainingConfig {
+        format_version: crate::format::FORMAT_VERSION,
         schedule: LrSchedule::Cosine {
             initial: 5e-4,
             final_lr: 5e-5,
@@ -345,6 +353,7 @@ pub fn fit_preset(target: PaperEnergy, flow: FlowKind) -> Result<TrainingConfig,
         other => Preset::Default.config(other)?.model,
     };
     Ok(TrainingConfig {
+        format_version: crate::format::FORMAT_VERSION,
         model,
         dim: 2,
         data: DataSource::Energy {

@@ -100,6 +100,7 @@ fn resume_point(
             .map_err(|e| FlowError::io(paths.summary(), e))?;
         let summary: RunSummary = serde_json::from_str(&text)
             .map_err(|e| FlowError::bad_file(paths.summary(), format!("not a run summary: {e}")))?;
+        crate::format::check(summary.format_version, &paths.summary())?;
         let refusal = match summary.stopped {
             StopReason::Interrupted => None,
             StopReason::Diverged { epoch, .. } => Some(format!(

@@ -11,6 +11,9 @@ use crate::train::monitor::StopReason;
 /// The outcome of a run, saved as `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
+    /// The version of this file's layout (see [`crate::format`]).
+    #[serde(default = "crate::format::unversioned")]
+    pub format_version: u32,
     /// Mean NLL of the best model on the test split (nats), in the data's units; `None` if no
     /// epoch finished or the run fitted an energy.
     pub test_nll: Option<f64>,

@@ -572,6 +572,7 @@ fn summarise(
     let best = monitor.best();
     let fit = config.is_fit();
     RunSummary {
+        format_version: crate::format::FORMAT_VERSION,
         test_nll: evaluation.test_nll,
         best_valid_nll: best.filter(|_| !fit).map(|b| b.valid_nll),
         best_epoch: best.map(|b| b.epoch),

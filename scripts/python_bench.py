@@ -67,11 +67,14 @@ def overhead(args):
     np.save(work / "data.npy", data.astype(np.float32))
     cli = [args.flow_train, "train", "--data", work / "data.npy", "--flow", "nsf", "--seed", 0,
            "--valid-fraction", 0.1, "--artifact-dir", work / "cli"]
+    if args.fit_epochs:
+        cli += ["--max-epochs", args.fit_epochs]
     cli_wall = wall(cli)
     cli_loop = json.loads((work / "cli" / "summary.json").read_text())["train_seconds"]
     flow = flows.Flow("nsf", features=2, seed=0)
     start = time.perf_counter()
-    history = flow.fit(data, artifact_dir=work / "py", progress=False)
+    history = flow.fit(data, artifact_dir=work / "py", progress=False,
+                       **({"max_epochs": args.fit_epochs} if args.fit_epochs else {}))
     py_wall = time.perf_counter() - start
     report(what="fit", python_s=py_wall, flow_train_s=cli_wall, ratio=py_wall / cli_wall,
            python_loop_s=history["seconds"], flow_train_loop_s=cli_loop,
@@ -226,6 +229,8 @@ def main():
     parser.add_argument("which", choices=["overhead", "zuko", "sbi", "sbc"])
     parser.add_argument("--flow-train", default="target/release/flow-train")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--fit-epochs", type=int, default=None,
+                        help="overhead: cut both runs to this many epochs (default: the preset's)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--lr", type=float, default=1e-3)

@@ -132,6 +132,16 @@ impl Placement {
         let Some(first) = names.first().filter(|n| !n.is_empty()) else {
             return Err(FlowError::invalid(flag, "lists no device"));
         };
+        if let Some(position) = names.iter().position(|n| n.trim().is_empty()) {
+            return Err(FlowError::invalid(
+                flag,
+                format!(
+                    "item {} of `{}` is empty: name a device between every two commas",
+                    position + 1,
+                    names.join(",")
+                ),
+            ));
+        }
         let devices = names
             .iter()
             .map(|name| device(name).map_err(|e| e.for_flag(flag)))

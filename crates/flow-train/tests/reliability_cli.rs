@@ -901,6 +901,18 @@ fn devices_beside_device_is_refused_in_one_line() {
         2,
         &["--devices", "--device"],
     );
+    run_err(
+        &[
+            "train",
+            "--devices",
+            "flex,,flex",
+            "--artifact-dir",
+            s(&dir),
+        ],
+        2,
+        &["--devices", "item 2", "empty"],
+    );
+    assert!(!dir.exists());
 }
 
 #[test]

@@ -16,7 +16,9 @@ CHILD = textwrap.dedent(
     import numpy as np
     import flows
 
-    x = np.random.default_rng(0).normal(size=(20000, 2))
+    rng = np.random.default_rng(0)
+    # Two clusters: not Gaussian, so that every epoch can improve on the untrained flow.
+    x = rng.normal(size=(20000, 2)) * 0.4 + np.where(rng.random((20000, 1)) < 0.5, -1.5, 1.5)
     flow = flows.Flow("realnvp", features=2, transforms=2, hidden=16)
     try:
         flow.fit(x, artifact_dir=sys.argv[1], max_epochs=4, batch_size=64, progress=False)

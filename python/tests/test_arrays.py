@@ -67,3 +67,19 @@ def test_the_flow_says_what_it_is(flow):
     assert "realnvp" in repr(flow)
     assert flow.artifact_dir is not None
     assert flows.Flow("nsf", features=2).artifact_dir is None
+
+
+def test_a_conditional_flow_learns_x_given_its_context():
+    rng = np.random.default_rng(4)
+    c = rng.uniform(-2, 2, size=(4000, 1))
+    x = np.hstack([c + 0.1 * rng.normal(size=(4000, 1)), -c + 0.1 * rng.normal(size=(4000, 1))])
+    flow = flows.Flow("maf", features=2, context=1, seed=0, hidden=32)
+    history = flow.fit(x, context=c, max_epochs=15, progress=False)
+    assert history["best_epoch"] is not None
+    samples = flow.sample(2000, context=[[-1.0], [1.5]], seed=2)
+    assert samples.shape == (2, 2000, 2)
+    np.testing.assert_allclose(samples[0].mean(axis=0), [-1.0, 1.0], atol=0.15)
+    np.testing.assert_allclose(samples[1].mean(axis=0), [1.5, -1.5], atol=0.15)
+    near = flow.log_prob([[1.5, -1.5]], context=[[1.5]])
+    far = flow.log_prob([[1.5, -1.5]], context=[[-1.0]])
+    assert near[0] > far[0] + 10

@@ -40,6 +40,7 @@ import numpy as np
 import flows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sbi_benchmark import observations as observation_list  # noqa: E402
 
 
 def checkerboard(n, rng):
@@ -215,13 +216,6 @@ def sbc_comparison(args):
            flow_train_s=ours_s, sbi_ranks_s=sbc_s, sbi_coverage_s=coverage_s,
            ratio=ours_s / (sbc_s + coverage_s), flow_train_verdict=ours["verdict"],
            flow_train_max_coverage_deviation=ours["max_coverage_deviation"])
-
-
-def observation_list(text):
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(v) for v in text.split(",")]
 
 
 def main():

@@ -2,42 +2,14 @@
 //! held-out pairs of its own simulator, over-confident on pairs simulated with twice the
 //! noise, under-confident with half; and the bad inputs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use serde_json::Value;
 
-use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir};
-
-/// A posterior of gaussian-linear (θ, x ∈ R¹⁰) that fits the closed form closely: one MAF
-/// transform with direct connections, 10⁴ simulations.
-fn gaussian_linear_posterior(dir: &Path) -> PathBuf {
-    let model = dir.join("posterior");
-    run_ok(&[
-        "npe",
-        "--task",
-        "gaussian-linear",
-        "--simulations",
-        "10000",
-        "--flow",
-        "maf",
-        "--transforms",
-        "1",
-        "--hidden",
-        "8",
-        "--direct",
-        "true",
-        "--seed",
-        "1",
-        "--device",
-        "flex",
-        "--artifact-dir",
-        s(&model),
-    ]);
-    model
-}
+use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir, train_gaussian_linear_posterior};
 
 /// `n` pairs of gaussian-linear with the simulator's noise scaled by `noise`: θ ~ N(0, 0.1 I),
 /// x = θ + noise · N(0, 0.1 I), written as CSV in the simulations' layout.
@@ -94,7 +66,8 @@ fn sbc(model: &Path, data: &Path, out: &Path) -> (Value, String) {
 #[test]
 fn a_fitted_posterior_is_calibrated_and_mismatched_noise_is_caught_either_way() {
     let dir = scratch_dir("sbc-gaussian-linear");
-    let model = gaussian_linear_posterior(&dir);
+    let model = dir.join("posterior");
+    train_gaussian_linear_posterior(&model, &["--seed", "1"]);
     let mut verdicts = Vec::new();
     for (name, noise) in [("same", 1.0), ("twice", 2.0), ("half", 0.5)] {
         let data = dir.join(format!("{name}.csv"));

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use flow_data::simulate::gaussian_linear;
 
-use crate::common::{fresh_path, run_err, run_ok, s, scratch_dir, summary};
+use crate::common::{
+    fresh_path, run_err, run_ok, s, scratch_dir, summary, train_gaussian_linear_posterior,
+};
 
 /// The rows of a CSV file written by the binary, and its header.
 fn rows(path: &Path) -> (String, Vec<Vec<f64>>) {
@@ -223,25 +225,7 @@ fn bad_simulation_requests_are_refused_in_one_line() {
 fn npe_learns_the_gaussian_linear_posterior_close_to_its_entropy() {
     let dir = scratch_dir("sbi-gaussian-linear");
     let model = dir.join("model");
-    run_ok(&[
-        "npe",
-        "--task",
-        "gaussian-linear",
-        "--simulations",
-        "10000",
-        "--flow",
-        "maf",
-        "--transforms",
-        "1",
-        "--hidden",
-        "8",
-        "--direct",
-        "true",
-        "--device",
-        "flex",
-        "--artifact-dir",
-        s(&model),
-    ]);
+    train_gaussian_linear_posterior(&model, &[]);
     let fresh = dir.join("fresh.csv");
     run_ok(&[
         "simulate",

@@ -139,3 +139,29 @@ pub fn interrupt_after_epochs(args: &[&str], dir: &Path, epochs: usize, signal: 
     assert!(status.success());
     child.wait_with_output().unwrap()
 }
+
+/// Trains, into `model`, a posterior of the gaussian-linear task that fits its closed form
+/// closely (one MAF transform with direct connections, 10⁴ simulations), with `extra` flags.
+pub fn train_gaussian_linear_posterior(model: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "npe",
+        "--task",
+        "gaussian-linear",
+        "--simulations",
+        "10000",
+        "--flow",
+        "maf",
+        "--transforms",
+        "1",
+        "--hidden",
+        "8",
+        "--direct",
+        "true",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(model),
+    ];
+    args.extend_from_slice(extra);
+    run_ok(&args);
+}

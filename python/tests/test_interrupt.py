@@ -12,9 +12,13 @@ import flows
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     import numpy as np
     import flows
+
+    # Python keeps SIGINT ignored when it starts ignored (a background job of a script, as CI
+    # runs it); a terminal or a notebook has the default handler, which is what is tested.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     rng = np.random.default_rng(0)
     # Two clusters: not Gaussian, so that every epoch can improve on the untrained flow.

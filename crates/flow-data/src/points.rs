@@ -153,6 +153,15 @@ impl Points {
         }
     }
 
+    /// These rows, each followed by the same row of `right` when there is one (see
+    /// [`Points::beside`]).
+    pub fn beside_if_any(&self, right: Option<&Points>) -> Self {
+        match right {
+            Some(right) => self.beside(right),
+            None => self.clone(),
+        }
+    }
+
     /// The whole row-major `N × dim` buffer.
     pub fn values(&self) -> &[f32] {
         &self.values

@@ -273,8 +273,5 @@ pub fn contexts(
 
 /// Row-major rows of `x`, each followed by its context row when there is one.
 pub fn joined(x: &Points, context: Option<&Points>) -> Vec<f32> {
-    match context {
-        Some(context) => x.beside(context).into_parts().1,
-        None => x.values().to_vec(),
-    }
+    x.beside_if_any(context).into_parts().1
 }

@@ -102,10 +102,7 @@ pub fn fit_rows(
         .map(|i| format!("x{i}"))
         .chain((1..=context_dim).map(|i| format!("c{i}")))
         .collect();
-    let rows = match context {
-        Some(context) => x.beside(context),
-        None => x.clone(),
-    };
+    let rows = x.beside_if_any(context);
     train_on_file(&settings.merged(&fixed), &path, run, |path| {
         write_rows(path, &names, |writer| writer.rows(rows.values()))
     })

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::conditioners::mlp::Mlp;
 use crate::error::ModelError;
 use crate::spline::SplineShape;
-use crate::transform::Transform;
+use crate::transforms::Transform;
 use crate::transforms::actnorm::ActNorm;
 use crate::transforms::affine_coupling::AffineCoupling;
 use crate::transforms::coupling::CouplingSplit;
@@ -106,8 +106,16 @@ impl FlowFamily {
             Self::Radial(config) => vec![Transform::Radial(config.init(dim, rng, device))],
             Self::RealNvp(config) => config.transforms(dim, context, rng, device),
             Self::Nsf(config) => config.transforms(dim, context, rng, device),
-            Self::Maf(config) => config.transforms(dim, context, rng, device)?,
-            Self::NsfAr(config) => config.transforms(dim, context, rng, device)?,
+            Self::Maf(config) => config
+                .transforms(dim, context, rng, device)?
+                .into_iter()
+                .map(Transform::MaskedAffine)
+                .collect(),
+            Self::NsfAr(config) => config
+                .transforms(dim, context, rng, device)?
+                .into_iter()
+                .map(Transform::SplineAutoregressive)
+                .collect(),
         })
     }
 }

@@ -8,10 +8,11 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::base::{Base, BaseKind};
+use crate::bijection::Bijection;
 use crate::conditioners::mlp::Mlp;
 use crate::error::ModelError;
 use crate::family::FlowFamily;
-use crate::transform::{Bijection, Transform};
+use crate::transforms::Transform;
 
 /// Which way a flow's transforms point.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,7 @@
 //! ```
 
 mod base;
+mod bijection;
 mod conditioners;
 pub mod cpu;
 mod energy;
@@ -34,10 +35,10 @@ mod gpu;
 mod init;
 mod numerics;
 pub mod spline;
-mod transform;
 mod transforms;
 
 pub use base::{Base, BaseKind, standard_normal_log_prob, standard_normal_sample};
+pub use bijection::Bijection;
 pub use conditioners::made::{AutoregressiveOrder, DirectConnections, Made, MadeShape};
 pub use conditioners::mlp::Mlp;
 pub use energy::{Energy, EnergyFn, PaperEnergy, grid_log_partition};
@@ -45,7 +46,7 @@ pub use error::ModelError;
 pub use family::{CouplingConfig, FlowFamily, NsfConfig, RealNvpConfig};
 pub use flow::{Direction, Flow, FlowConfig, Given, repeat_rows};
 pub use numerics::stable_softplus;
-pub use transform::{Bijection, Transform};
+pub use transforms::Transform;
 pub use transforms::actnorm::ActNorm;
 pub use transforms::affine_coupling::AffineCoupling;
 pub use transforms::autoregressive::AutoregressiveConfig;

@@ -25,7 +25,7 @@ use burn::tensor::Tensor;
 
 use crate::cpu::fused::{host, tensor};
 use crate::cpu::kernel::spline::{self as kernel, Saved, Spline, SplineGrads};
-use crate::spline::{SplineDirection, SplineShape};
+use crate::spline::shape::{SplineDirection, SplineShape};
 
 /// The elementwise rational-quadratic spline as a backend operation.
 #[backend_extension(

@@ -4,7 +4,7 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
-use crate::transform::Bijection;
+use crate::bijection::Bijection;
 
 /// `y = (x − μ) · exp(−log σ)` per coordinate; `log|det J| = −Σ log σ`.
 ///

@@ -4,8 +4,8 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
+use crate::bijection::Bijection;
 use crate::conditioners::mlp::Mlp;
-use crate::transform::Bijection;
 use crate::transforms::coupling::{CouplingSplit, with_context};
 
 /// `y_kept = x_kept`, `y_changed = x_changed · exp(s) + t` with `(ŝ, t) = MLP(x_kept)` and the

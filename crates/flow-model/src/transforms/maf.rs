@@ -6,9 +6,9 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
+use crate::bijection::Bijection;
 use crate::conditioners::made::Made;
 use crate::error::ModelError;
-use crate::transform::{Bijection, Transform};
 use crate::transforms::autoregressive::AutoregressiveConfig;
 
 /// Configuration of a masked autoregressive flow.
@@ -31,11 +31,11 @@ impl MafConfig {
         context: usize,
         rng: &mut StdRng,
         device: &Device,
-    ) -> Result<Vec<Transform>, ModelError> {
+    ) -> Result<Vec<MaskedAffine>, ModelError> {
         let mades = self.autoregressive.mades(dim, context, 2, rng, device)?;
         Ok(mades
             .into_iter()
-            .map(|made| Transform::MaskedAffine(MaskedAffine { made }))
+            .map(|made| MaskedAffine { made })
             .collect())
     }
 }

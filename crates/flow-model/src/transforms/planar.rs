@@ -7,11 +7,11 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
+use crate::bijection::Bijection;
 use crate::cpu::{fused, fused_forward};
 use crate::error::ModelError;
 use crate::init::{param, uniform};
 use crate::numerics::stable_softplus;
-use crate::transform::Bijection;
 use crate::transforms::inverse::InverseSolver;
 
 /// Configuration of a [`Planar`] transform.

@@ -7,10 +7,10 @@ use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::bijection::Bijection;
 use crate::error::ModelError;
 use crate::init::{param, uniform};
 use crate::numerics::stable_softplus;
-use crate::transform::Bijection;
 
 /// Configuration of a [`Radial`] transform.
 #[derive(Config, Debug, PartialEq)]

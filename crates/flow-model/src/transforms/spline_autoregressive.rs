@@ -7,10 +7,10 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 
+use crate::bijection::Bijection;
 use crate::conditioners::made::Made;
 use crate::error::ModelError;
 use crate::spline::{SplineDirection, SplineShape, rational_quadratic};
-use crate::transform::{Bijection, Transform};
 use crate::transforms::autoregressive::AutoregressiveConfig;
 
 /// Configuration of an autoregressive neural spline flow.
@@ -48,19 +48,17 @@ impl NsfArConfig {
         context: usize,
         rng: &mut StdRng,
         device: &Device,
-    ) -> Result<Vec<Transform>, ModelError> {
+    ) -> Result<Vec<SplineAutoregressive>, ModelError> {
         let shape = self.shape();
         let mades =
             self.autoregressive
                 .mades(dim, context, shape.params_per_element(), rng, device)?;
         Ok(mades
             .into_iter()
-            .map(|made| {
-                Transform::SplineAutoregressive(SplineAutoregressive {
-                    made,
-                    bins: shape.bins,
-                    tail_bound: shape.tail_bound,
-                })
+            .map(|made| SplineAutoregressive {
+                made,
+                bins: shape.bins,
+                tail_bound: shape.tail_bound,
             })
             .collect())
     }

@@ -3,9 +3,9 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
+use crate::bijection::Bijection;
 use crate::conditioners::mlp::Mlp;
 use crate::spline::{SplineDirection, SplineShape, rational_quadratic};
-use crate::transform::Bijection;
 use crate::transforms::coupling::{CouplingSplit, with_context};
 
 /// `y_kept = x_kept`; each changed coordinate goes through its own monotone

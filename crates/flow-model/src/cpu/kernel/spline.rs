@@ -20,48 +20,10 @@ use std::fmt;
 use std::ops::Range;
 
 use self::backward::{Backward, backward_chunk};
+pub use self::chunk::Spline;
 use self::chunk::{Chunk, forward_chunk};
+pub use self::knots::LANES;
 use super::{run_parts, split_points};
-use crate::spline::{SplineDirection, SplineShape};
-
-/// Elements per chunk: a chunk's knots (`3 (K + 1)` rows of lanes) stay in the L1 cache for
-/// `K` up to 16 or so.
-pub const LANES: usize = 64;
-
-/// Splines of one shape, applied in one direction.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spline {
-    /// The bins and the tail bound.
-    pub shape: SplineShape,
-    /// `g` or `g⁻¹`.
-    pub direction: SplineDirection,
-}
-
-impl Spline {
-    /// Checks the shapes of `input` (`[E]`) and `params` (`[E, 3K − 1]`) and returns `E`.
-    fn check(&self, input: &[f32], params: &[f32]) -> usize {
-        assert!(self.shape.bins >= 2, "a spline needs at least 2 bins");
-        assert!(
-            self.shape.tail_bound > 0.0,
-            "the tail bound must be positive"
-        );
-        assert_eq!(
-            params.len(),
-            input.len() * self.shape.params_per_element(),
-            "params must be [E, 3K − 1] for an input of E elements"
-        );
-        input.len()
-    }
-
-    fn bound(&self) -> f32 {
-        self.shape.tail_bound as f32
-    }
-
-    /// Floats that [`Saved`] keeps per chunk.
-    fn saved_block(&self) -> usize {
-        Chunk::saved_rows(self.shape.bins) * LANES
-    }
-}
 
 /// What [`rational_quadratic_grads`] needs from a forward pass, kept by
 /// [`rational_quadratic_saving`] so that the backward pass does not compute the knots again:

@@ -4,10 +4,10 @@
 
 use multiversion::multiversion;
 
-use super::LANES;
 use super::chunk::Chunk;
+use super::knots::LANES;
 use super::segment::{Segment, SegmentGrads};
-use crate::spline::SplineDirection;
+use crate::spline::shape::SplineDirection;
 
 /// The gradients of a chunk's elements with respect to their inputs and bin knots, one
 /// field per lane row.

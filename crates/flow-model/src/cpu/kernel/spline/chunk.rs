@@ -3,10 +3,44 @@
 
 use multiversion::multiversion;
 
-use super::knots::{Knots, lane, lane_mut};
+use super::knots::{Knots, LANES, lane, lane_mut};
 use super::segment::Segment;
-use super::{LANES, Spline};
-use crate::spline::SplineDirection;
+use crate::spline::shape::{SplineDirection, SplineShape};
+
+/// Splines of one shape, applied in one direction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spline {
+    /// The bins and the tail bound.
+    pub shape: SplineShape,
+    /// `g` or `g⁻¹`.
+    pub direction: SplineDirection,
+}
+
+impl Spline {
+    /// Checks the shapes of `input` (`[E]`) and `params` (`[E, 3K − 1]`) and returns `E`.
+    pub(super) fn check(&self, input: &[f32], params: &[f32]) -> usize {
+        assert!(self.shape.bins >= 2, "a spline needs at least 2 bins");
+        assert!(
+            self.shape.tail_bound > 0.0,
+            "the tail bound must be positive"
+        );
+        assert_eq!(
+            params.len(),
+            input.len() * self.shape.params_per_element(),
+            "params must be [E, 3K − 1] for an input of E elements"
+        );
+        input.len()
+    }
+
+    pub(super) fn bound(&self) -> f32 {
+        self.shape.tail_bound as f32
+    }
+
+    /// Floats that [`Saved`] keeps per chunk.
+    pub(super) fn saved_block(&self) -> usize {
+        Chunk::saved_rows(self.shape.bins) * LANES
+    }
+}
 
 /// The bins of a chunk's elements, one field per lane row.
 pub(super) struct Segments {

@@ -5,9 +5,12 @@
 //! size; knots at `−B` plus the cumulative shares of `2B`, the last one `B` exactly; interior
 //! derivatives `MIN_DERIVATIVE + softplus(θ + shift)`, the outer ones 1.
 
-use super::LANES;
 use super::math::{exp_nonpositive_f64, softplus_and_slope};
-use crate::spline::{MIN_BIN_SIZE, MIN_DERIVATIVE};
+use crate::spline::shape::{MIN_BIN_SIZE, MIN_DERIVATIVE};
+
+/// Elements per chunk: a chunk's knots (`3 (K + 1)` rows of lanes) stay in the L1 cache for
+/// `K` up to 16 or so.
+pub const LANES: usize = 64;
 
 /// Lane row `j` of a parameter-major buffer (`[rows][LANES]`).
 #[inline(always)]

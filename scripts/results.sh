@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the README's results tables and pictures on this machine's CPU (flex backend):
+# Reproduces the guide's results tables and pictures (docs/src/results.md) on this machine's CPU (flex backend):
 #
 #   scripts/results.sh [families|toys|real|fit|all]   # default: all
 #   BIN=path/to/flow-train scripts/results.sh ...     # an already built binary

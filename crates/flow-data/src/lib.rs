@@ -24,6 +24,9 @@
 //!   samples to a box prior's support by rejection.
 //!
 //! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.
+//!
+//! The guide to the whole toolkit is the mdBook in the repository's `docs/` (`mdbook build
+//! docs`); its chapter "Data" documents the files and data sets from the command line.
 
 pub mod batcher;
 pub mod columns;

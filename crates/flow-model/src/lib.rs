@@ -8,6 +8,10 @@
 //! their log-density in one pass (for variational inference). The couplings and the
 //! autoregressive families also make conditional flows `p(x | c)` ([`Flow::given`]).
 //!
+//! The guide to the whole toolkit is the mdBook in the repository's `docs/` (`mdbook build
+//! docs`); its chapters "Flow families and conditional flows" and "Architecture"
+//! give the mathematics and how a family is added.
+//!
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use flow_model::{CouplingConfig, FlowConfig, NsfConfig};

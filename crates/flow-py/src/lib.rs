@@ -1,7 +1,10 @@
 //! The Python package `flows` (distribution `flows-rs`): the flows of flow-train from NumPy.
-//! A thin layer over the flow-train library: [`flow::Flow`] and [`npe::Npe`] hold a
+//! A thin layer over the flow-train library: the Python classes `Flow` and `NPE` hold a
 //! `TrainedFlow`, train it with `flow_train::api`, and read and write the command line's
 //! artifact directories.
+//!
+//! The guide to the whole toolkit is the mdBook in the repository's `docs/` (`mdbook build
+//! docs`); its chapter "Python" documents the package.
 
 mod arrays;
 mod errors;

@@ -131,7 +131,7 @@ pub struct Measurements<'a> {
 impl Calibration {
     /// The report of `measured`, with its verdict: calibrated unless the coverage ranks or
     /// some parameter's SBC ranks (Bonferroni over the parameters) reject uniformity at
-    /// [`SIGNIFICANCE`]; then over-confident when the coverage curve lies below the diagonal
+    /// 1% (`SIGNIFICANCE`); then over-confident when the coverage curve lies below the diagonal
     /// on average, else under-confident.
     pub fn assess(measured: &Measurements<'_>) -> Self {
         let samples = measured.samples;

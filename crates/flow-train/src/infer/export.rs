@@ -1,5 +1,5 @@
 //! The model's parameters as plain JSON: everything another program needs to recompute
-//! `log p(x)` (schema in the README).
+//! `log p(x)` (the schema is in the guide, `docs/src/trained-model.md`).
 
 use burn::tensor::Tensor;
 use flow_data::Standardizer;

@@ -6,7 +6,7 @@
 //!   NLL ([`DatasetKind::ideal_nll`]) and picture range ([`DatasetKind::plot_range`]).
 //! - Real data of any dimension from CSV files ([`table`]): [`read_csv`] for a whole file,
 //!   [`CsvReader`] for chunks in bounded memory, with one-line errors that name the line and
-//!   column; from NumPy's `.npy` files ([`npy`]), memory-mapped: [`NpyArray`], [`NpyReader`],
+//!   column; from NumPy's `.npy` files ([`npy`]), read as needed: [`NpyArray`], [`NpyReader`],
 //!   and written by [`NpyWriter`]; either format by the file's extension ([`read_table`],
 //!   [`RowReader`]).
 //! - Preprocessing: [`Standardizer`] (per-column standardisation and its log-Jacobian) and

@@ -2,9 +2,9 @@
 //! and `np.save` without CSV.
 //!
 //! Reading takes a 2-D array (`np.save("data.npy", a)` of an `N × D` array) of float32 or
-//! float64, in either byte order, in C order. The file is memory-mapped, not read: rows are
-//! decoded to `f32` only as they are asked for ([`NpyArray::rows`]), so a file larger than
-//! memory can be read in chunks ([`NpyReader`]). Every value must be finite and, for float64,
+//! float64, in either byte order, in C order. Opening reads only the header: rows are read
+//! and decoded to `f32` only as they are asked for ([`NpyArray::rows`]), so a file larger than
+//! memory can be read in chunks ([`NpyReader`]) in the memory of a chunk. Every value must be finite and, for float64,
 //! fit in an `f32`. Errors are one line naming the file and, for a value, its row and column,
 //! 1-based and as NumPy indexes them:
 //!
@@ -14,29 +14,51 @@
 //! data.npy: the array is in Fortran order; save it in C order (np.ascontiguousarray(a))
 //! data.npy: truncated: its header promises 1000 × 4 float32 values (16000 bytes), the file holds 12000
 //! data.npy: row 3, column 2 (a[2, 1]): NaN is not finite
+//! data.npy: changed while being read (now 4000000 bytes, modified after it was opened); …
 //! ```
+//!
+//! A file that another program truncates or rewrites while it is being read would mix two
+//! data sets: every read first checks that the file's length and modification time are still
+//! those it was opened with, and fails in one line if not (as does a read that finds the file
+//! shorter than its header said).
 //!
 //! Writing ([`NpyWriter`]) streams float32 rows in C order; the number of rows goes into the
 //! header when the writer finishes.
 
-use std::fs::File;
-use std::io::BufWriter;
+use std::fs::{File, Metadata};
+use std::io::{self, BufWriter, Seek};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use memmap2::{Advice, Mmap, UncheckedAdvice};
 use npyz::{DType, Endianness, NpyHeader, Order, TypeChar, WriteOptions, WriterBuilder};
 
 use crate::error::DataError;
 use crate::points::Points;
 
-/// The most bytes around a faulting page of a file that Linux maps with it (its default
-/// `fault_around_bytes`), released with a block's own pages by [`NpyArray::release`].
-pub const FAULT_AROUND: usize = 64 << 10;
+/// The most bytes one read takes from the file: rows are read and decoded in pieces of about
+/// this size, so that a whole array read at once needs little more memory than its `f32`s.
+const READ_BYTES: usize = 1 << 20;
 
 /// Whether `path` names a `.npy` file (by its extension, in any case).
 pub fn is_npy(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
+/// What a file was when it was opened: its length and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(meta: &Metadata) -> Self {
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
 }
 
 /// How the array's values are stored.
@@ -68,21 +90,24 @@ impl Scalar {
     }
 }
 
-/// A 2-D `.npy` array of `rows × dim` floats, memory-mapped and checked (see the
+/// A 2-D `.npy` array of `rows × dim` floats, open and checked (see the
 /// [module documentation](self)); values are decoded only as rows are read.
 #[derive(Debug)]
 pub struct NpyArray {
     path: PathBuf,
-    map: Mmap,
+    /// The open file, whose length and modification time are checked before each read.
+    file: File,
+    /// What the file was when it was opened.
+    opened: Stamp,
     /// Offset of the first value in the file.
-    data_start: usize,
+    data_start: u64,
     rows: usize,
     dim: usize,
     scalar: Scalar,
 }
 
 impl NpyArray {
-    /// Maps `path` and checks its header: a 2-D float32 or float64 array in C order, with at
+    /// Opens `path` and checks its header: a 2-D float32 or float64 array in C order, with at
     /// least one row, of `dim` columns if given, and exactly as many data bytes as the header
     /// promises. The values themselves are checked as they are read.
     pub fn open(path: impl AsRef<Path>, dim: Option<usize>) -> Result<Self, DataError> {
@@ -102,13 +127,19 @@ impl NpyArray {
             return Err(fail("is empty, not a .npy file".to_owned()));
         }
         let file = File::open(&path).map_err(|e| fail(e.to_string()))?;
-        // SAFETY: the map is only read; a file truncated by another process while mapped
-        // would fault, as with any memory-mapped input (NumPy's `mmap_mode` shares this).
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| fail(e.to_string()))?;
-        let mut rest: &[u8] = &map;
-        let header =
-            NpyHeader::from_reader(&mut rest).map_err(|e| fail(format!("not a .npy file: {e}")))?;
-        let data_start = map.len() - rest.len();
+        let opened = Stamp::of(&file.metadata().map_err(|e| fail(e.to_string()))?);
+        // Unbuffered, so that the header reader takes exactly the header's bytes.
+        let mut reader = &file;
+        let header = NpyHeader::from_reader(&mut reader).map_err(|e| {
+            // The header parser's messages draw the faulty line over several lines: keep the
+            // first, which says what is wrong.
+            let what = e.to_string();
+            let first = what.lines().next().unwrap_or_default().trim_end();
+            fail(format!(
+                "not a .npy file (its header cannot be read: {first})"
+            ))
+        })?;
+        let data_start = reader.stream_position().map_err(|e| fail(e.to_string()))?;
         let scalar = scalar_of(&header).map_err(fail)?;
         let (rows, width) = match *header.shape() {
             [rows, width] => (rows, width),
@@ -134,7 +165,7 @@ impl NpyArray {
             .checked_mul(width)
             .and_then(|n| n.checked_mul(scalar.size()))
             .ok_or_else(too_large)?;
-        let held = rest.len();
+        let held = usize::try_from(opened.len - data_start).map_err(|_| too_large())?;
         if held != expected {
             let what = if held < expected {
                 "truncated"
@@ -161,7 +192,8 @@ impl NpyArray {
         }
         Ok(Self {
             path,
-            map,
+            file,
+            opened,
             data_start,
             rows,
             dim: width,
@@ -221,54 +253,66 @@ impl NpyArray {
             start + count,
             self.rows
         );
+        self.check_unchanged()?;
         let size = self.scalar.size();
         let row_bytes = self.dim * size;
-        let first = self.data_start + start * row_bytes;
-        let bytes = &self.map[first..first + count * row_bytes];
-        for (row, row_values) in (start..).zip(bytes.chunks_exact(row_bytes)) {
-            if !keep(row) {
-                continue;
-            }
-            for (column, chunk) in row_values.chunks_exact(size).enumerate() {
-                let wide = self.scalar.decode(chunk);
-                let value = wide as f32;
-                if !value.is_finite() {
-                    return Err(self.bad_value(row, column, wide));
+        let per_read = (READ_BYTES / row_bytes).clamp(1, count.max(1));
+        let mut bytes = vec![0u8; per_read * row_bytes];
+        let end = start + count;
+        let mut first = start;
+        while first < end {
+            let rows = per_read.min(end - first);
+            let piece = &mut bytes[..rows * row_bytes];
+            let offset = self.data_start + (first * row_bytes) as u64;
+            read_at(&self.file, piece, offset).map_err(|e| self.unreadable(e))?;
+            for (row, row_values) in (first..).zip(piece.chunks_exact(row_bytes)) {
+                if !keep(row) {
+                    continue;
                 }
-                out.push(value);
+                for (column, chunk) in row_values.chunks_exact(size).enumerate() {
+                    let wide = self.scalar.decode(chunk);
+                    let value = wide as f32;
+                    if !value.is_finite() {
+                        return Err(self.bad_value(row, column, wide));
+                    }
+                    out.push(value);
+                }
             }
+            first += rows;
         }
         Ok(())
     }
 
-    /// Lets go of this process's hold on the memory pages of rows `start..start + count`,
-    /// and of the pages around them that the system maps on a fault (Linux maps up to
-    /// [`FAULT_AROUND`] bytes around a faulting page that it holds in its file cache), so
-    /// that reading a file once, block by block, keeps only the blocks in use resident. The
-    /// data stay in the system's file cache, and a later read of those rows maps them again.
-    ///
-    /// # Panics
-    /// If the rows run past the end of the array.
-    pub fn release(&self, start: usize, count: usize) {
-        assert!(
-            start + count <= self.rows,
-            "rows {start}..{} out of range for {} rows",
-            start + count,
-            self.rows
-        );
-        let row_bytes = self.dim * self.scalar.size();
-        let first = (self.data_start + start * row_bytes).saturating_sub(FAULT_AROUND);
-        let end =
-            (self.data_start + (start + count) * row_bytes + FAULT_AROUND).min(self.map.len());
-        // SAFETY: the map is a read-only mapping of a file that nothing here writes, and no
-        // reference into it outlives a call of `rows_where` (which copies what it reads).
-        // MADV_DONTNEED only drops the process's page-table entries for the range: the next
-        // read of those bytes faults them in again from the file, unchanged. Only a hint,
-        // so a refusal changes nothing but the memory held.
-        let _ = unsafe {
-            self.map
-                .unchecked_advise_range(UncheckedAdvice::DontNeed, first, end - first)
+    /// Fails unless the file still has the length and modification time it was opened with:
+    /// one truncated or rewritten since would mix two data sets.
+    fn check_unchanged(&self) -> Result<(), DataError> {
+        let now = self.file.metadata().map(|meta| Stamp::of(&meta));
+        let reason = match now {
+            Ok(now) if now == self.opened => return Ok(()),
+            Ok(now) if now.len != self.opened.len => format!(
+                "changed while being read (now {} bytes, {} when opened); leave it as it is \
+                 until the command ends, or give it a copy",
+                now.len, self.opened.len
+            ),
+            Ok(_) => "changed while being read (modified after it was opened); leave it as it \
+                      is until the command ends, or give it a copy"
+                .to_owned(),
+            Err(e) => format!("cannot be read any more: {e}"),
         };
+        Err(DataError::Npy {
+            path: self.path.clone(),
+            reason,
+        })
+    }
+
+    /// The error of a read that failed: the file changed under it, or the system failed.
+    fn unreadable(&self, error: io::Error) -> DataError {
+        self.check_unchanged()
+            .err()
+            .unwrap_or_else(|| DataError::Npy {
+                path: self.path.clone(),
+                reason: format!("cannot be read: {error}"),
+            })
     }
 
     /// The error for the value at 0-based `row` and `column`.
@@ -287,6 +331,29 @@ impl NpyArray {
             ),
         }
     }
+}
+
+/// Fills `buf` from `file` at byte `offset`, without moving a shared cursor, so that threads
+/// may read one file at once.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at byte `offset` (see the Unix version).
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The storage of a header's dtype, if it is a float32 or float64.
@@ -347,8 +414,6 @@ impl NpyReader {
     ) -> Result<Self, DataError> {
         assert!(chunk_rows > 0, "chunk_rows must be at least 1");
         let array = NpyArray::open(path, dim)?;
-        // Only a hint to the kernel (read ahead, drop behind); nothing depends on it.
-        let _ = array.map.advise(Advice::Sequential);
         Ok(Self {
             array,
             next: 0,

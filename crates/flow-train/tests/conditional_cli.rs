@@ -273,10 +273,12 @@ fn bad_contexts_are_refused_with_one_line_and_nothing_written() {
         &["radial flow takes none"],
     );
     refused(&["--flow", "maf", "--order", "sideways"], &["sideways"]);
-    refused(
-        &["--flow", "realnvp", "--direct", "true"],
-        &["--direct", "autoregressive (maf, nsf-ar)"],
-    );
+    for family in ["realnvp", "nsf", "planar", "radial"] {
+        refused(
+            &["--flow", family, "--direct", "true"],
+            &["--direct", "autoregressive (maf, nsf-ar)"],
+        );
+    }
     refused(
         &["--flow", "maf", "--context-embedding", "8"],
         &["--context-embedding", "needs a context"],
@@ -306,14 +308,27 @@ fn bad_contexts_are_refused_with_one_line_and_nothing_written() {
     ]);
     run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let samples = dir.join("samples.csv");
+    let ragged = dir.join("ragged.csv");
+    std::fs::write(&ragged, "c\n0.5\n0.1,0.2\n").unwrap();
     let at = ["--artifact-dir", s(&model), "--device", "flex"];
     for (flags, needles) in [
+        (
+            &["-n", "5", "--context-file", s(&ragged)][..],
+            &["ragged.csv", "line 3", "2 columns"][..],
+        ),
         (
             &["-n", "5"][..],
             &["--context", "conditional on 1 context columns (c)"][..],
         ),
         (&["-n", "5", "--context", "1,2"], &["has 2 values", "1 (c)"]),
-        (&["-n", "5", "--context", "nan"], &["finite"]),
+        (&["-n", "5", "--context", "nan"], &["not finite"]),
+        (&["-n", "5", "--context", "inf"], &["not finite"]),
+        (
+            &["-n", "5", "--context", "1e39"],
+            &["too large for a 32-bit float"],
+        ),
+        (&["-n", "5", "--context", "abc"], &["'abc'", "--context"]),
+        (&["-n", "5", "--context="], &["''", "--context"]),
     ] {
         run_err(
             &[&["sample"][..], &at, flags, &["--out", s(&samples)]].concat(),

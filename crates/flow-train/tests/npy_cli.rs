@@ -170,7 +170,30 @@ fn bad_npy_files_fail_with_one_line_and_write_nothing() {
     let mut nan_bytes = bytes.clone();
     let last_value = bytes.len() - 4;
     nan_bytes[last_value..].copy_from_slice(&f32::NAN.to_le_bytes());
-    let cases: [(PathBuf, &[&str]); 6] = [
+    // Headers that lie about the data: more rows, fewer, more columns, another dtype, or
+    // not a header at all.
+    let lies = |name: &str, to: &[u8]| patched(&work, &bytes, name, b"(600, 2), }   ", to, 0);
+    let cases: [(PathBuf, &[&str]); 11] = [
+        (
+            lies("long.npy", b"(6000, 2), }  "),
+            &["long.npy", "truncated", "6000 × 2 float32 values"],
+        ),
+        (
+            lies("few.npy", b"(60, 2), }    "),
+            &["few.npy", "corrupt", "60 × 2 float32 values"],
+        ),
+        (
+            lies("wide.npy", b"(600, 20), }  "),
+            &["wide.npy", "truncated", "600 × 20"],
+        ),
+        (
+            lies("garbled.npy", b"(600, 2)      "),
+            &["garbled.npy", "header cannot be read"],
+        ),
+        (
+            patched(&work, &bytes, "wide-dtype.npy", b"<f4", b"<f8", 0),
+            &["wide-dtype.npy", "truncated", "float64"],
+        ),
         (
             patched(&work, &bytes, "fortran.npy", b"False", b"True ", 0),
             &["fortran.npy", "Fortran order"],

@@ -194,3 +194,44 @@ fn a_server_that_dies_during_sampling_ends_it_with_one_line_and_no_file() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.exists(), "a partial sample file was left");
 }
+
+#[test]
+fn a_port_in_use_a_malformed_address_or_another_program_is_refused_in_one_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    run_err(
+        &["serve", "--listen", &address, "--device", "flex"],
+        1,
+        &["cannot listen", &address, "in use"],
+    );
+    for malformed in ["127.0.0.1:99999", ":80x", "999.1.1.1:3000", "localhost"] {
+        run_err(
+            &["serve", "--listen", malformed, "--device", "flex"],
+            2,
+            &["--listen", malformed],
+        );
+    }
+
+    // Something that is not a flow-train server listens there: a web server that answers
+    // every request with a page.
+    let web = std::thread::spawn(move || {
+        for stream in taken.incoming().take(4) {
+            let Ok(mut stream) = stream else { break };
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+            );
+        }
+    });
+    let url = format!("ws://{address}");
+    let dir = fresh_path("remote-not-a-server");
+    let started = Instant::now();
+    run_err(
+        &["train", "--artifact-dir", s(&dir), "--device", &url],
+        1,
+        &[&url],
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(!dir.exists(), "nothing is written");
+    drop(web);
+}

@@ -177,8 +177,91 @@ fn bad_simulation_requests_are_refused_in_one_line() {
         2,
         &["-n"],
     );
+    // A folder that is a file; a file the system refuses even to root.
+    let file = dir.join("file.csv");
+    std::fs::write(&file, "").unwrap();
+    let inside = file.join("sims.csv");
+    run_err(
+        &[
+            "simulate",
+            "--task",
+            "two-moons",
+            "-n",
+            "10",
+            "--out",
+            s(&inside),
+        ],
+        2,
+        &["--out", "is not a folder"],
+    );
+    if Path::new("/sys").is_dir() {
+        run_err(
+            &[
+                "simulate",
+                "--task",
+                "two-moons",
+                "-n",
+                "10",
+                "--out",
+                "/sys/sims.csv",
+            ],
+            1,
+            &["/sys/sims.csv"],
+        );
+    }
     assert!(!out.exists());
     let model = fresh_path("sbi-bad-npe");
+    // Budgets too small for the training, validation and test splits are refused before
+    // anything is simulated.
+    for budget in ["1", "5", "9"] {
+        let stderr = run_err(
+            &[
+                "npe",
+                "--task",
+                "two-moons",
+                "--simulations",
+                budget,
+                "--artifact-dir",
+                s(&model),
+            ],
+            2,
+            &["--simulations", "too few", "at least 10"],
+        );
+        assert!(
+            stderr.contains(&format!("{budget} are too few")),
+            "{stderr}"
+        );
+        assert!(!model.exists());
+    }
+    // A prior box with a NaN, to train or to sample.
+    let sims = dir.join("two-moons.csv");
+    run_ok(&[
+        "simulate",
+        "--task",
+        "two-moons",
+        "-n",
+        "200",
+        "--out",
+        s(&sims),
+    ]);
+    run_err(
+        &[
+            "train",
+            "--preset",
+            "npe",
+            "--data",
+            s(&sims),
+            "--context-columns",
+            "x1,x2",
+            "--prior-box",
+            "-1,1,NaN,1",
+            "--artifact-dir",
+            s(&model),
+        ],
+        2,
+        &["--prior-box", "NaN"],
+    );
+    assert!(!model.exists());
     run_err(
         &[
             "npe",

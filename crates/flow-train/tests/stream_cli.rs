@@ -1,11 +1,15 @@
 //! A `.npy` file read as it is needed (`--stream true`): it trains, its splits are recorded
 //! and rebuilt by `eval`, an interrupted run resumes exactly, pictures and samples come from
-//! its first training rows, and what cannot be streamed is refused in one line.
+//! its first training rows, what cannot be streamed is refused in one line, and a file that
+//! changes while it is read stops the run in one line with its best model intact.
 
 use std::path::Path;
 
+use flow_train::infer::inference::TrainedFlow;
+
 use crate::common::{
-    assert_png, interrupt_after_epochs, metric_rows, run_err, run_ok, s, scratch_dir, summary,
+    assert_png, interrupt_after_epochs, metric_rows, run_err, run_ok, s, scratch_dir, spawn_until,
+    summary,
 };
 
 const ROWS: &str = "3000";
@@ -134,5 +138,55 @@ fn a_streamed_file_trains_evaluates_and_resumes_exactly() {
     dequantized.push("--dequantize");
     run_err(&dequantized, 2, &["--dequantize", "stream"]);
     assert!(!refused.exists());
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+#[test]
+fn a_streamed_file_that_changes_while_training_stops_the_run_in_one_line() {
+    let work = scratch_dir("stream-changes");
+    let data = work.join("moons.npy");
+    run_ok(&[
+        "data",
+        "--dataset",
+        "moons",
+        "-n",
+        "20000",
+        "--seed",
+        "1",
+        "--out",
+        s(&data),
+    ]);
+    let dir = work.join("run");
+    let mut run = args(&data, &dir);
+    let at = run.iter().position(|a| *a == "--max-epochs").unwrap();
+    run[at + 1] = "1000";
+    let at = run.iter().position(|a| *a == "--patience").unwrap();
+    run[at + 1] = "1000";
+    // Once the run has a best model, the file is cut to half its length (as a program
+    // rewriting it would leave it for a moment): reading its mapped pages would fault.
+    let child = spawn_until(
+        &run,
+        || dir.join("metrics.csv").is_file() && metric_rows(&dir).len() >= 3,
+        "two epochs",
+    );
+    let length = std::fs::metadata(&data).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&data)
+        .unwrap()
+        .set_len(length / 2)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for needle in ["moons.npy", "changed while being read", "when opened"] {
+        assert!(stderr.contains(needle), "no `{needle}` in {stderr}");
+    }
+    // The best model saved before the change is whole.
+    let device = burn::tensor::Device::flex();
+    let trained = TrainedFlow::load(&dir, &device).expect("the best model loads");
+    let log_p = trained.log_prob(&[0.5, 0.25], &device);
+    assert!(log_p[0].is_finite(), "{log_p:?}");
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -7,12 +7,12 @@ use crate::npy::NpyArray;
 use crate::points::Points;
 use crate::stream::partition::{Part, RowPartition};
 
-/// Rows per block: the unit in which a streamed file is read and its pages released.
+/// Rows per block: the unit in which a streamed file is read.
 pub const BLOCK_ROWS: usize = 4096;
 
-/// A memory-mapped `.npy` array cut into train / validation / test parts by a
-/// [`RowPartition`], read in blocks of [`BLOCK_ROWS`] consecutive rows whose pages are
-/// released once read, so that a file of any size is used in bounded memory: the parts of
+/// A `.npy` array cut into train / validation / test parts by a
+/// [`RowPartition`], read in blocks of [`BLOCK_ROWS`] consecutive rows, so that a file of
+/// any size is used in bounded memory: the parts of
 /// its rows, two bits a row (`N / 4` bytes, a sixty-fourth of a file of four `float32`
 /// columns), and what the reader holds.
 #[derive(Debug)]
@@ -45,7 +45,6 @@ impl StreamedFile {
             let (start, count) = block_rows(block, array.len());
             scratch.clear();
             array.rows_where(start, count, |_| true, &mut scratch)?;
-            array.release(start, count);
             let mut block_counts = [0u32; 3];
             for row in start..start + count {
                 let part = partition.part(row).index();
@@ -87,8 +86,7 @@ impl StreamedFile {
         self.counts[block][part.index()] as usize
     }
 
-    /// Appends the rows of `part` in `block`, in file order, to `out` (row-major) and
-    /// releases the block's pages.
+    /// Appends the rows of `part` in `block`, in file order, to `out` (row-major).
     ///
     /// # Panics
     /// If `block` is out of range.
@@ -99,14 +97,12 @@ impl StreamedFile {
         out: &mut Vec<f32>,
     ) -> Result<(), DataError> {
         let (start, count) = block_rows(block, self.array.len());
-        let read = self.array.rows_where(
+        self.array.rows_where(
             start,
             count,
             |row| self.part_index(row) == part.index(),
             out,
-        );
-        self.array.release(start, count);
-        read
+        )
     }
 
     /// The [`Part::index`] of row `row`.

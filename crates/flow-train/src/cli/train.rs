@@ -186,7 +186,8 @@ impl TrainArgs {
             if given.is_some() {
                 return Err(FlowError::invalid(
                     flag,
-                    "does not apply with --data, whose splits are fractions of its rows                      (--valid-fraction, --test-fraction)",
+                    "does not apply with --data, whose splits are fractions of its rows \
+                     (--valid-fraction, --test-fraction)",
                 ));
             }
         }

@@ -54,12 +54,13 @@ pub fn contexts(
                 .enumerate()
                 .find(|(_, v)| !(**v as f32).is_finite())
             {
+                let what = match value.is_finite() {
+                    true => "too large for a 32-bit float",
+                    false => "not finite",
+                };
                 return Err(FlowError::invalid(
                     "--context",
-                    format!(
-                        "value {} is {value}; every value must be finite",
-                        column + 1
-                    ),
+                    format!("value {} ({value}) is {what}", column + 1),
                 ));
             }
             Ok(Some(values.iter().map(|&v| v as f32).collect()))

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use flow_data::simulate::gaussian_linear;
-use flow_data::{PriorBox, Simulations, Task};
+use flow_data::{DataError, PriorBox, Simulations, Task, fraction_sizes};
 
 use crate::artifacts::ArtifactPaths;
 use crate::cli::{ModelFlags, NpeArgs, PresetArg, PriorBoxArg, RunFlags, TrainArgs};
@@ -16,11 +16,13 @@ use crate::commands::simulate::{check_count, write_simulations};
 use crate::commands::train::{plan, run};
 use crate::error::FlowError;
 use crate::lock::DirLock;
+use crate::train::config::Preset;
 use crate::train::summary::RunSummary;
 
 /// `flow-train npe`.
 pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
     check_count("--simulations", args.simulations)?;
+    check_budget(args.simulations)?;
     // Opened first: a device that does not open leaves nothing behind.
     let placement = args.run.placement()?;
     let dir = args.run.artifact_dir.clone().unwrap_or_else(|| {
@@ -56,6 +58,25 @@ pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
     let summary = run(&config, &dir, &placement, start)?;
     report_posterior(&summary, task);
     summary.outcome(&dir)
+}
+
+/// Fails, before anything is simulated, unless `simulations` give each split of the npe preset
+/// (train, validation, test) at least one pair.
+fn check_budget(simulations: usize) -> Result<(), FlowError> {
+    let (valid, test) = Preset::Npe.hold_out();
+    match fraction_sizes(simulations, valid, test) {
+        Ok(_) => Ok(()),
+        Err(DataError::TooFewRows { needed, .. }) => Err(FlowError::invalid(
+            "--simulations",
+            format!(
+                "{simulations} are too few to split into training, validation ({}%) and test \
+                 ({}%) pairs: give at least {needed}",
+                valid * 100.0,
+                test * 100.0
+            ),
+        )),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The flags of `train` that train `q(θ | x)` on `simulations.csv` in `dir`, whose rows hold

@@ -480,3 +480,50 @@ fn init_flow(layers: usize) -> impl FnOnce(&Device) -> Flow {
             .unwrap()
     }
 }
+
+/// Burn's multi-device training forks the model from the first device to each other one at
+/// every step, on the other device's worker thread. Forked to a second wgpu device (lavapipe's
+/// CPU adapter beside its default one) after optimizer steps on the first, the flow must
+/// compute there what it computes on the first device, fused or not.
+#[test]
+fn a_flow_forked_to_another_wgpu_device_computes_what_it_computes_on_the_first() {
+    let first = wgpu().autodiff();
+    let second = Device::wgpu(DeviceKind::Cpu).autodiff();
+    let (dim, layers, n) = (2, 8, 300);
+    let points = random_values(n * dim, 3.0, 21);
+    let weights = random_values(n, 1.0, 22);
+    let x =
+        |device: &Device| Tensor::<2>::from_data(TensorData::new(points.clone(), [n, dim]), device);
+    let g = |device: &Device| Tensor::<1>::from_data(TensorData::new(weights.clone(), [n]), device);
+    let mut flow = random_flow(dim, layers, 23, &first);
+    let mut optimizer = AdamConfig::new().init();
+    for step in 0..4 {
+        let reference = values_and_gradients(&flow, x(&first), g(&first), false);
+        let forked = flow.clone();
+        let (device, p, w) = (second.clone(), points.clone(), weights.clone());
+        let [fused_there, ops_there] = std::thread::spawn(move || {
+            let there = forked.fork(&device);
+            let x = || Tensor::<2>::from_data(TensorData::new(p.clone(), [n, dim]), &device);
+            let g = || Tensor::<1>::from_data(TensorData::new(w.clone(), [n]), &device);
+            [true, false].map(|fused| values_and_gradients(&there, x(), g(), fused))
+        })
+        .join()
+        .unwrap();
+        assert_same(
+            &format!("step {step}: tensor ops there"),
+            &ops_there,
+            &reference,
+            true,
+        );
+        assert_same(
+            &format!("step {step}: fused there"),
+            &fused_there,
+            &reference,
+            true,
+        );
+        // An Adam step on the first device, as the strategy takes it after each batch.
+        let loss = flow.log_prob(x(&first)).neg().mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &flow);
+        flow = optimizer.step(1e-2, flow, grads);
+    }
+}

@@ -2,7 +2,8 @@
 //! closure API's checks, and rejection to a prior box at a known acceptance rate.
 
 use flow_data::simulate::{
-    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, gaussian_linear, gaussian_mixture, slcp, two_moons,
+    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, OBSERVATIONS, gaussian_linear, gaussian_mixture, slcp,
+    two_moons,
 };
 use flow_data::{DataError, PriorBox, Task, simulate};
 use rand::rngs::StdRng;
@@ -268,4 +269,36 @@ fn rejection_gives_up_when_almost_nothing_falls_inside() {
     assert!(error.drawn >= DRAWS_BEFORE_VERDICT && error.drawn < 4 * DRAWS_BEFORE_VERDICT);
     assert!((error.inside as f64) < MIN_ACCEPTANCE * error.drawn as f64);
     assert!(error.to_string().contains("fell inside the prior box"));
+}
+
+#[test]
+fn every_task_ships_sbibm_s_ten_observations() {
+    for task in Task::ALL {
+        for k in 1..=OBSERVATIONS {
+            let x_o = task.observation(k).unwrap();
+            assert_eq!(x_o.len(), task.x_dim(), "{task} {k}");
+            assert!(x_o.iter().all(|v| v.is_finite()), "{task} {k}: {x_o:?}");
+        }
+        assert!(task.observation(0).is_err());
+        assert!(task.observation(OBSERVATIONS + 1).is_err());
+        // Ten different observations.
+        let distinct: std::collections::BTreeSet<String> = (1..=OBSERVATIONS)
+            .map(|k| format!("{:?}", task.observation(k).unwrap()))
+            .collect();
+        assert_eq!(distinct.len(), OBSERVATIONS, "{task}");
+    }
+    // sbibm's files, as its results repository and papers use them.
+    assert_eq!(
+        Task::TwoMoons.observation(1).unwrap(),
+        [-0.6396706, 0.16234657]
+    );
+    assert_eq!(
+        Task::Slcp.observation(1).unwrap()[..2],
+        [2.3718784, 0.49947417]
+    );
+    assert_eq!(
+        Task::GaussianMixture.observation(1).unwrap(),
+        [-9.472713, -1.4950509]
+    );
+    assert_eq!(Task::GaussianLinear.observation(1).unwrap()[0], 1.0471346);
 }

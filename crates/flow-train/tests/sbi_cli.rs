@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use flow_data::Task;
 use flow_data::simulate::gaussian_linear;
 
 use crate::common::{
@@ -345,4 +346,125 @@ fn npe_learns_the_gaussian_linear_posterior_close_to_its_entropy() {
     let exact = gaussian_linear::posterior_entropy();
     assert!((nll - exact).abs() <= 0.05, "NLL {nll} against {exact}");
     assert!((-0.01..=0.05).contains(&kl), "expected KL {kl}");
+}
+
+#[test]
+fn a_posterior_is_sampled_at_sbibm_s_observation_by_number() {
+    let dir = scratch_dir("sbi-observation");
+    let model = dir.join("npe");
+    run_ok(&[
+        "npe",
+        "--task",
+        "two-moons",
+        "--simulations",
+        "500",
+        "--max-epochs",
+        "2",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(&model),
+    ]);
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["task"], "two-moons");
+    // `--observation 3` is `--context` with sbibm's third observation.
+    let by_number = dir.join("by-number.csv");
+    let by_value = dir.join("by-value.csv");
+    let x_o: Vec<String> = Task::TwoMoons
+        .observation(3)
+        .unwrap()
+        .iter()
+        .map(f64::to_string)
+        .collect();
+    let x_o = x_o.join(",");
+    let sample = |flags: &[&str], out: &Path| {
+        let at = [
+            "sample",
+            "--artifact-dir",
+            s(&model),
+            "--device",
+            "flex",
+            "-n",
+            "50",
+        ];
+        let tail = ["--seed", "4", "--out", s(out)];
+        run_ok(&[&at[..], flags, &tail].concat());
+    };
+    sample(&["--observation", "3"], &by_number);
+    sample(&["--context", &x_o], &by_value);
+    assert_eq!(rows(&by_number), rows(&by_value));
+    let refused = |flags: &[&str], needles: &[&str]| {
+        let out = dir.join("refused.csv");
+        let at = [
+            "sample",
+            "--artifact-dir",
+            s(&model),
+            "-n",
+            "5",
+            "--out",
+            s(&out),
+        ];
+        run_err(&[&at[..], flags].concat(), 2, needles);
+        assert!(!out.exists());
+    };
+    refused(
+        &["--observation", "11"],
+        &["--observation", "1 to 10", "not 11"],
+    );
+    refused(&["--observation", "0"], &["--observation", "not 0"]);
+    refused(
+        &["--observation", "1", "--task", "slcp"],
+        &["--task", "slcp is not the model's task", "two-moons"],
+    );
+    refused(
+        &["--observation", "1", "--context", "1,2"],
+        &["--observation", "--context"],
+    );
+
+    // A posterior trained by `train` on a task's simulations records no task: --task names it.
+    let sims = dir.join("sims.csv");
+    run_ok(&[
+        "simulate",
+        "--task",
+        "two-moons",
+        "-n",
+        "500",
+        "--out",
+        s(&sims),
+    ]);
+    let trained = dir.join("trained");
+    run_ok(&[
+        "train",
+        "--preset",
+        "npe",
+        "--data",
+        s(&sims),
+        "--context-columns",
+        "x1,x2",
+        "--max-epochs",
+        "2",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(&trained),
+    ]);
+    let out = dir.join("trained.csv");
+    let at = [
+        "sample",
+        "--artifact-dir",
+        s(&trained),
+        "-n",
+        "5",
+        "--out",
+        s(&out),
+    ];
+    run_err(
+        &[&at[..], &["--observation", "1"]].concat(),
+        2,
+        &["records no task", "--task"],
+    );
+    run_ok(&[&at[..], &["--observation", "1", "--task", "two-moons"]].concat());
+    assert_eq!(rows(&out).1.len(), 5);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,11 +13,13 @@ use crate::points::Points;
 
 pub mod gaussian_linear;
 pub mod gaussian_mixture;
+pub mod observation;
 pub mod prior_box;
 pub mod slcp;
 pub mod task;
 pub mod two_moons;
 
+pub use observation::OBSERVATIONS;
 pub use prior_box::{BoxDraws, DRAWS_BEFORE_VERDICT, LowAcceptance, MIN_ACCEPTANCE, PriorBox};
 pub use task::Task;
 

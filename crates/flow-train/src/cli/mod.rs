@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use flow_data::{DatasetKind, PriorBox};
+use flow_data::{DatasetKind, PriorBox, Task};
 
 use crate::backend;
 use crate::error::FlowError;
@@ -184,6 +184,14 @@ pub struct ContextArg {
     /// the training run's --context-columns.
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub context: Option<Vec<f64>>,
+    /// sbibm's observation K (1–10) of the model's task as the context: for a posterior
+    /// trained by `npe`, or by `train` on a task's simulations with --task.
+    #[arg(long, conflicts_with = "context", value_name = "K")]
+    pub observation: Option<usize>,
+    /// The task whose observation --observation names, for a model that records none (one
+    /// trained by `train` on `simulate`'s output).
+    #[arg(long = "task", requires = "observation")]
+    pub observation_task: Option<Task>,
 }
 
 /// Options of `flow-train sample`.
@@ -224,7 +232,7 @@ pub struct SampleArgs {
     pub context: ContextArg,
     /// Draw -n samples at each row of this file of contexts (CSV of C columns, a header
     /// allowed, or a .npy array); the output gains a column `context_row`, the 1-based data row of the file.
-    #[arg(long, conflicts_with = "context")]
+    #[arg(long, conflicts_with_all = ["context", "observation"])]
     pub context_file: Option<PathBuf>,
     /// Keep only samples inside this box, redrawing the others, and report the acceptance
     /// rate [default: the box prior recorded by `npe` or `train --prior-box`, if any].

@@ -1,9 +1,10 @@
 //! The contexts given to the inference commands of a conditional model (`--context`,
-//! `--context-file`), checked against the model.
+//! `--context-file`, `--observation`), checked against the model.
 
 use std::path::Path;
 
-use flow_data::read_table;
+use flow_data::simulate::OBSERVATIONS;
+use flow_data::{Task, read_table};
 
 use crate::cli::ContextArg;
 use crate::error::FlowError;
@@ -18,6 +19,9 @@ pub fn contexts(
     given: &ContextArg,
     file: Option<&Path>,
 ) -> Result<Option<Vec<f32>>, FlowError> {
+    if let Some(k) = given.observation {
+        return observation(trained, k, given.observation_task).map(Some);
+    }
     let width = trained.context_dim();
     let flag = if file.is_some() {
         "--context-file"
@@ -67,6 +71,49 @@ pub fn contexts(
         }
         (_, None, Some(path)) => Ok(Some(read_table(path, Some(width))?.points.into_parts().1)),
     }
+}
+
+/// sbibm's observation `k` of the model's task (or of `named`, for a model that records no
+/// task) as the context, checked against the model's context width.
+fn observation(
+    trained: &TrainedFlow,
+    k: usize,
+    named: Option<Task>,
+) -> Result<Vec<f32>, FlowError> {
+    let recorded = trained.config.task;
+    let task = match (named, recorded) {
+        (Some(named), Some(recorded)) if named != recorded => {
+            return Err(FlowError::invalid(
+                "--task",
+                format!("{named} is not the model's task: it was trained on {recorded}"),
+            ));
+        }
+        (Some(task), _) | (None, Some(task)) => task,
+        (None, None) => {
+            return Err(FlowError::invalid(
+                "--observation",
+                "the model records no task (it was not trained by npe): name it with --task",
+            ));
+        }
+    };
+    let width = trained.context_dim();
+    if width != task.x_dim() {
+        return Err(FlowError::invalid(
+            "--observation",
+            format!(
+                "an observation of {task} has {} values, but the model's context has {width}",
+                task.x_dim()
+            ),
+        ));
+    }
+    if !(1..=OBSERVATIONS).contains(&k) {
+        return Err(FlowError::invalid(
+            "--observation",
+            format!("sbibm has observations 1 to {OBSERVATIONS} of {task}, not {k}"),
+        ));
+    }
+    let values = task.observation(k)?;
+    Ok(values.iter().map(|&v| v as f32).collect())
 }
 
 /// The context columns as the training run named them.

@@ -16,7 +16,7 @@ use crate::commands::simulate::{check_count, write_simulations};
 use crate::commands::train::{plan, run};
 use crate::error::FlowError;
 use crate::lock::DirLock;
-use crate::train::config::Preset;
+use crate::train::config::{Preset, TrainingConfig};
 use crate::train::summary::RunSummary;
 
 /// `flow-train npe`.
@@ -46,11 +46,16 @@ pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
                 train_args.run.seed.unwrap_or(0),
                 &dir,
             )?;
-            train_args.config().inspect_err(|_| {
+            let config = train_args.config().inspect_err(|_| {
                 let _ = match created {
                     true => std::fs::remove_dir_all(&dir),
                     false => std::fs::remove_file(ArtifactPaths::new(&dir).simulations()),
                 };
+            })?;
+            // Recorded, so that `sample --observation K` finds the task's observations.
+            Ok(TrainingConfig {
+                task: Some(task),
+                ..config
             })
         },
         |recorded| train_args.resumed_config(recorded),

@@ -1,7 +1,7 @@
 //! The training configuration, its presets and its checks.
 
 use burn::config::Config;
-use flow_data::{ContextColumns, DatasetKind, PriorBox, Standardizer};
+use flow_data::{ContextColumns, DatasetKind, PriorBox, Standardizer, Task};
 use flow_model::{
     AutoregressiveConfig, BaseKind, CouplingConfig, Direction, FlowConfig, FlowFamily, MafConfig,
     NsfArConfig, NsfConfig, PaperEnergy, PlanarConfig, RadialConfig, RealNvpConfig,
@@ -59,6 +59,10 @@ pub struct TrainingConfig {
     /// in the data's units): samples outside it are rejected and redrawn.
     #[serde(default)]
     pub prior_box: Option<PriorBox>,
+    /// The benchmark task whose simulations trained the model (`npe`), whose observations
+    /// `--observation K` names; absent for other runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
     /// Points in the training split.
     pub n_train: usize,
     /// Points in the validation split.
@@ -137,6 +141,7 @@ fn default_run(
         context_names: Vec::new(),
         context_embedding: Vec::new(),
         prior_box: None,
+        task: None,
         n_train: 65_536,
         n_valid: 8_192,
         n_test: 20_000,
@@ -266,6 +271,7 @@ impl Preset {
                     context_names: Vec::new(),
                     context_embedding: Vec::new(),
                     prior_box: None,
+                    task: None,
                     n_train: 1600,
                     n_valid: 200,
                     n_test: 200,
@@ -371,6 +377,7 @@ pub fn fit_preset(target: PaperEnergy, flow: FlowKind) -> Result<TrainingConfig,
         context_names: Vec::new(),
         context_embedding: Vec::new(),
         prior_box: None,
+        task: None,
         n_train: 500 * 1024,
         n_valid: 8192,
         n_test: 100_000,

@@ -191,17 +191,23 @@ fn the_readme_test_command_is_the_one_ci_runs() {
     );
 }
 
+/// The lines of `page` outside its fenced code blocks.
+fn prose_lines(page: &str) -> impl Iterator<Item = &str> {
+    let mut in_code = false;
+    page.lines().filter(move |line| {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            return false;
+        }
+        !in_code
+    })
+}
+
 /// The anchors of `page`'s headings, as mdBook and GitHub make them: lower case, spaces to
 /// `-`, every character but letters, digits, `-` and `_` dropped.
 fn anchors(page: &str) -> BTreeSet<String> {
-    let mut in_code = false;
-    page.lines()
-        .filter(|line| {
-            if line.starts_with("```") {
-                in_code = !in_code;
-            }
-            !in_code && line.starts_with('#')
-        })
+    prose_lines(page)
+        .filter(|line| line.starts_with('#'))
         .map(|line| {
             line.trim_start_matches('#')
                 .trim()
@@ -220,14 +226,7 @@ fn anchors(page: &str) -> BTreeSet<String> {
 /// The targets of the Markdown links and images of `page` outside code: `[text](target)`.
 fn link_targets(page: &str) -> Vec<String> {
     let mut targets = Vec::new();
-    let mut in_code = false;
-    for line in page.lines() {
-        if line.starts_with("```") {
-            in_code = !in_code;
-        }
-        if in_code {
-            continue;
-        }
+    for line in prose_lines(page) {
         let mut rest = line;
         while let Some(start) = rest.find("](") {
             rest = &rest[start + 2..];

@@ -153,6 +153,17 @@ pub enum DataError {
         allowed: String,
     },
 
+    /// An observation number sbibm does not have: `sbibm has observations 1 to 10 of task, not k`.
+    #[error("sbibm has observations 1 to {count} of {task}, not {k}")]
+    NoObservation {
+        /// The task's name.
+        task: &'static str,
+        /// How many observations it has.
+        count: usize,
+        /// The number asked for.
+        k: usize,
+    },
+
     /// A prior box that is not a box: `prior box: reason`.
     #[error("prior box: {reason}")]
     PriorBox {

@@ -4,8 +4,8 @@
 //! Reading takes a 2-D array (`np.save("data.npy", a)` of an `N × D` array) of float32 or
 //! float64, in either byte order, in C order. Opening reads only the header: rows are read
 //! and decoded to `f32` only as they are asked for ([`NpyArray::rows`]), so a file larger than
-//! memory can be read in chunks ([`NpyReader`]) in the memory of a chunk. Every value must be finite and, for float64,
-//! fit in an `f32`. Errors are one line naming the file and, for a value, its row and column,
+//! memory can be read in chunks ([`NpyReader`]) in the memory of a chunk. Every value must be
+//! finite and, for float64, fit in an `f32`. Errors are one line naming the file and, for a value, its row and column,
 //! 1-based and as NumPy indexes them:
 //!
 //! ```text
@@ -286,17 +286,19 @@ impl NpyArray {
     /// Fails unless the file still has the length and modification time it was opened with:
     /// one truncated or rewritten since would mix two data sets.
     fn check_unchanged(&self) -> Result<(), DataError> {
-        let now = self.file.metadata().map(|meta| Stamp::of(&meta));
-        let reason = match now {
+        let changed = |how: &str| {
+            format!(
+                "changed while being read ({how}); leave it as it is until the command ends, or \
+                 give it a copy"
+            )
+        };
+        let reason = match self.file.metadata().map(|meta| Stamp::of(&meta)) {
             Ok(now) if now == self.opened => return Ok(()),
-            Ok(now) if now.len != self.opened.len => format!(
-                "changed while being read (now {} bytes, {} when opened); leave it as it is \
-                 until the command ends, or give it a copy",
+            Ok(now) if now.len != self.opened.len => changed(&format!(
+                "now {} bytes, {} when opened",
                 now.len, self.opened.len
-            ),
-            Ok(_) => "changed while being read (modified after it was opened); leave it as it \
-                      is until the command ends, or give it a copy"
-                .to_owned(),
+            )),
+            Ok(_) => changed("modified after it was opened"),
             Err(e) => format!("cannot be read any more: {e}"),
         };
         Err(DataError::Npy {

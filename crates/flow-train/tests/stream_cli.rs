@@ -43,21 +43,26 @@ fn args<'a>(data: &'a Path, dir: &'a Path) -> Vec<&'a str> {
     ]
 }
 
-#[test]
-fn a_streamed_file_trains_evaluates_and_resumes_exactly() {
-    let work = scratch_dir("stream-cli");
-    let data = work.join("moons.npy");
+/// `rows` points of the moons set (seed 1) written to `path` as `.npy`.
+fn moons(path: &Path, rows: &str) {
     run_ok(&[
         "data",
         "--dataset",
         "moons",
         "-n",
-        ROWS,
+        rows,
         "--seed",
         "1",
         "--out",
-        s(&data),
+        s(path),
     ]);
+}
+
+#[test]
+fn a_streamed_file_trains_evaluates_and_resumes_exactly() {
+    let work = scratch_dir("stream-cli");
+    let data = work.join("moons.npy");
+    moons(&data, ROWS);
 
     let reference = work.join("reference");
     run_ok(&args(&data, &reference));
@@ -145,17 +150,7 @@ fn a_streamed_file_trains_evaluates_and_resumes_exactly() {
 fn a_streamed_file_that_changes_while_training_stops_the_run_in_one_line() {
     let work = scratch_dir("stream-changes");
     let data = work.join("moons.npy");
-    run_ok(&[
-        "data",
-        "--dataset",
-        "moons",
-        "-n",
-        "20000",
-        "--seed",
-        "1",
-        "--out",
-        s(&data),
-    ]);
+    moons(&data, "20000");
     let dir = work.join("run");
     let mut run = args(&data, &dir);
     let at = run.iter().position(|a| *a == "--max-epochs").unwrap();

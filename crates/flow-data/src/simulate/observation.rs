@@ -13,8 +13,10 @@ impl Task {
     /// [`Task::x_dim`].
     pub fn observation(self, k: usize) -> Result<Vec<f64>, DataError> {
         if !(1..=OBSERVATIONS).contains(&k) {
-            return Err(DataError::Simulator {
-                reason: format!("sbibm has observations 1 to {OBSERVATIONS} of {self}, not {k}"),
+            return Err(DataError::NoObservation {
+                task: self.name(),
+                count: OBSERVATIONS,
+                k,
             });
         }
         let table = self.observations();

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use flow_data::simulate::OBSERVATIONS;
 use flow_data::{Task, read_table};
 
 use crate::cli::ContextArg;
@@ -106,13 +105,9 @@ fn observation(
             ),
         ));
     }
-    if !(1..=OBSERVATIONS).contains(&k) {
-        return Err(FlowError::invalid(
-            "--observation",
-            format!("sbibm has observations 1 to {OBSERVATIONS} of {task}, not {k}"),
-        ));
-    }
-    let values = task.observation(k)?;
+    let values = task
+        .observation(k)
+        .map_err(|e| FlowError::invalid("--observation", e.to_string()))?;
     Ok(values.iter().map(|&v| v as f32).collect())
 }
 

@@ -164,6 +164,20 @@ pub enum DataError {
         k: usize,
     },
 
+    /// A prior that cannot be drawn from: `prior: reason`.
+    #[error("prior: {reason}")]
+    Prior {
+        /// What is wrong: a mean or a standard deviation, or their numbers.
+        reason: String,
+    },
+
+    /// A simulator program that failed: `simulator program: reason`.
+    #[error("simulator program: {reason}")]
+    Program {
+        /// What went wrong, naming the batch and, where there is one, the row.
+        reason: String,
+    },
+
     /// A prior box that is not a box: `prior box: reason`.
     #[error("prior box: {reason}")]
     PriorBox {

@@ -55,7 +55,9 @@ pub use npy::{NpyArray, NpyReader, NpyWriter, is_npy, read_npy};
 pub use permutation::Permutation;
 pub use points::Points;
 pub use rows::{RowReader, read_table};
-pub use simulate::{PriorBox, Simulations, Task, simulate};
+pub use simulate::{
+    DiagonalGaussian, Prior, PriorBox, Program, ProgramRun, Simulations, Task, simulate,
+};
 pub use split::{SPLIT_SEED_MIX, Splits, fraction_sizes, make_splits, split, split_fractions};
 pub use standardize::Standardizer;
 pub use stream::{Part, PartLoader, PassOrder, RowPartition, RowTransform, StreamedFile};

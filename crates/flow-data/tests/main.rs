@@ -5,6 +5,7 @@ mod csv;
 mod data;
 mod npy;
 mod preprocess;
+mod program;
 mod simulate;
 mod stream;
 mod tensors;

@@ -1,6 +1,7 @@
 //! Seeded simulators for simulation-based inference: a prior over parameters `θ` and a
-//! simulator `θ → x`, as closures of a user's ([`simulate`]) or as the four tasks of the sbibm
-//! benchmark ([`Task`]), defined exactly as sbibm defines them.
+//! simulator `θ → x`, as closures of a user's ([`simulate`]), as a user's program fed from a
+//! [`Prior`] ([`Program`]), or as the tasks of the sbibm benchmark ([`Task`]), defined
+//! exactly as sbibm defines them.
 //!
 //! A simulation is a row `(θ1…θK, x1…xM)`. [`simulate`] draws its `n` rows from one
 //! `StdRng::seed_from_u64(seed)`, row after row (the prior's draws, then the simulator's), so
@@ -14,13 +15,17 @@ use crate::points::Points;
 pub mod gaussian_linear;
 pub mod gaussian_mixture;
 pub mod observation;
+pub mod prior;
 pub mod prior_box;
+pub mod program;
 pub mod slcp;
 pub mod task;
 pub mod two_moons;
 
 pub use observation::OBSERVATIONS;
+pub use prior::{DiagonalGaussian, Prior};
 pub use prior_box::{BoxDraws, DRAWS_BEFORE_VERDICT, LowAcceptance, MIN_ACCEPTANCE, PriorBox};
+pub use program::{Program, ProgramRun};
 pub use task::Task;
 
 /// Simulated pairs `(θ, x)`: rows of `θ`'s `K` values followed by `x`'s `M`.

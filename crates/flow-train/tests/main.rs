@@ -19,6 +19,7 @@ mod remote_cli;
 mod replay_divergence;
 mod resume_cli;
 mod sbi_cli;
+mod simulator_cli;
 mod stream_cli;
 mod train_cli;
 #[cfg(feature = "wgpu")]

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use flow_data::Task;
+use flow_data::{DiagonalGaussian, Prior, PriorBox, Task};
 
 use crate::cli::{ModelArgs, ModelFlags, RunFlags};
+use crate::error::FlowError;
 
 /// Options of `flow-train simulate`.
 #[derive(Debug, Clone, Args)]
@@ -33,8 +34,38 @@ pub struct SimulateArgs {
 pub struct NpeArgs {
     /// The benchmark task to simulate (sbibm's definitions): gaussian-linear, two-moons,
     /// gaussian-mixture, slcp.
+    #[arg(
+        long,
+        required_unless_present = "simulator",
+        conflicts_with = "simulator"
+    )]
+    pub task: Option<Task>,
+    /// Or your own simulator: a shell command line that reads a batch of θ as CSV on its
+    /// standard input (a header theta1,…, then one row per θ) and writes one CSV row of x per
+    /// θ, in order, to its standard output (a header line first is allowed). Rows with a NaN
+    /// or an infinity are dropped and counted. Needs --prior-box or --prior-gaussian.
+    #[arg(long, value_name = "COMMAND")]
+    pub simulator: Option<String>,
+    /// The θ per call of --simulator [default: 1000].
     #[arg(long)]
-    pub task: Task,
+    pub simulator_batch: Option<usize>,
+    /// The calls of --simulator run at once [default: 1].
+    #[arg(long)]
+    pub simulator_jobs: Option<usize>,
+    /// The prior of --simulator, uniform on a box: LO,HI for each coordinate of θ, e.g.
+    /// `-1,1,0,5`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "LO,HI,...",
+        conflicts_with = "prior_gaussian"
+    )]
+    pub prior_box: Option<Vec<f64>>,
+    /// Or a Gaussian prior with independent coordinates: the means, a colon, the standard
+    /// deviations, e.g. `0,0:1,0.5`.
+    #[arg(long, allow_hyphen_values = true, value_name = "MEAN,...:STD,...")]
+    pub prior_gaussian: Option<String>,
     /// Number of simulations, drawn from the seed: 85% train, 10% validate (early
     /// stopping) and 5% test, as `train --preset npe` splits a file.
     #[arg(long)]
@@ -49,6 +80,49 @@ pub struct NpeArgs {
     /// artifacts/npe-TASK-N], backend.
     #[command(flatten)]
     pub run: RunFlags,
+}
+
+impl NpeArgs {
+    /// The prior of `--simulator` the flags give, if any.
+    pub fn prior(&self) -> Result<Option<Prior>, FlowError> {
+        if let Some(values) = &self.prior_box {
+            if values.len() % 2 != 0 {
+                return Err(FlowError::invalid(
+                    "--prior-box",
+                    format!(
+                        "it has {} values; give LO,HI for each coordinate of θ",
+                        values.len()
+                    ),
+                ));
+            }
+            let support = PriorBox::from_flat(values, values.len() / 2)
+                .and_then(Prior::uniform)
+                .map_err(|e| FlowError::invalid("--prior-box", e.to_string()))?;
+            return Ok(Some(support));
+        }
+        let Some(text) = &self.prior_gaussian else {
+            return Ok(None);
+        };
+        let invalid = |reason: String| FlowError::invalid("--prior-gaussian", reason);
+        let (mean, std) = text.split_once(':').ok_or_else(|| {
+            invalid(format!(
+                "`{text}` has no colon; give the means, a colon, then the standard deviations \
+                 (MEAN,…:STD,…)"
+            ))
+        })?;
+        let numbers = |list: &str| -> Result<Vec<f64>, FlowError> {
+            list.split(',')
+                .map(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .map_err(|_| invalid(format!("`{}` is not a number", v.trim())))
+                })
+                .collect()
+        };
+        let gaussian = DiagonalGaussian::new(numbers(mean)?, numbers(std)?)
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(Some(Prior::Gaussian(gaussian)))
+    }
 }
 
 /// Options of `flow-train sbc`.

@@ -1,52 +1,56 @@
 //! `flow-train npe`: neural posterior estimation in one command. It simulates a benchmark
-//! task into the artifact directory, then trains `q(θ | x)` on the simulations with `x` as
+//! task, or runs the user's simulator program on draws from a prior, into the artifact
+//! directory, then trains `q(θ | x)` on the simulations with `x` as
 //! the context, exactly as `train --preset npe --data simulations.csv --context-columns …`
 //! does on the same file; [`crate::api::fit_posterior`] does the same from a program for a
 //! user's own simulations.
 
+mod source;
+
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use flow_data::simulate::gaussian_linear;
-use flow_data::{DataError, PriorBox, Simulations, Task, fraction_sizes};
+use flow_data::{DataError, PriorBox, Task, fraction_sizes};
 
 use crate::artifacts::ArtifactPaths;
 use crate::cli::{ModelFlags, NpeArgs, PresetArg, PriorBoxArg, RunFlags, TrainArgs};
-use crate::commands::simulate::{check_count, write_simulations};
+use crate::commands::simulate::check_count;
 use crate::commands::train::{plan, run};
 use crate::error::FlowError;
-use crate::lock::DirLock;
 use crate::train::config::{Preset, TrainingConfig};
 use crate::train::summary::RunSummary;
+
+use source::SimulationSource;
 
 /// `flow-train npe`.
 pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
     check_count("--simulations", args.simulations)?;
     check_budget(args.simulations)?;
+    let source = SimulationSource::from_args(args)?;
     // Opened first: a device that does not open leaves nothing behind.
     let placement = args.run.placement()?;
     let dir = args.run.artifact_dir.clone().unwrap_or_else(|| {
-        PathBuf::from("artifacts").join(format!("npe-{}-{}", args.task, args.simulations))
+        PathBuf::from("artifacts").join(source.default_dir_name(args.simulations))
     });
-    let task = args.task;
-    let prior_box = task.prior_box();
-    let dims = (task.theta_dim(), task.x_dim());
-    let train_args = TrainArgs {
+    let prior_box = source.prior_box();
+    let train_args = |x_dim: usize| TrainArgs {
         batch_size: args.batch_size,
-        ..posterior_args(dims, prior_box.as_ref(), &dir, &args.model, &args.run)
+        ..posterior_args(
+            (source.theta_dim(), x_dim),
+            prior_box.as_ref(),
+            &dir,
+            &args.model,
+            &args.run,
+        )
     };
     let (config, dir, start) = plan(
-        &train_args.run,
+        &args.run,
         || {
             // The configuration needs the file; a flag it refuses leaves nothing behind.
             let created = !dir.exists();
-            simulate_into(
-                task,
-                args.simulations,
-                train_args.run.seed.unwrap_or(0),
-                &dir,
-            )?;
-            let config = train_args.config().inspect_err(|_| {
+            let seed = args.run.seed.unwrap_or(0);
+            let x_dim = source.simulate_into(args.simulations, seed, &dir)?;
+            let config = train_args(x_dim).config().inspect_err(|_| {
                 let _ = match created {
                     true => std::fs::remove_dir_all(&dir),
                     false => std::fs::remove_file(ArtifactPaths::new(&dir).simulations()),
@@ -54,14 +58,17 @@ pub fn npe(args: &NpeArgs) -> Result<(), FlowError> {
             })?;
             // Recorded, so that `sample --observation K` finds the task's observations.
             Ok(TrainingConfig {
-                task: Some(task),
+                task: source.task(),
                 ..config
             })
         },
-        |recorded| train_args.resumed_config(recorded),
+        |recorded| {
+            let x_dim = source.x_dim().unwrap_or(recorded.context_dim);
+            train_args(x_dim).resumed_config(recorded)
+        },
     )?;
     let summary = run(&config, &dir, &placement, start)?;
-    report_posterior(&summary, task);
+    report_posterior(&summary, source.task());
     summary.outcome(&dir)
 }
 
@@ -113,33 +120,13 @@ fn posterior_args(
     }
 }
 
-/// Simulates `n` pairs of `task` from `seed` into `dir`'s `simulations.csv`.
-fn simulate_into(task: Task, n: usize, seed: u64, dir: &Path) -> Result<(), FlowError> {
-    let started = Instant::now();
-    let simulations = task.simulate(n, seed)?;
-    write_locked(&simulations, dir)?;
-    println!(
-        "simulated {n} pairs (θ, x) of {task} (seed {seed}) in {:.2} s into {}",
-        started.elapsed().as_secs_f64(),
-        ArtifactPaths::new(dir).simulations().display()
-    );
-    Ok(())
-}
-
-/// Writes `simulations` into `dir` while holding its lock (so that no run training there
-/// sees its data file replaced).
-fn write_locked(simulations: &Simulations, dir: &Path) -> Result<(), FlowError> {
-    let _lock = DirLock::acquire(dir)?;
-    write_simulations(simulations, &ArtifactPaths::new(dir).simulations())
-}
-
 /// The test NLL of `θ | x`, beside the exact posterior's entropy where it is known.
-fn report_posterior(summary: &RunSummary, task: Task) {
+fn report_posterior(summary: &RunSummary, task: Option<Task>) {
     let Some(test_nll) = summary.test_nll else {
         return;
     };
     match task {
-        Task::GaussianLinear => {
+        Some(Task::GaussianLinear) => {
             let exact = gaussian_linear::posterior_entropy();
             println!(
                 "test NLL of θ | x {test_nll:.4} nats; the exact posterior's {exact:.4} (the \

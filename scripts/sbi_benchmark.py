@@ -31,6 +31,7 @@ from sklearn.neural_network import MLPClassifier
 # sbibm's folder name of each task.
 TASK_DIRS = {
     "gaussian-linear": "gaussian_linear",
+    "gaussian-linear-uniform": "gaussian_linear_uniform",
     "two-moons": "two_moons",
     "gaussian-mixture": "gaussian_mixture",
     "slcp": "slcp",
@@ -111,7 +112,8 @@ def theirs(args, task, estimator, simulations):
     if task == "gaussian-linear":
         prior = torch.distributions.MultivariateNormal(torch.zeros(k), 0.1 * torch.eye(k))
     else:
-        bound = {"two-moons": 1.0, "gaussian-mixture": 10.0, "slcp": 3.0}[task]
+        bound = {"gaussian-linear-uniform": 1.0, "two-moons": 1.0, "gaussian-mixture": 10.0,
+                 "slcp": 3.0}[task]
         prior = BoxUniform(-bound * torch.ones(k), bound * torch.ones(k))
     torch.manual_seed(args.seed)
     start = time.perf_counter()

@@ -20,7 +20,7 @@
 //!   set by row index ([`RowIndices`], [`RowBatcher`]); [`PointBatcher`] batches owned rows.
 //!
 //! - Simulation-based inference ([`simulate`](mod@simulate)): [`simulate()`] runs a prior and a simulator
-//!   given as closures, [`Task`] the four tasks of the sbibm benchmark; [`PriorBox`] restricts
+//!   given as closures, [`Task`] the tasks of the sbibm benchmark; [`PriorBox`] restricts
 //!   samples to a box prior's support by rejection.
 //!
 //! Every point set is a [`Points`]: `N × D` finite `f32`, row-major.

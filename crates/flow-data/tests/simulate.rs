@@ -2,8 +2,8 @@
 //! closure API's checks, and rejection to a prior box at a known acceptance rate.
 
 use flow_data::simulate::{
-    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, OBSERVATIONS, gaussian_linear, gaussian_mixture, slcp,
-    two_moons,
+    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, OBSERVATIONS, gaussian_linear, gaussian_linear_uniform,
+    gaussian_mixture, slcp, two_moons,
 };
 use flow_data::{DataError, PriorBox, Task, simulate};
 use rand::rngs::StdRng;
@@ -52,6 +52,31 @@ fn gaussian_linear_has_the_prior_and_noise_variances_and_its_entropy() {
     let x = [0.4; 10];
     let at_mode = gaussian_linear::posterior_log_prob(&[0.2; 10], &x);
     assert!((at_mode + 5.0 * (std::f64::consts::TAU * 0.05).ln()).abs() < 1e-12);
+}
+
+#[test]
+fn gaussian_linear_uniform_has_a_uniform_prior_and_the_noise_variance() {
+    let sims = pairs(
+        40_000,
+        gaussian_linear_uniform::prior,
+        gaussian_linear_uniform::simulator,
+    );
+    for i in 0..10 {
+        assert!(sims.iter().all(|(t, _)| t[i].abs() <= 1.0));
+        // U[−1, 1] has variance 1/3 (standard error ≈ 0.0015 here).
+        let theta_var = mean(sims.iter().map(|(t, _)| t[i] * t[i]));
+        assert!(
+            (theta_var - 1.0 / 3.0).abs() < 0.008,
+            "θ{i} variance {theta_var}"
+        );
+        let noise_var = mean(sims.iter().map(|(t, x)| (x[i] - t[i]).powi(2)));
+        assert!(
+            (noise_var - 0.1).abs() < 0.004,
+            "noise {i} variance {noise_var}"
+        );
+        let noise_mean = mean(sims.iter().map(|(t, x)| x[i] - t[i]));
+        assert!(noise_mean.abs() < 0.01, "noise {i} mean {noise_mean}");
+    }
 }
 
 #[test]
@@ -176,7 +201,9 @@ fn tasks_simulate_reproducibly_in_sbibm_s_shapes() {
     }
     let error = "moons".parse::<Task>().unwrap_err().to_string();
     assert!(
-        error.contains("gaussian-linear, two-moons, gaussian-mixture, slcp"),
+        error.contains(
+            "gaussian-linear, gaussian-linear-uniform, two-moons, gaussian-mixture, slcp"
+        ),
         "{error}"
     );
 }
@@ -291,6 +318,10 @@ fn every_task_ships_sbibm_s_ten_observations() {
     assert_eq!(
         Task::TwoMoons.observation(1).unwrap(),
         [-0.6396706, 0.16234657]
+    );
+    assert_eq!(
+        Task::GaussianLinearUniform.observation(1).unwrap()[..2],
+        [-0.53739023, -0.23864163]
     );
     assert_eq!(
         Task::Slcp.observation(1).unwrap()[..2],

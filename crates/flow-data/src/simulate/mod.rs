@@ -13,6 +13,7 @@ use crate::error::DataError;
 use crate::points::Points;
 
 pub mod gaussian_linear;
+pub mod gaussian_linear_uniform;
 pub mod gaussian_mixture;
 pub mod observation;
 pub mod prior;

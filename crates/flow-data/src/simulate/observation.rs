@@ -34,6 +34,9 @@ impl Task {
     fn observations(self) -> &'static str {
         match self {
             Task::GaussianLinear => include_str!("observations/gaussian-linear.csv"),
+            Task::GaussianLinearUniform => {
+                include_str!("observations/gaussian-linear-uniform.csv")
+            }
             Task::TwoMoons => include_str!("observations/two-moons.csv"),
             Task::GaussianMixture => include_str!("observations/gaussian-mixture.csv"),
             Task::Slcp => include_str!("observations/slcp.csv"),

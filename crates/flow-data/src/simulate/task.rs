@@ -6,7 +6,10 @@ use std::str::FromStr;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use super::{PriorBox, Simulations, gaussian_linear, gaussian_mixture, simulate, slcp, two_moons};
+use super::{
+    PriorBox, Simulations, gaussian_linear, gaussian_linear_uniform, gaussian_mixture, simulate,
+    slcp, two_moons,
+};
 use crate::error::DataError;
 
 /// A benchmark task: a prior and a simulator as sbibm defines them. Serialized under its
@@ -16,6 +19,10 @@ pub enum Task {
     /// See [`gaussian_linear`]: `θ, x ∈ R¹⁰`, a Gaussian posterior known in closed form.
     #[serde(rename = "gaussian-linear")]
     GaussianLinear,
+    /// See [`gaussian_linear_uniform`]: `θ, x ∈ R¹⁰`, a Gaussian posterior truncated to the
+    /// prior's box.
+    #[serde(rename = "gaussian-linear-uniform")]
+    GaussianLinearUniform,
     /// See [`two_moons`]: `θ, x ∈ R²`, a crescent-shaped bimodal posterior.
     #[serde(rename = "two-moons")]
     TwoMoons,
@@ -29,8 +36,9 @@ pub enum Task {
 
 impl Task {
     /// Every task.
-    pub const ALL: [Task; 4] = [
+    pub const ALL: [Task; 5] = [
         Task::GaussianLinear,
+        Task::GaussianLinearUniform,
         Task::TwoMoons,
         Task::GaussianMixture,
         Task::Slcp,
@@ -40,6 +48,7 @@ impl Task {
     pub fn name(self) -> &'static str {
         match self {
             Task::GaussianLinear => "gaussian-linear",
+            Task::GaussianLinearUniform => "gaussian-linear-uniform",
             Task::TwoMoons => "two-moons",
             Task::GaussianMixture => "gaussian-mixture",
             Task::Slcp => "slcp",
@@ -50,6 +59,7 @@ impl Task {
     pub fn theta_dim(self) -> usize {
         match self {
             Task::GaussianLinear => gaussian_linear::THETA_DIM,
+            Task::GaussianLinearUniform => gaussian_linear_uniform::THETA_DIM,
             Task::TwoMoons => two_moons::THETA_DIM,
             Task::GaussianMixture => gaussian_mixture::THETA_DIM,
             Task::Slcp => slcp::THETA_DIM,
@@ -60,6 +70,7 @@ impl Task {
     pub fn x_dim(self) -> usize {
         match self {
             Task::GaussianLinear => gaussian_linear::X_DIM,
+            Task::GaussianLinearUniform => gaussian_linear_uniform::X_DIM,
             Task::TwoMoons => two_moons::X_DIM,
             Task::GaussianMixture => gaussian_mixture::X_DIM,
             Task::Slcp => slcp::X_DIM,
@@ -71,6 +82,7 @@ impl Task {
     pub fn prior_box(self) -> Option<PriorBox> {
         let bounds = match self {
             Task::GaussianLinear => return None,
+            Task::GaussianLinearUniform => gaussian_linear_uniform::PRIOR_BOUNDS,
             Task::TwoMoons => two_moons::PRIOR_BOUNDS,
             Task::GaussianMixture => gaussian_mixture::PRIOR_BOUNDS,
             Task::Slcp => slcp::PRIOR_BOUNDS,
@@ -83,6 +95,7 @@ impl Task {
     pub fn prior(self, rng: &mut StdRng) -> Vec<f64> {
         match self {
             Task::GaussianLinear => gaussian_linear::prior(rng),
+            Task::GaussianLinearUniform => gaussian_linear_uniform::prior(rng),
             Task::TwoMoons => two_moons::prior(rng),
             Task::GaussianMixture => gaussian_mixture::prior(rng),
             Task::Slcp => slcp::prior(rng),
@@ -93,6 +106,7 @@ impl Task {
     pub fn simulator(self, theta: &[f64], rng: &mut StdRng) -> Vec<f64> {
         match self {
             Task::GaussianLinear => gaussian_linear::simulator(theta, rng),
+            Task::GaussianLinearUniform => gaussian_linear_uniform::simulator(theta, rng),
             Task::TwoMoons => two_moons::simulator(theta, rng),
             Task::GaussianMixture => gaussian_mixture::simulator(theta, rng),
             Task::Slcp => slcp::simulator(theta, rng),

@@ -11,8 +11,8 @@ use crate::error::FlowError;
 /// Options of `flow-train simulate`.
 #[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
-    /// The benchmark task (sbibm's definitions): gaussian-linear, two-moons,
-    /// gaussian-mixture, slcp.
+    /// The benchmark task (sbibm's definitions): gaussian-linear,
+    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp.
     #[arg(long)]
     pub task: Task,
     /// Number of simulations.
@@ -32,8 +32,8 @@ pub struct SimulateArgs {
 // `-5` is a bad value for its flag, not an unknown flag.
 #[command(allow_negative_numbers = true)]
 pub struct NpeArgs {
-    /// The benchmark task to simulate (sbibm's definitions): gaussian-linear, two-moons,
-    /// gaussian-mixture, slcp.
+    /// The benchmark task to simulate (sbibm's definitions): gaussian-linear,
+    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp.
     #[arg(
         long,
         required_unless_present = "simulator",

@@ -32,11 +32,19 @@ from sklearn.neural_network import MLPClassifier
 TASK_DIRS = {
     "gaussian-linear": "gaussian_linear",
     "gaussian-linear-uniform": "gaussian_linear_uniform",
+    "bernoulli-glm": "bernoulli_glm",
+    "bernoulli-glm-raw": "bernoulli_glm",
     "two-moons": "two_moons",
     "gaussian-mixture": "gaussian_mixture",
     "slcp": "slcp",
 }
 SAMPLES = 10_000
+
+
+def observation_csv(task, k):
+    """sbibm's file of observation `k` of `task` (the raw GLM observes the spikes)."""
+    name = "observation_raw.csv" if task == "bernoulli-glm-raw" else "observation.csv"
+    return sbibm_files(task, k) / name
 
 
 def c2st(reference, samples, seed=1, folds=5):
@@ -88,7 +96,7 @@ def ours(args, task, budget, dir):
                    "--seed", str(args.seed), "--artifact-dir", str(dir)] + args.npe_flags)
     samples = {}
     for k in args.observations:
-        x_o = read_csv(sbibm_files(task, k) / "observation.csv")[0]
+        x_o = read_csv(observation_csv(task, k))[0]
         out = dir / f"posterior-{k}.csv"
         run([args.flow_train, "sample", "--artifact-dir", str(dir), "-n", str(SAMPLES),
              "--seed", str(k), "--context", ",".join(repr(float(v)) for v in x_o),
@@ -111,6 +119,9 @@ def theirs(args, task, estimator, simulations):
     x = torch.tensor(values[:, k:], dtype=torch.float32)
     if task == "gaussian-linear":
         prior = torch.distributions.MultivariateNormal(torch.zeros(k), 0.1 * torch.eye(k))
+    elif task.startswith("bernoulli-glm"):
+        import sbibm
+        prior = sbibm.get_task("bernoulli_glm").prior_dist
     else:
         bound = {"gaussian-linear-uniform": 1.0, "two-moons": 1.0, "gaussian-mixture": 10.0,
                  "slcp": 3.0}[task]
@@ -123,7 +134,7 @@ def theirs(args, task, estimator, simulations):
     seconds = time.perf_counter() - start
     samples = {}
     for obs in args.observations:
-        x_o = torch.tensor(read_csv(sbibm_files(task, obs) / "observation.csv")[0:1],
+        x_o = torch.tensor(read_csv(observation_csv(task, obs))[0:1],
                            dtype=torch.float32)
         samples[obs] = posterior.sample((SAMPLES,), x=x_o, show_progress_bars=False).numpy()
     return seconds, samples

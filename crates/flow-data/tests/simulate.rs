@@ -2,8 +2,8 @@
 //! closure API's checks, and rejection to a prior box at a known acceptance rate.
 
 use flow_data::simulate::{
-    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, OBSERVATIONS, gaussian_linear, gaussian_linear_uniform,
-    gaussian_mixture, slcp, two_moons,
+    DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, OBSERVATIONS, bernoulli_glm, gaussian_linear,
+    gaussian_linear_uniform, gaussian_mixture, slcp, two_moons,
 };
 use flow_data::{DataError, PriorBox, Task, simulate};
 use rand::rngs::StdRng;
@@ -77,6 +77,68 @@ fn gaussian_linear_uniform_has_a_uniform_prior_and_the_noise_variance() {
         let noise_mean = mean(sims.iter().map(|(t, x)| x[i] - t[i]));
         assert!(noise_mean.abs() < 0.01, "noise {i} mean {noise_mean}");
     }
+}
+
+/// sbibm's summaries are its own observations' spikes summarised: each of its ten
+/// `bernoulli-glm` observations is the summary of the `bernoulli-glm-raw` observation of the
+/// same number (computed by sbibm in float32 with torch's `conv1d`).
+#[test]
+fn bernoulli_glm_summarises_sbibm_s_raw_observations_into_its_summaries() {
+    for k in 1..=OBSERVATIONS {
+        let raw = Task::BernoulliGlmRaw.observation(k).unwrap();
+        assert!(raw.iter().all(|&y| y == 0.0 || y == 1.0));
+        let expected = Task::BernoulliGlm.observation(k).unwrap();
+        let summary = bernoulli_glm::summary(&raw);
+        for (got, want) in summary.iter().zip(&expected) {
+            assert!(
+                (got - want).abs() < 1e-4 * (1.0 + want.abs()),
+                "{k}: {summary:?} vs {expected:?}"
+            );
+        }
+    }
+    // The design matrix: a column of ones, then the stimulus delayed by 0…8 steps.
+    let (design, stimulus) = (bernoulli_glm::design_matrix(), bernoulli_glm::stimulus());
+    assert_eq!((design.len(), stimulus.len()), (100, 100));
+    for (t, row) in design.iter().enumerate() {
+        assert_eq!(row[0], 1.0);
+        for lag in 0..9 {
+            let delayed = t.checked_sub(lag).map_or(0.0, |i| stimulus[i]);
+            assert_eq!(row[lag + 1], delayed, "row {t}, lag {lag}");
+        }
+    }
+}
+
+/// The prior is `N(0, P⁻¹)`: `θᵀPθ` is chi-squared with ten degrees of freedom (mean 10,
+/// standard error 0.022 over 40 000 draws), the offset's variance is 1/0.5; the spikes are
+/// binary, at the rate `σ(Vθ)`.
+#[test]
+fn bernoulli_glm_draws_its_prior_s_precision_and_spikes_at_the_model_s_rate() {
+    let p = bernoulli_glm::prior_precision();
+    let sims = pairs(40_000, bernoulli_glm::prior, bernoulli_glm::simulator);
+    let quadratic = mean(sims.iter().map(|(t, _)| {
+        (0..10)
+            .flat_map(|i| (0..10).map(move |j| (i, j)))
+            .map(|(i, j)| t[i] * p[i][j] * t[j])
+            .sum::<f64>()
+    }));
+    assert!((quadratic - 10.0).abs() < 0.12, "E[θᵀPθ] = {quadratic}");
+    let offset_var = mean(sims.iter().map(|(t, _)| t[0] * t[0]));
+    assert!((offset_var - 2.0).abs() < 0.06, "{offset_var}");
+    // The precision is symmetric, with sbibm's corner values: F = D² + diag(√(i/9)) has
+    // F[0][0] = 1, F[1][0] = −2, F[2][0] = 1, so (FᵀF)[0][0] = 6.
+    assert_eq!(p[0][0], 0.5);
+    assert!((p[1][1] - 6.0).abs() < 1e-12, "{}", p[1][1]);
+    assert!((0..10).all(|i| (0..10).all(|j| p[i][j] == p[j][i])));
+    // At θ = (offset 0, no filter) every step spikes with probability ½.
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut theta = vec![0.0; 10];
+    let half = mean((0..400).flat_map(|_| bernoulli_glm::spikes(&theta, &mut rng)));
+    assert!((half - 0.5).abs() < 0.01, "{half}");
+    // A large offset makes almost every step spike.
+    theta[0] = 6.0;
+    let spikes = bernoulli_glm::spikes(&theta, &mut rng);
+    assert!(spikes.iter().all(|&y| y == 0.0 || y == 1.0));
+    assert!(spikes.iter().sum::<f64>() >= 95.0);
 }
 
 #[test]

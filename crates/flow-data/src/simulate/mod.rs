@@ -12,6 +12,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use crate::error::DataError;
 use crate::points::Points;
 
+pub mod bernoulli_glm;
 pub mod gaussian_linear;
 pub mod gaussian_linear_uniform;
 pub mod gaussian_mixture;

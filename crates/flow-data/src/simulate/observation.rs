@@ -40,6 +40,8 @@ impl Task {
             Task::TwoMoons => include_str!("observations/two-moons.csv"),
             Task::GaussianMixture => include_str!("observations/gaussian-mixture.csv"),
             Task::Slcp => include_str!("observations/slcp.csv"),
+            Task::BernoulliGlm => include_str!("observations/bernoulli-glm.csv"),
+            Task::BernoulliGlmRaw => include_str!("observations/bernoulli-glm-raw.csv"),
         }
     }
 }

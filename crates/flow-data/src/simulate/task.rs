@@ -7,8 +7,8 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    PriorBox, Simulations, gaussian_linear, gaussian_linear_uniform, gaussian_mixture, simulate,
-    slcp, two_moons,
+    PriorBox, Simulations, bernoulli_glm, gaussian_linear, gaussian_linear_uniform,
+    gaussian_mixture, simulate, slcp, two_moons,
 };
 use crate::error::DataError;
 
@@ -29,6 +29,13 @@ pub enum Task {
     /// See [`gaussian_mixture`]: `θ, x ∈ R²`, a posterior of two scales.
     #[serde(rename = "gaussian-mixture")]
     GaussianMixture,
+    /// See [`bernoulli_glm`]: `θ ∈ R¹⁰`, `x ∈ R¹⁰` (the number of spikes and the
+    /// spike-triggered average), a posterior close to Gaussian.
+    #[serde(rename = "bernoulli-glm")]
+    BernoulliGlm,
+    /// See [`bernoulli_glm`]: `θ ∈ R¹⁰`, `x ∈ {0, 1}¹⁰⁰` (the spikes themselves).
+    #[serde(rename = "bernoulli-glm-raw")]
+    BernoulliGlmRaw,
     /// See [`slcp`]: `θ ∈ R⁵`, `x ∈ R⁸`, a posterior of four modes.
     #[serde(rename = "slcp")]
     Slcp,
@@ -36,12 +43,14 @@ pub enum Task {
 
 impl Task {
     /// Every task.
-    pub const ALL: [Task; 5] = [
+    pub const ALL: [Task; 7] = [
         Task::GaussianLinear,
         Task::GaussianLinearUniform,
         Task::TwoMoons,
         Task::GaussianMixture,
         Task::Slcp,
+        Task::BernoulliGlm,
+        Task::BernoulliGlmRaw,
     ];
 
     /// The name [`FromStr`] accepts and [`Display`](fmt::Display) writes.
@@ -52,6 +61,8 @@ impl Task {
             Task::TwoMoons => "two-moons",
             Task::GaussianMixture => "gaussian-mixture",
             Task::Slcp => "slcp",
+            Task::BernoulliGlm => "bernoulli-glm",
+            Task::BernoulliGlmRaw => "bernoulli-glm-raw",
         }
     }
 
@@ -63,6 +74,7 @@ impl Task {
             Task::TwoMoons => two_moons::THETA_DIM,
             Task::GaussianMixture => gaussian_mixture::THETA_DIM,
             Task::Slcp => slcp::THETA_DIM,
+            Task::BernoulliGlm | Task::BernoulliGlmRaw => bernoulli_glm::THETA_DIM,
         }
     }
 
@@ -74,14 +86,16 @@ impl Task {
             Task::TwoMoons => two_moons::X_DIM,
             Task::GaussianMixture => gaussian_mixture::X_DIM,
             Task::Slcp => slcp::X_DIM,
+            Task::BernoulliGlm => bernoulli_glm::X_DIM,
+            Task::BernoulliGlmRaw => bernoulli_glm::RAW_X_DIM,
         }
     }
 
     /// The support of the prior when it is a box (uniform priors); `None` for the Gaussian
-    /// prior of `gaussian-linear`.
+    /// priors of `gaussian-linear` and the GLMs.
     pub fn prior_box(self) -> Option<PriorBox> {
         let bounds = match self {
-            Task::GaussianLinear => return None,
+            Task::GaussianLinear | Task::BernoulliGlm | Task::BernoulliGlmRaw => return None,
             Task::GaussianLinearUniform => gaussian_linear_uniform::PRIOR_BOUNDS,
             Task::TwoMoons => two_moons::PRIOR_BOUNDS,
             Task::GaussianMixture => gaussian_mixture::PRIOR_BOUNDS,
@@ -99,6 +113,7 @@ impl Task {
             Task::TwoMoons => two_moons::prior(rng),
             Task::GaussianMixture => gaussian_mixture::prior(rng),
             Task::Slcp => slcp::prior(rng),
+            Task::BernoulliGlm | Task::BernoulliGlmRaw => bernoulli_glm::prior(rng),
         }
     }
 
@@ -110,6 +125,8 @@ impl Task {
             Task::TwoMoons => two_moons::simulator(theta, rng),
             Task::GaussianMixture => gaussian_mixture::simulator(theta, rng),
             Task::Slcp => slcp::simulator(theta, rng),
+            Task::BernoulliGlm => bernoulli_glm::simulator(theta, rng),
+            Task::BernoulliGlmRaw => bernoulli_glm::spikes(theta, rng),
         }
     }
 

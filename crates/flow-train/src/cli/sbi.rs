@@ -12,7 +12,8 @@ use crate::error::FlowError;
 #[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
     /// The benchmark task (sbibm's definitions): gaussian-linear,
-    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp.
+    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, bernoulli-glm,
+    /// bernoulli-glm-raw.
     #[arg(long)]
     pub task: Task,
     /// Number of simulations.
@@ -33,7 +34,8 @@ pub struct SimulateArgs {
 #[command(allow_negative_numbers = true)]
 pub struct NpeArgs {
     /// The benchmark task to simulate (sbibm's definitions): gaussian-linear,
-    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp.
+    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, bernoulli-glm,
+    /// bernoulli-glm-raw.
     #[arg(
         long,
         required_unless_present = "simulator",

@@ -5,9 +5,11 @@ sbibm's reference posterior samples at its observations.
     scripts/setup-sbi.sh
     scripts/.venv/bin/python scripts/sbi_benchmark.py --flow-train target/release/flow-train \
         --tasks two-moons slcp --budgets 1000 10000 --observations 1-10 [--sbi maf nsf] \
-        --out results/sbi
+        [--rounds 5] --out results/sbi
 
-For each task and number of simulations: `flow-train npe` (timed: simulation and training),
+For each task and number of simulations: `flow-train npe` (timed: simulation and training;
+with --rounds R > 1, sequential `npe --rounds R --observation K` once per observation, timed
+per observation),
 then 10 000 posterior samples at each observation (`flow-train sample --context x_o`); with
 --sbi, sbi's NPE trained on the simulations.csv that npe wrote (timed: training), 10 000
 samples each. Every sample is scored by `c2st` below against the reference posterior. Writes
@@ -105,6 +107,23 @@ def ours(args, task, budget, dir):
     return seconds, samples
 
 
+def ours_sequential(args, task, budget, dir):
+    """`flow-train npe --rounds R` once per observation (TSNPE targets one), then samples
+    there: (mean seconds per observation, {observation: samples})."""
+    seconds, samples = [], {}
+    for k in args.observations:
+        run_dir = dir / f"rounds-{args.rounds}-observation-{k}"
+        seconds.append(run([args.flow_train, "npe", "--task", task, "--simulations", str(budget),
+                            "--rounds", str(args.rounds), "--observation", str(k),
+                            "--seed", str(args.seed), "--artifact-dir", str(run_dir)]
+                           + args.npe_flags))
+        out = run_dir / "posterior.csv"
+        run([args.flow_train, "sample", "--artifact-dir", str(run_dir), "-n", str(SAMPLES),
+             "--seed", str(k), "--observation", str(k), "--out", str(out)])
+        samples[k] = read_csv(out)
+    return float(np.mean(seconds)), samples
+
+
 def theirs(args, task, estimator, simulations):
     """sbi's NPE with `estimator` on the simulations: (seconds, {observation: samples})."""
     import torch
@@ -156,6 +175,8 @@ def main():
     parser.add_argument("--observations", type=observations, default=observations("1-10"))
     parser.add_argument("--sbi", nargs="*", default=[], help="sbi estimators: maf, nsf")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="R > 1: sequential npe (TSNPE) in R rounds, once per observation")
     parser.add_argument("--npe-flags", nargs=argparse.REMAINDER, default=[],
                         help="further flags of flow-train npe (last)")
     parser.add_argument("--out", type=Path, default=Path("results/sbi"))
@@ -166,7 +187,11 @@ def main():
         for task in args.tasks:
             for budget in args.budgets:
                 dir = args.out / f"{task}-{budget}"
-                methods = [("flow-train npe", lambda: ours(args, task, budget, dir))]
+                if args.rounds > 1:
+                    methods = [(f"flow-train npe --rounds {args.rounds}",
+                                lambda: ours_sequential(args, task, budget, dir))]
+                else:
+                    methods = [("flow-train npe", lambda: ours(args, task, budget, dir))]
                 methods += [(f"sbi NPE ({e})", lambda e=e: theirs(args, task, e, dir / "simulations.csv"))
                             for e in args.sbi]
                 for name, method in methods:

@@ -20,6 +20,11 @@ impl ArtifactPaths {
         self.dir.join("simulations.csv")
     }
 
+    /// `rounds.json`: the rounds of a sequential `npe --rounds` run.
+    pub fn rounds(&self) -> PathBuf {
+        self.dir.join("rounds.json")
+    }
+
     /// `config.json`: everything needed to rebuild the data and the model.
     pub fn config(&self) -> PathBuf {
         self.dir.join("config.json")

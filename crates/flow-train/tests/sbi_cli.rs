@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use flow_data::Task;
-use flow_data::simulate::gaussian_linear;
+use flow_data::simulate::{gaussian_linear, two_moons};
 
 use crate::common::{
     fresh_path, run_err, run_ok, s, scratch_dir, summary, train_gaussian_linear_posterior,
@@ -467,4 +467,140 @@ fn a_posterior_is_sampled_at_sbibm_s_observation_by_number() {
     run_ok(&[&at[..], &["--observation", "1", "--task", "two-moons"]].concat());
     assert_eq!(rows(&out).1.len(), 5);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The distance of `x_o` from the two-moons arc that `θ` shifts (0 on the posterior's
+/// support, up to the arc's small radial noise): `| |x_o − s(θ) − c| − r |`.
+fn off_the_arc(theta: &[f64], x_o: [f64; 2]) -> f64 {
+    let shift = [
+        -(theta[0] + theta[1]).abs() / std::f64::consts::SQRT_2,
+        (theta[1] - theta[0]) / std::f64::consts::SQRT_2,
+    ];
+    let p = [
+        x_o[0] - shift[0] - two_moons::ARC_CENTRE[0],
+        x_o[1] - shift[1] - two_moons::ARC_CENTRE[1],
+    ];
+    (p[0].hypot(p[1]) - two_moons::RADIUS_MEAN).abs()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// `npe --rounds 3` at sbibm's first two-moons observation: the later rounds draw θ from the
+/// prior truncated to the posterior's highest-density region, so their θ lie much nearer the
+/// true posterior's support than the prior's draws of round 1; `rounds.json` records each
+/// round, and the result is an ordinary model for `sample`.
+#[test]
+fn sequential_npe_draws_later_rounds_near_the_observation_s_posterior() {
+    let dir = scratch_dir("sbi-rounds");
+    let model = dir.join("model");
+    let said = run_ok(&[
+        "npe",
+        "--task",
+        "two-moons",
+        "--simulations",
+        "1500",
+        "--rounds",
+        "3",
+        "--observation",
+        "1",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(&model),
+    ]);
+    assert!(said.contains("round 3/3: simulated 500 pairs"), "{said}");
+    let rounds: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("rounds.json")).unwrap()).unwrap();
+    let x_o = Task::TwoMoons.observation(1).unwrap();
+    assert_eq!(rounds["method"], "tsnpe");
+    let recorded: Vec<f64> = serde_json::from_value(rounds["observation"].clone()).unwrap();
+    assert!((recorded[0] - x_o[0]).abs() < 1e-6, "{recorded:?}");
+    let rounds = rounds["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3);
+    for (r, round) in rounds.iter().enumerate() {
+        assert_eq!(round["round"], r + 1);
+        assert_eq!(round["simulations"], 500);
+        assert!(round["valid_nll"].as_f64().unwrap().is_finite(), "{round}");
+        let acceptance = round["acceptance"].as_f64().unwrap();
+        match r {
+            0 => assert!(round["threshold"].is_null() && acceptance == 1.0, "{round}"),
+            _ => assert!(acceptance > 0.0 && acceptance < 0.9, "{round}"),
+        }
+    }
+    let (header, values) = rows(&model.join("simulations.csv"));
+    assert_eq!(header, "theta1,theta2,x1,x2");
+    assert_eq!(values.len(), 1500);
+    let x_o = [x_o[0], x_o[1]];
+    let first = median(values[..500].iter().map(|r| off_the_arc(r, x_o)).collect());
+    let later = median(values[500..].iter().map(|r| off_the_arc(r, x_o)).collect());
+    assert!(
+        later < 0.6 * first,
+        "round 1: {first}, later rounds: {later}"
+    );
+    assert!(
+        values[500..]
+            .iter()
+            .all(|r| r[..2].iter().all(|t| t.abs() <= 1.0))
+    );
+    let out = dir.join("posterior.csv");
+    run_ok(&[
+        "sample",
+        "--artifact-dir",
+        s(&model),
+        "--observation",
+        "1",
+        "-n",
+        "100",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(rows(&out).1.len(), 100);
+}
+
+#[test]
+fn bad_sequential_requests_are_refused_in_one_line() {
+    let model = fresh_path("sbi-rounds-bad");
+    let cases: [(&[&str], &[&str]); 8] = [
+        (&["--rounds", "0"], &["--rounds", "at least 1"]),
+        (
+            &["--rounds", "2"],
+            &["--rounds", "--observation K or --context"],
+        ),
+        (
+            &["--observation", "3"],
+            &["--observation", "--rounds R > 1"],
+        ),
+        (
+            &["--rounds", "2", "--observation", "11"],
+            &["--observation", "not 11"],
+        ),
+        (
+            &["--rounds", "2", "--context", "1,2,3"],
+            &["--context", "has 3 values", "has 2"],
+        ),
+        (
+            &["--rounds", "2", "--context", "1,inf"],
+            &["--context", "not finite"],
+        ),
+        (
+            &["--rounds", "2", "--observation", "1", "--simulations", "15"],
+            &["--simulations", "in the first of the 2 rounds"],
+        ),
+        (
+            &["--rounds", "2", "--observation", "1", "--resume"],
+            &["--resume", "cannot be resumed"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        let mut args = vec!["npe", "--task", "two-moons", "--artifact-dir", s(&model)];
+        if !extra.contains(&"--simulations") {
+            args.extend(["--simulations", "100"]);
+        }
+        args.extend(extra);
+        run_err(&args, 2, needles);
+        assert!(!model.exists(), "{extra:?}");
+    }
 }

@@ -223,3 +223,65 @@ fn bad_simulator_requests_are_refused_in_one_line() {
         let _ = std::fs::remove_dir_all(&model);
     }
 }
+
+#[test]
+fn sequential_npe_runs_a_program_at_the_truncated_prior() {
+    let dir = scratch_dir("simulator-rounds");
+    let model = dir.join("model");
+    let said = run_ok(&[
+        "npe",
+        "--simulator",
+        DOUBLING,
+        "--prior-box",
+        "-1,1,-1,1",
+        "--simulations",
+        "600",
+        "--rounds",
+        "2",
+        "--context",
+        "0.4,-1.2",
+        "--max-epochs",
+        "20",
+        "--device",
+        "flex",
+        "--artifact-dir",
+        s(&model),
+    ]);
+    assert!(said.contains("round 2/2: simulated 300 pairs"), "{said}");
+    let text = std::fs::read_to_string(model.join("simulations.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 600);
+    // x = 2θ: the second round's θ, near x_o/2 = (0.2, −0.6), are x's halves as well.
+    for row in &rows[300..] {
+        assert!((row[2] - 2.0 * row[0]).abs() < 1e-4, "{row:?}");
+        assert!(row[..2].iter().all(|t| t.abs() <= 1.0), "{row:?}");
+    }
+    let rounds: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("rounds.json")).unwrap()).unwrap();
+    assert_eq!(rounds["rounds"].as_array().unwrap().len(), 2);
+    let mismatched = dir.join("mismatched");
+    run_err(
+        &[
+            "npe",
+            "--simulator",
+            DOUBLING,
+            "--prior-box",
+            "-1,1,-1,1",
+            "--simulations",
+            "100",
+            "--rounds",
+            "2",
+            "--context",
+            "0.4",
+            "--artifact-dir",
+            s(&mismatched),
+        ],
+        2,
+        &["--context", "has 1 values", "simulator's x has 2"],
+    );
+    assert!(!mismatched.join("config.json").exists());
+}

@@ -72,6 +72,23 @@ pub struct NpeArgs {
     /// stopping) and 5% test, as `train --preset npe` splits a file.
     #[arg(long)]
     pub simulations: usize,
+    /// Sequential inference for one observation: truncated sequential NPE in R rounds, the
+    /// simulations split evenly among them; rounds after the first draw θ from the prior
+    /// truncated to the posterior's highest-density region at the observation (--observation
+    /// or --context), and each retrains on all pairs.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
+    /// The observation of --rounds: sbibm's observation K (1–10) of --task.
+    #[arg(long, value_name = "K", conflicts_with = "context", requires = "task")]
+    pub observation: Option<usize>,
+    /// Or the observation's values x_o, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "X1,..."
+    )]
+    pub context: Option<Vec<f64>>,
     /// The flow of q(θ | x) [default: nsf-ar], sized by the npe preset unless given.
     #[command(flatten)]
     pub model: ModelFlags,

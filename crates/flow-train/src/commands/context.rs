@@ -52,24 +52,30 @@ pub fn contexts(
                     ),
                 ));
             }
-            if let Some((column, value)) = values
-                .iter()
-                .enumerate()
-                .find(|(_, v)| !(**v as f32).is_finite())
-            {
-                let what = match value.is_finite() {
-                    true => "too large for a 32-bit float",
-                    false => "not finite",
-                };
-                return Err(FlowError::invalid(
-                    "--context",
-                    format!("value {} ({value}) is {what}", column + 1),
-                ));
-            }
-            Ok(Some(values.iter().map(|&v| v as f32).collect()))
+            finite_f32("--context", values).map(Some)
         }
         (_, None, Some(path)) => Ok(Some(read_table(path, Some(width))?.points.into_parts().1)),
     }
+}
+
+/// `values` as 32-bit floats; an error said of `flag` names the first that is not finite in
+/// 32 bits.
+pub fn finite_f32(flag: &'static str, values: &[f64]) -> Result<Vec<f32>, FlowError> {
+    if let Some((column, value)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(**v as f32).is_finite())
+    {
+        let what = match value.is_finite() {
+            true => "too large for a 32-bit float",
+            false => "not finite",
+        };
+        return Err(FlowError::invalid(
+            flag,
+            format!("value {} ({value}) is {what}", column + 1),
+        ));
+    }
+    Ok(values.iter().map(|&v| v as f32).collect())
 }
 
 /// sbibm's observation `k` of the model's task (or of `named`, for a model that records no

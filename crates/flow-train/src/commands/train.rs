@@ -2,6 +2,7 @@
 //! directory; and what every training run shares (start, signals, the closing lines).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use burn::train::Interrupter;
 
@@ -108,17 +109,31 @@ pub(super) fn run(
     Ok(summary)
 }
 
-/// Turns the first SIGINT/SIGTERM into a clean stop (the best model is kept, tested and
-/// summarised); a second one ends the process at once.
+/// The interrupter of the training run in progress, which a signal stops (a sequential `npe`
+/// trains several runs in turn, under one handler).
+static CURRENT_RUN: Mutex<Option<Interrupter>> = Mutex::new(None);
+/// The process's signal handler, installed once: whether it could be.
+static SIGNAL_HANDLER: OnceLock<Result<(), String>> = OnceLock::new();
+
+/// Turns the first SIGINT/SIGTERM during the run of `interrupter` into a clean stop (the best
+/// model is kept, tested and summarised); a second one ends the process at once.
 fn stop_on_signals(interrupter: &Interrupter) {
-    let interrupter = interrupter.clone();
-    let handler = ctrlc::set_handler(move || {
-        if interrupter.should_stop() {
-            eprintln!("stopped again: exiting now; the best model saved so far is intact");
-            std::process::exit(130);
-        }
-        eprintln!("stopping: finishing the current step, then testing the best model so far");
-        interrupter.stop(Some("interrupted by a signal"));
+    *CURRENT_RUN.lock().unwrap_or_else(PoisonError::into_inner) = Some(interrupter.clone());
+    let handler = SIGNAL_HANDLER.get_or_init(|| {
+        ctrlc::set_handler(|| {
+            let current = CURRENT_RUN
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let Some(interrupter) = current else { return };
+            if interrupter.should_stop() {
+                eprintln!("stopped again: exiting now; the best model saved so far is intact");
+                std::process::exit(130);
+            }
+            eprintln!("stopping: finishing the current step, then testing the best model so far");
+            interrupter.stop(Some("interrupted by a signal"));
+        })
+        .map_err(|e| e.to_string())
     });
     if let Err(e) = handler {
         eprintln!("warning: cannot catch interruptions ({e}); Ctrl-C will end training abruptly");

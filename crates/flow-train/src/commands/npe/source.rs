@@ -1,16 +1,16 @@
 //! Where `npe`'s simulations come from: a benchmark task, or the user's simulator program fed
 //! from a prior, simulated into the artifact directory's `simulations.csv`.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::BufWriter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use flow_data::{Prior, PriorBox, Program, Simulations, Task};
+use flow_data::{Points, Prior, PriorBox, Program, Simulations, Task, simulate};
+use rand::rngs::StdRng;
 
 use crate::artifacts::ArtifactPaths;
 use crate::cli::NpeArgs;
-use crate::commands::simulate::write_simulations;
 use crate::error::FlowError;
 use crate::lock::DirLock;
 
@@ -113,61 +113,125 @@ impl SimulationSource {
         }
     }
 
-    /// Simulates `n` pairs from `seed` into `dir`'s `simulations.csv` (under the directory's
-    /// lock); the width `M` of `x`. A program's batches are written as they arrive, so that
-    /// a program failing midway leaves the pairs simulated before it on disk.
+    /// One `θ` from the prior.
+    pub fn draw_prior(&self, rng: &mut StdRng) -> Vec<f64> {
+        match self {
+            Self::Task(task) => task.prior(rng),
+            Self::Program { prior, .. } => prior.draw(rng),
+        }
+    }
+
+    /// Simulates `n` pairs from the prior and `seed` into a new `simulations.csv` in `dir`
+    /// (under the directory's lock); the width `M` of `x`. A program's batches are written as
+    /// they arrive, so that a program failing midway leaves the pairs simulated before it on
+    /// disk.
     pub fn simulate_into(&self, n: usize, seed: u64, dir: &Path) -> Result<usize, FlowError> {
         let started = Instant::now();
-        let path = ArtifactPaths::new(dir).simulations();
         let _lock = DirLock::acquire(dir)?;
+        let mut file = SimulationsFile::new(dir, true);
         let (x_dim, what) = match self {
             Self::Task(task) => {
                 let simulations = task.simulate(n, seed)?;
-                write_simulations(&simulations, &path)?;
+                file.write(&simulations)?;
                 (simulations.x_dim(), format!("{task}"))
             }
-            Self::Program { program, prior } => {
-                let theta = prior.sample(n, seed)?;
-                let mut file = None;
-                let run = program.run(&theta, |batch| append(&mut file, batch, &path))?;
-                if run.dropped > 0 {
-                    println!(
-                        "dropped {} of {n} simulations that gave a NaN or an infinite value",
-                        run.dropped
-                    );
-                }
-                let what = format!("`{}` ({} calls)", program.command(), run.batches);
-                (run.simulations.x_dim(), what)
-            }
+            Self::Program { prior, .. } => self.run_program(&prior.sample(n, seed)?, &mut file)?,
         };
         println!(
             "simulated {n} pairs (θ, x) of {what} (seed {seed}) in {:.2} s into {}",
             started.elapsed().as_secs_f64(),
-            path.display()
+            file.path.display()
         );
         Ok(x_dim)
     }
+
+    /// Simulates one `x` at each row of `theta` (`N × K`) from `seed`, appended to `dir`'s
+    /// `simulations.csv`.
+    pub fn simulate_at(&self, theta: &Points, seed: u64, dir: &Path) -> Result<(), FlowError> {
+        let _lock = DirLock::acquire(dir)?;
+        let mut file = SimulationsFile::new(dir, false);
+        match self {
+            Self::Task(task) => {
+                // The generator feeds the simulator alone: the θ are given.
+                let mut rows = theta.iter_rows();
+                let given = |_: &mut StdRng| -> Vec<f64> {
+                    let row = rows.next().expect("one θ per simulation");
+                    row.iter().map(|&t| f64::from(t)).collect()
+                };
+                let simulations = simulate(theta.len(), seed, given, |theta, rng| {
+                    task.simulator(theta, rng)
+                })?;
+                file.write(&simulations)
+            }
+            Self::Program { .. } => self.run_program(theta, &mut file).map(|_| ()),
+        }
+    }
+
+    /// Runs the program at `theta`, writing each batch to `file` as it arrives: the width
+    /// of `x` and a description of the run.
+    fn run_program(
+        &self,
+        theta: &Points,
+        file: &mut SimulationsFile,
+    ) -> Result<(usize, String), FlowError> {
+        let Self::Program { program, .. } = self else {
+            unreachable!("only a program's source runs a program")
+        };
+        let run = program.run(theta, |batch| file.write(batch))?;
+        if run.dropped > 0 {
+            println!(
+                "dropped {} of {} simulations that gave a NaN or an infinite value",
+                run.dropped,
+                theta.len()
+            );
+        }
+        let what = format!("`{}` ({} calls)", program.command(), run.batches);
+        Ok((run.simulations.x_dim(), what))
+    }
 }
 
-/// Appends `batch` to the CSV file at `path`, creating it with its header at the first batch,
-/// and flushes it, so that the file always ends at a whole batch.
-fn append(
-    file: &mut Option<csv::Writer<BufWriter<File>>>,
-    batch: &Simulations,
-    path: &Path,
-) -> Result<(), FlowError> {
-    let bad = |e: csv::Error| FlowError::bad_file(path, e.to_string());
-    let writer = match file {
-        Some(writer) => writer,
-        None => {
-            let created = File::create(path).map_err(|e| FlowError::io(path, e))?;
-            let mut writer = csv::Writer::from_writer(BufWriter::new(created));
-            writer.write_record(batch.column_names()).map_err(bad)?;
-            file.insert(writer)
+/// `simulations.csv` being written: created (with its header) or appended to, flushed after
+/// every write so that it always ends at a whole batch.
+struct SimulationsFile {
+    path: PathBuf,
+    create: bool,
+    writer: Option<csv::Writer<BufWriter<File>>>,
+}
+
+impl SimulationsFile {
+    /// The file of `dir`, to be created anew (`create`) or appended to.
+    fn new(dir: &Path, create: bool) -> Self {
+        Self {
+            path: ArtifactPaths::new(dir).simulations(),
+            create,
+            writer: None,
         }
-    };
-    for row in batch.points().iter_rows() {
-        writer.serialize(row).map_err(bad)?;
     }
-    writer.flush().map_err(|e| FlowError::io(path, e))
+
+    /// Writes the rows of `batch` (the header first, into a new file).
+    fn write(&mut self, batch: &Simulations) -> Result<(), FlowError> {
+        let path = &self.path;
+        let bad = |e: csv::Error| FlowError::bad_file(path, e.to_string());
+        let writer = match &mut self.writer {
+            Some(writer) => writer,
+            None => {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(self.create)
+                    .append(!self.create)
+                    .open(path)
+                    .map_err(|e| FlowError::io(path, e))?;
+                let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+                if self.create {
+                    writer.write_record(batch.column_names()).map_err(bad)?;
+                }
+                self.writer.insert(writer)
+            }
+        };
+        for row in batch.points().iter_rows() {
+            writer.serialize(row).map_err(bad)?;
+        }
+        writer.flush().map_err(|e| FlowError::io(path, e))
+    }
 }

@@ -39,13 +39,16 @@ TASK_DIRS = {
     "two-moons": "two_moons",
     "gaussian-mixture": "gaussian_mixture",
     "slcp": "slcp",
+    "slcp-distractors": "slcp",
 }
 SAMPLES = 10_000
 
 
 def observation_csv(task, k):
-    """sbibm's file of observation `k` of `task` (the raw GLM observes the spikes)."""
-    name = "observation_raw.csv" if task == "bernoulli-glm-raw" else "observation.csv"
+    """sbibm's file of observation `k` of `task` (the raw GLM observes the spikes; the
+    distractors task shares slcp's folder)."""
+    name = {"bernoulli-glm-raw": "observation_raw.csv",
+            "slcp-distractors": "observation_distractors.csv"}.get(task, "observation.csv")
     return sbibm_files(task, k) / name
 
 
@@ -143,7 +146,7 @@ def theirs(args, task, estimator, simulations):
         prior = sbibm.get_task("bernoulli_glm").prior_dist
     else:
         bound = {"gaussian-linear-uniform": 1.0, "two-moons": 1.0, "gaussian-mixture": 10.0,
-                 "slcp": 3.0}[task]
+                 "slcp": 3.0, "slcp-distractors": 3.0}[task]
         prior = BoxUniform(-bound * torch.ones(k), bound * torch.ones(k))
     torch.manual_seed(args.seed)
     start = time.perf_counter()

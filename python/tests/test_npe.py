@@ -65,7 +65,8 @@ def test_an_observation_of_the_wrong_width_is_a_value_error(trained):
                                           ("gaussian-mixture", (2, 2)), ("slcp", (5, 8)),
                                           ("gaussian-linear-uniform", (10, 10)),
                                           ("bernoulli-glm", (10, 10)),
-                                          ("bernoulli-glm-raw", (10, 100))])
+                                          ("bernoulli-glm-raw", (10, 100)),
+                                          ("slcp-distractors", (5, 100))])
 def test_simulate_gives_every_task_s_shapes_reproducibly(task, widths):
     theta, x = flows.simulate(task, 50, seed=3)
     assert (theta.shape, x.shape) == ((50, widths[0]), (50, widths[1]))

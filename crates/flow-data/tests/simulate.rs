@@ -3,7 +3,7 @@
 
 use flow_data::simulate::{
     DRAWS_BEFORE_VERDICT, MIN_ACCEPTANCE, OBSERVATIONS, bernoulli_glm, gaussian_linear,
-    gaussian_linear_uniform, gaussian_mixture, slcp, two_moons,
+    gaussian_linear_uniform, gaussian_mixture, slcp, slcp_distractors, two_moons,
 };
 use flow_data::{DataError, PriorBox, Task, simulate};
 use rand::rngs::StdRng;
@@ -139,6 +139,52 @@ fn bernoulli_glm_draws_its_prior_s_precision_and_spikes_at_the_model_s_rate() {
     let spikes = bernoulli_glm::spikes(&theta, &mut rng);
     assert!(spikes.iter().all(|&y| y == 0.0 || y == 1.0));
     assert!(spikes.iter().sum::<f64>() >= 95.0);
+}
+
+/// slcp's values sit where sbibm's permutation puts them: in sbibm's own observations (each
+/// slcp-distractors observation holds the slcp observation of the same number) and in
+/// simulations (from the same draws as slcp's simulator); the distractors have the
+/// mixture's mean.
+#[test]
+fn slcp_distractors_hides_slcp_s_values_where_sbibm_does() {
+    let permutation = slcp_distractors::permutation();
+    let mut sorted = permutation.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+    for k in 1..=OBSERVATIONS {
+        let hidden = Task::SlcpDistractors.observation(k).unwrap();
+        let plain = Task::Slcp.observation(k).unwrap();
+        for (i, &source) in permutation.iter().enumerate() {
+            if source < 8 {
+                assert!((hidden[i] - plain[source]).abs() < 1e-5, "{k}, x{}", i + 1);
+            }
+        }
+    }
+    let theta = [0.7, -1.1, 2.0, -0.4, 0.3];
+    let mut noise_sum = vec![0.0; slcp_distractors::NOISE_DIM];
+    let n = 40_000;
+    for seed in 0..n {
+        let x = slcp_distractors::simulator(&theta, &mut StdRng::seed_from_u64(seed));
+        let plain = slcp::simulator(&theta, &mut StdRng::seed_from_u64(seed));
+        for (i, &source) in permutation.iter().enumerate() {
+            match source.checked_sub(8) {
+                None => assert_eq!(x[i], plain[source]),
+                Some(j) => noise_sum[j] += x[i] / n as f64,
+            }
+        }
+    }
+    // The mixture's mean: the weighted locations (Student-t with 2 degrees of freedom has a
+    // mean but no variance, so the tolerance is loose; the locations span tens).
+    let mixture = slcp_distractors::mixture();
+    assert_eq!(mixture.len(), 20);
+    assert!((mixture.iter().map(|c| c.weight).sum::<f64>() - 1.0).abs() < 1e-6);
+    for (j, mean) in noise_sum.iter().enumerate() {
+        let expected: f64 = mixture.iter().map(|c| c.weight * c.loc[j]).sum();
+        assert!(
+            (mean - expected).abs() < 1.5,
+            "distractor {j}: {mean} vs {expected}"
+        );
+    }
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub mod prior;
 pub mod prior_box;
 pub mod program;
 pub mod slcp;
+pub mod slcp_distractors;
 pub mod task;
 pub mod two_moons;
 

@@ -40,6 +40,7 @@ impl Task {
             Task::TwoMoons => include_str!("observations/two-moons.csv"),
             Task::GaussianMixture => include_str!("observations/gaussian-mixture.csv"),
             Task::Slcp => include_str!("observations/slcp.csv"),
+            Task::SlcpDistractors => include_str!("observations/slcp-distractors.csv"),
             Task::BernoulliGlm => include_str!("observations/bernoulli-glm.csv"),
             Task::BernoulliGlmRaw => include_str!("observations/bernoulli-glm-raw.csv"),
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     PriorBox, Simulations, bernoulli_glm, gaussian_linear, gaussian_linear_uniform,
-    gaussian_mixture, simulate, slcp, two_moons,
+    gaussian_mixture, simulate, slcp, slcp_distractors, two_moons,
 };
 use crate::error::DataError;
 
@@ -29,6 +29,10 @@ pub enum Task {
     /// See [`gaussian_mixture`]: `θ, x ∈ R²`, a posterior of two scales.
     #[serde(rename = "gaussian-mixture")]
     GaussianMixture,
+    /// See [`slcp_distractors`]: slcp's `θ ∈ R⁵` and posterior, its `x` hidden among 92
+    /// distractors, `x ∈ R¹⁰⁰`.
+    #[serde(rename = "slcp-distractors")]
+    SlcpDistractors,
     /// See [`bernoulli_glm`]: `θ ∈ R¹⁰`, `x ∈ R¹⁰` (the number of spikes and the
     /// spike-triggered average), a posterior close to Gaussian.
     #[serde(rename = "bernoulli-glm")]
@@ -43,12 +47,13 @@ pub enum Task {
 
 impl Task {
     /// Every task.
-    pub const ALL: [Task; 7] = [
+    pub const ALL: [Task; 8] = [
         Task::GaussianLinear,
         Task::GaussianLinearUniform,
         Task::TwoMoons,
         Task::GaussianMixture,
         Task::Slcp,
+        Task::SlcpDistractors,
         Task::BernoulliGlm,
         Task::BernoulliGlmRaw,
     ];
@@ -61,6 +66,7 @@ impl Task {
             Task::TwoMoons => "two-moons",
             Task::GaussianMixture => "gaussian-mixture",
             Task::Slcp => "slcp",
+            Task::SlcpDistractors => "slcp-distractors",
             Task::BernoulliGlm => "bernoulli-glm",
             Task::BernoulliGlmRaw => "bernoulli-glm-raw",
         }
@@ -74,6 +80,7 @@ impl Task {
             Task::TwoMoons => two_moons::THETA_DIM,
             Task::GaussianMixture => gaussian_mixture::THETA_DIM,
             Task::Slcp => slcp::THETA_DIM,
+            Task::SlcpDistractors => slcp_distractors::THETA_DIM,
             Task::BernoulliGlm | Task::BernoulliGlmRaw => bernoulli_glm::THETA_DIM,
         }
     }
@@ -86,6 +93,7 @@ impl Task {
             Task::TwoMoons => two_moons::X_DIM,
             Task::GaussianMixture => gaussian_mixture::X_DIM,
             Task::Slcp => slcp::X_DIM,
+            Task::SlcpDistractors => slcp_distractors::X_DIM,
             Task::BernoulliGlm => bernoulli_glm::X_DIM,
             Task::BernoulliGlmRaw => bernoulli_glm::RAW_X_DIM,
         }
@@ -99,7 +107,7 @@ impl Task {
             Task::GaussianLinearUniform => gaussian_linear_uniform::PRIOR_BOUNDS,
             Task::TwoMoons => two_moons::PRIOR_BOUNDS,
             Task::GaussianMixture => gaussian_mixture::PRIOR_BOUNDS,
-            Task::Slcp => slcp::PRIOR_BOUNDS,
+            Task::Slcp | Task::SlcpDistractors => slcp::PRIOR_BOUNDS,
         };
         let bounds = vec![bounds; self.theta_dim()];
         Some(PriorBox::new(bounds).expect("the tasks' bounds are ordered"))
@@ -113,6 +121,7 @@ impl Task {
             Task::TwoMoons => two_moons::prior(rng),
             Task::GaussianMixture => gaussian_mixture::prior(rng),
             Task::Slcp => slcp::prior(rng),
+            Task::SlcpDistractors => slcp_distractors::prior(rng),
             Task::BernoulliGlm | Task::BernoulliGlmRaw => bernoulli_glm::prior(rng),
         }
     }
@@ -125,6 +134,7 @@ impl Task {
             Task::TwoMoons => two_moons::simulator(theta, rng),
             Task::GaussianMixture => gaussian_mixture::simulator(theta, rng),
             Task::Slcp => slcp::simulator(theta, rng),
+            Task::SlcpDistractors => slcp_distractors::simulator(theta, rng),
             Task::BernoulliGlm => bernoulli_glm::simulator(theta, rng),
             Task::BernoulliGlmRaw => bernoulli_glm::spikes(theta, rng),
         }

@@ -12,8 +12,8 @@ use crate::error::FlowError;
 #[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
     /// The benchmark task (sbibm's definitions): gaussian-linear,
-    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, bernoulli-glm,
-    /// bernoulli-glm-raw.
+    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, slcp-distractors,
+    /// bernoulli-glm, bernoulli-glm-raw.
     #[arg(long)]
     pub task: Task,
     /// Number of simulations.
@@ -34,8 +34,8 @@ pub struct SimulateArgs {
 #[command(allow_negative_numbers = true)]
 pub struct NpeArgs {
     /// The benchmark task to simulate (sbibm's definitions): gaussian-linear,
-    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, bernoulli-glm,
-    /// bernoulli-glm-raw.
+    /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, slcp-distractors,
+    /// bernoulli-glm, bernoulli-glm-raw.
     #[arg(
         long,
         required_unless_present = "simulator",

@@ -22,6 +22,7 @@ import bz2
 import csv
 import importlib.util
 import json
+import math
 import subprocess
 import time
 from pathlib import Path
@@ -40,6 +41,8 @@ TASK_DIRS = {
     "gaussian-mixture": "gaussian_mixture",
     "slcp": "slcp",
     "slcp-distractors": "slcp",
+    "sir": "sir",
+    "lotka-volterra": "lotka_volterra",
 }
 SAMPLES = 10_000
 
@@ -141,6 +144,11 @@ def theirs(args, task, estimator, simulations):
     x = torch.tensor(values[:, k:], dtype=torch.float32)
     if task == "gaussian-linear":
         prior = torch.distributions.MultivariateNormal(torch.zeros(k), 0.1 * torch.eye(k))
+    elif task in ("sir", "lotka-volterra"):
+        loc, scale = {"sir": ([math.log(0.4), math.log(0.125)], [0.5, 0.2]),
+                      "lotka-volterra": ([-0.125, -3.0, -0.125, -3.0], [0.5] * 4)}[task]
+        prior = torch.distributions.Independent(
+            torch.distributions.LogNormal(torch.tensor(loc), torch.tensor(scale)), 1)
     elif task.startswith("bernoulli-glm"):
         import sbibm
         prior = sbibm.get_task("bernoulli_glm").prior_dist

@@ -66,7 +66,8 @@ def test_an_observation_of_the_wrong_width_is_a_value_error(trained):
                                           ("gaussian-linear-uniform", (10, 10)),
                                           ("bernoulli-glm", (10, 10)),
                                           ("bernoulli-glm-raw", (10, 100)),
-                                          ("slcp-distractors", (5, 100))])
+                                          ("slcp-distractors", (5, 100)), ("sir", (2, 10)),
+                                          ("lotka-volterra", (4, 20))])
 def test_simulate_gives_every_task_s_shapes_reproducibly(task, widths):
     theta, x = flows.simulate(task, 50, seed=3)
     assert (theta.shape, x.shape) == ((50, widths[0]), (50, widths[1]))

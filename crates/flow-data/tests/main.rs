@@ -4,6 +4,7 @@
 mod csv;
 mod data;
 mod npy;
+mod ode;
 mod preprocess;
 mod program;
 mod simulate;

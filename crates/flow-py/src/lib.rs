@@ -71,7 +71,7 @@ fn is_posterior(trained: &TrainedFlow) -> bool {
 
 /// `n` simulations `(θ, x)` of a benchmark task of `flow-train simulate` (`two-moons`,
 /// `gaussian-linear`, `gaussian-linear-uniform`, `gaussian-mixture`, `slcp`, `slcp-distractors`,
-/// `bernoulli-glm`, `bernoulli-glm-raw`) from `seed`: float64 `[n, K]` and `[n, M]`.
+/// `bernoulli-glm`, `bernoulli-glm-raw`, `sir`, `lotka-volterra`) from `seed`: float64 `[n, K]` and `[n, M]`.
 #[pyfunction]
 #[pyo3(signature = (task, n, seed = 0))]
 #[allow(clippy::type_complexity)]

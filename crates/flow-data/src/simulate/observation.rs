@@ -43,6 +43,8 @@ impl Task {
             Task::SlcpDistractors => include_str!("observations/slcp-distractors.csv"),
             Task::BernoulliGlm => include_str!("observations/bernoulli-glm.csv"),
             Task::BernoulliGlmRaw => include_str!("observations/bernoulli-glm-raw.csv"),
+            Task::Sir => include_str!("observations/sir.csv"),
+            Task::LotkaVolterra => include_str!("observations/lotka-volterra.csv"),
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     PriorBox, Simulations, bernoulli_glm, gaussian_linear, gaussian_linear_uniform,
-    gaussian_mixture, simulate, slcp, slcp_distractors, two_moons,
+    gaussian_mixture, lotka_volterra, simulate, sir, slcp, slcp_distractors, two_moons,
 };
 use crate::error::DataError;
 
@@ -33,6 +33,13 @@ pub enum Task {
     /// distractors, `x ∈ R¹⁰⁰`.
     #[serde(rename = "slcp-distractors")]
     SlcpDistractors,
+    /// See [`sir`]: `θ ∈ R²` (contact and recovery rates), `x ∈ R¹⁰` (noisy counts of the
+    /// infected).
+    #[serde(rename = "sir")]
+    Sir,
+    /// See [`lotka_volterra`]: `θ ∈ R⁴` (four rates), `x ∈ R²⁰` (noisy prey and predators).
+    #[serde(rename = "lotka-volterra")]
+    LotkaVolterra,
     /// See [`bernoulli_glm`]: `θ ∈ R¹⁰`, `x ∈ R¹⁰` (the number of spikes and the
     /// spike-triggered average), a posterior close to Gaussian.
     #[serde(rename = "bernoulli-glm")]
@@ -47,7 +54,7 @@ pub enum Task {
 
 impl Task {
     /// Every task.
-    pub const ALL: [Task; 8] = [
+    pub const ALL: [Task; 10] = [
         Task::GaussianLinear,
         Task::GaussianLinearUniform,
         Task::TwoMoons,
@@ -56,6 +63,8 @@ impl Task {
         Task::SlcpDistractors,
         Task::BernoulliGlm,
         Task::BernoulliGlmRaw,
+        Task::Sir,
+        Task::LotkaVolterra,
     ];
 
     /// The name [`FromStr`] accepts and [`Display`](fmt::Display) writes.
@@ -69,6 +78,8 @@ impl Task {
             Task::SlcpDistractors => "slcp-distractors",
             Task::BernoulliGlm => "bernoulli-glm",
             Task::BernoulliGlmRaw => "bernoulli-glm-raw",
+            Task::Sir => "sir",
+            Task::LotkaVolterra => "lotka-volterra",
         }
     }
 
@@ -82,6 +93,8 @@ impl Task {
             Task::Slcp => slcp::THETA_DIM,
             Task::SlcpDistractors => slcp_distractors::THETA_DIM,
             Task::BernoulliGlm | Task::BernoulliGlmRaw => bernoulli_glm::THETA_DIM,
+            Task::Sir => sir::THETA_DIM,
+            Task::LotkaVolterra => lotka_volterra::THETA_DIM,
         }
     }
 
@@ -96,14 +109,21 @@ impl Task {
             Task::SlcpDistractors => slcp_distractors::X_DIM,
             Task::BernoulliGlm => bernoulli_glm::X_DIM,
             Task::BernoulliGlmRaw => bernoulli_glm::RAW_X_DIM,
+            Task::Sir => sir::X_DIM,
+            Task::LotkaVolterra => lotka_volterra::X_DIM,
         }
     }
 
     /// The support of the prior when it is a box (uniform priors); `None` for the Gaussian
-    /// priors of `gaussian-linear` and the GLMs.
+    /// priors of `gaussian-linear` and the GLMs and the log-normal ones of `sir` and
+    /// `lotka-volterra`.
     pub fn prior_box(self) -> Option<PriorBox> {
         let bounds = match self {
-            Task::GaussianLinear | Task::BernoulliGlm | Task::BernoulliGlmRaw => return None,
+            Task::GaussianLinear
+            | Task::BernoulliGlm
+            | Task::BernoulliGlmRaw
+            | Task::Sir
+            | Task::LotkaVolterra => return None,
             Task::GaussianLinearUniform => gaussian_linear_uniform::PRIOR_BOUNDS,
             Task::TwoMoons => two_moons::PRIOR_BOUNDS,
             Task::GaussianMixture => gaussian_mixture::PRIOR_BOUNDS,
@@ -123,6 +143,8 @@ impl Task {
             Task::Slcp => slcp::prior(rng),
             Task::SlcpDistractors => slcp_distractors::prior(rng),
             Task::BernoulliGlm | Task::BernoulliGlmRaw => bernoulli_glm::prior(rng),
+            Task::Sir => sir::prior(rng),
+            Task::LotkaVolterra => lotka_volterra::prior(rng),
         }
     }
 
@@ -137,6 +159,8 @@ impl Task {
             Task::SlcpDistractors => slcp_distractors::simulator(theta, rng),
             Task::BernoulliGlm => bernoulli_glm::simulator(theta, rng),
             Task::BernoulliGlmRaw => bernoulli_glm::spikes(theta, rng),
+            Task::Sir => sir::simulator(theta, rng),
+            Task::LotkaVolterra => lotka_volterra::simulator(theta, rng),
         }
     }
 

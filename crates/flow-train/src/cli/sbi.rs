@@ -13,7 +13,7 @@ use crate::error::FlowError;
 pub struct SimulateArgs {
     /// The benchmark task (sbibm's definitions): gaussian-linear,
     /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, slcp-distractors,
-    /// bernoulli-glm, bernoulli-glm-raw.
+    /// bernoulli-glm, bernoulli-glm-raw, sir, lotka-volterra.
     #[arg(long)]
     pub task: Task,
     /// Number of simulations.
@@ -35,7 +35,7 @@ pub struct SimulateArgs {
 pub struct NpeArgs {
     /// The benchmark task to simulate (sbibm's definitions): gaussian-linear,
     /// gaussian-linear-uniform, two-moons, gaussian-mixture, slcp, slcp-distractors,
-    /// bernoulli-glm, bernoulli-glm-raw.
+    /// bernoulli-glm, bernoulli-glm-raw, sir, lotka-volterra.
     #[arg(
         long,
         required_unless_present = "simulator",

@@ -1,5 +1,6 @@
 //! `flow-train`: train normalizing flows and use the trained models.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
         Some(Command::Simulate(args)) => commands::simulate(&args),
         Some(Command::Npe(args)) => commands::npe(&args),
         Some(Command::Sbc(args)) => commands::sbc(&args),
-        Some(Command::Serve(args)) => commands::serve(&args),
+        Some(Command::Serve(args)) => commands::serve(&args).map(|()| leave_now()),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,6 +54,22 @@ fn main() -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// Ends the process at once with exit code 0, the standard streams flushed, but without the
+/// exit handlers: after `serve` is stopped (Ctrl-C, SIGTERM) the threads of a GPU driver may
+/// still be winding down its sessions, and the driver's C++ static destructors, which the exit
+/// handlers run, race them ("pure virtual method called", then an abort).
+fn leave_now() -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` ends the process without touching any Rust state; nothing after it runs.
+    unsafe {
+        libc::_exit(0)
+    }
+    #[cfg(not(unix))]
+    std::process::exit(0)
 }
 
 /// Clap's multi-line usage error as one line (its hint about `--help` dropped).

@@ -5,7 +5,9 @@
 //! `(0.1·I)⁻¹`). The posterior is `N(x, 0.1·I)` restricted to `[−1, 1]¹⁰`. Draws per simulation,
 //! in order: ten uniforms for `θ`, ten standard normals for the noise of `x`.
 
-use rand::{Rng, RngExt};
+use rand::Rng;
+
+use super::prior::uniform_in;
 
 use super::gaussian_linear;
 
@@ -18,10 +20,7 @@ pub const PRIOR_BOUNDS: [f64; 2] = [-1.0, 1.0];
 
 /// One `θ` from the prior.
 pub fn prior(rng: &mut impl Rng) -> Vec<f64> {
-    let [lo, hi] = PRIOR_BOUNDS;
-    (0..THETA_DIM)
-        .map(|_| lo + (hi - lo) * rng.random::<f64>())
-        .collect()
+    uniform_in(rng, [PRIOR_BOUNDS; THETA_DIM])
 }
 
 /// One `x` at `θ`: `θ` plus Gaussian noise of variance 0.1 per coordinate.

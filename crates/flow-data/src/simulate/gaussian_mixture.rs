@@ -5,6 +5,8 @@
 //! uniforms for `θ`, one uniform for the component, two standard normals.
 
 use rand::{Rng, RngExt};
+
+use super::prior::uniform_in;
 use rand_distr::StandardNormal;
 
 /// The width of `θ`.
@@ -18,10 +20,7 @@ pub const COMPONENT_STDS: [f64; 2] = [1.0, 0.1];
 
 /// One `θ` from the prior.
 pub fn prior(rng: &mut impl Rng) -> Vec<f64> {
-    let [lo, hi] = PRIOR_BOUNDS;
-    (0..THETA_DIM)
-        .map(|_| lo + (hi - lo) * rng.random::<f64>())
-        .collect()
+    uniform_in(rng, [PRIOR_BOUNDS; THETA_DIM])
 }
 
 /// One `x` at `θ`.

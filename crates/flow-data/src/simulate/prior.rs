@@ -56,11 +56,7 @@ impl Prior {
     /// One `θ`: `K` uniforms, or `K` standard normals scaled and shifted, in coordinate order.
     pub fn draw(&self, rng: &mut impl Rng) -> Vec<f64> {
         match self {
-            Prior::Uniform(support) => support
-                .bounds()
-                .iter()
-                .map(|[lo, hi]| lo + (hi - lo) * rng.random::<f64>())
-                .collect(),
+            Prior::Uniform(support) => uniform_in(rng, support.bounds().iter().copied()),
             Prior::Gaussian(g) => g
                 .mean
                 .iter()
@@ -89,6 +85,15 @@ impl Prior {
             other => other,
         })
     }
+}
+
+/// One point uniform on the box of `bounds` (`[lo, hi]` per coordinate): one uniform per
+/// coordinate, in order.
+pub fn uniform_in(rng: &mut impl Rng, bounds: impl IntoIterator<Item = [f64; 2]>) -> Vec<f64> {
+    bounds
+        .into_iter()
+        .map(|[lo, hi]| lo + (hi - lo) * rng.random::<f64>())
+        .collect()
 }
 
 /// A Gaussian with independent coordinates: `N(mean, diag(std²))`.

@@ -9,6 +9,8 @@
 //! `(m1 + s1·ε1, m2 + s2·(ρ·ε1 + √(1 − ρ²)·ε2))` (the Cholesky factor of `Σ`).
 
 use rand::{Rng, RngExt};
+
+use super::prior::uniform_in;
 use rand_distr::StandardNormal;
 
 /// The width of `θ`.
@@ -22,10 +24,7 @@ pub const PRIOR_BOUNDS: [f64; 2] = [-3.0, 3.0];
 
 /// One `θ` from the prior.
 pub fn prior(rng: &mut impl Rng) -> Vec<f64> {
-    let [lo, hi] = PRIOR_BOUNDS;
-    (0..THETA_DIM)
-        .map(|_| lo + (hi - lo) * rng.random::<f64>())
-        .collect()
+    uniform_in(rng, [PRIOR_BOUNDS; THETA_DIM])
 }
 
 /// The mean, the two standard deviations and the correlation at `θ`: `(m, [s1, s2], ρ)`.

@@ -7,6 +7,8 @@
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
 use rand::{Rng, RngExt};
+
+use super::prior::uniform_in;
 use rand_distr::StandardNormal;
 
 /// The width of `θ`.
@@ -24,10 +26,7 @@ pub const ARC_CENTRE: [f64; 2] = [0.25, 0.0];
 
 /// One `θ` from the prior.
 pub fn prior(rng: &mut impl Rng) -> Vec<f64> {
-    let [lo, hi] = PRIOR_BOUNDS;
-    (0..THETA_DIM)
-        .map(|_| lo + (hi - lo) * rng.random::<f64>())
-        .collect()
+    uniform_in(rng, [PRIOR_BOUNDS; THETA_DIM])
 }
 
 /// One `x` at `θ`.

@@ -1,4 +1,4 @@
-//! sbibm's `gaussian_linear_uniform`: [`gaussian_linear`](super::gaussian_linear)'s likelihood
+//! sbibm's `gaussian_linear_uniform`: [`gaussian_linear`]'s likelihood
 //! under a uniform prior, whose posterior is a Gaussian truncated to the prior's box.
 //!
 //! `θ ~ U[−1, 1]¹⁰` and `x | θ ~ N(θ, 0.1·I)` (0.1 the variance: sbibm's precision matrix is

@@ -2,7 +2,7 @@
 //!
 //! `θ = (α, β, γ, δ)`, log-normal: `ln α, ln γ ~ N(−0.125, 0.5²)`, `ln β, ln δ ~ N(−3, 0.5²)`.
 //! From `(x, y) = (30, 1)` the system `x' = αx − βxy`, `y' = −γy + δxy` is solved over 20
-//! time units ([`ode::solve`](super::ode::solve)); `x` is the prey at times 0, 2.1, …, 18.9
+//! time units ([`ode::solve`]); `x` is the prey at times 0, 2.1, …, 18.9
 //! (every 21st of sbibm's save points, 0.1 apart), then the predators at the same times, each
 //! seen through `LogNormal(ln u, 0.1²)` (`u` clamped to `[10⁻¹⁰, 10⁴]`). Draws per
 //! simulation, in order: four standard normals for `θ`, then twenty for the noise. A solve

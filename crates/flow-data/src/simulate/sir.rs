@@ -4,7 +4,7 @@
 //! `θ = (β, γ)`, the contact rate and the recovery rate (per day), log-normal: `ln β ~
 //! N(ln 0.4, 0.5²)`, `ln γ ~ N(ln 0.125, 0.2²)`. From `(S, I, R) = (N − 1, 1, 0)`, `N = 10⁶`,
 //! the system `S' = −βSI/N`, `I' = βSI/N − γI`, `R' = γI` is solved over 160 days
-//! ([`ode::solve`](super::ode::solve)); `x` is the infected count on days 0, 17, …, 153 (every
+//! ([`ode::solve`]); `x` is the infected count on days 0, 17, …, 153 (every
 //! 17th of the daily save points), each seen through `Binomial(1000, I/N)` (the share clamped
 //! to `[0, 1]`). Draws per simulation, in order: two standard normals for `θ`, then one
 //! binomial per observed day. A solve that fails gives NaN values, as sbibm's does.

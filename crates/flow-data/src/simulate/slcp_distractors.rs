@@ -1,4 +1,4 @@
-//! sbibm's `slcp_distractors`: [`slcp`](super::slcp)'s eight values hidden among 92
+//! sbibm's `slcp_distractors`: [`slcp`]'s eight values hidden among 92
 //! distractors, a fixed mixture of Student-t noise that does not depend on `θ`; the posterior
 //! is slcp's.
 //!

@@ -8,19 +8,9 @@ use flow_data::Task;
 use flow_data::simulate::{gaussian_linear, two_moons};
 
 use crate::common::{
-    fresh_path, run_err, run_ok, s, scratch_dir, summary, train_gaussian_linear_posterior,
+    csv_rows as rows, fresh_path, run_err, run_ok, s, scratch_dir, summary,
+    train_gaussian_linear_posterior,
 };
-
-/// The rows of a CSV file written by the binary, and its header.
-fn rows(path: &Path) -> (String, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    let rows = lines
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect();
-    (header, rows)
-}
 
 #[test]
 fn simulate_writes_the_task_s_columns_reproducibly() {

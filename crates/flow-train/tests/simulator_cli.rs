@@ -2,7 +2,7 @@
 //! from a box or a Gaussian prior; its failures, each one line, with the simulations made
 //! before them kept on disk.
 
-use crate::common::{run_err, run_ok, s, scratch_dir};
+use crate::common::{csv_rows, run_err, run_ok, s, scratch_dir};
 
 /// `x = 2θ`, except a failed simulation (NaN) wherever `θ1 > 1.5`, after a header line.
 const DOUBLING: &str = "awk -F, 'NR == 1 { print \"x1,x2\" } \
@@ -41,12 +41,8 @@ fn npe_trains_on_a_program_fed_from_a_gaussian_prior_and_drops_its_failed_simula
     // About 7% of N(0, 1) lies above 1.5.
     assert!((5..=60).contains(&dropped), "{said}");
 
-    let text = std::fs::read_to_string(model.join("simulations.csv")).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("theta1,theta2,x1,x2"));
-    let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect();
+    let (header, rows) = csv_rows(&model.join("simulations.csv"));
+    assert_eq!(header, "theta1,theta2,x1,x2");
     assert_eq!(rows.len(), 400 - dropped);
     for row in &rows {
         assert!(row[0] <= 1.5, "{row:?}");
@@ -118,17 +114,15 @@ fn a_simulator_failing_midway_is_named_by_batch_and_keeps_the_batches_before_it(
             "exited with status 3",
         ],
     );
-    let text = std::fs::read_to_string(model.join("simulations.csv")).unwrap();
-    let rows: Vec<&str> = text.lines().collect();
-    assert_eq!(rows[0], "theta1,theta2,x1");
-    assert_eq!(rows.len(), 21);
-    for row in &rows[1..] {
-        let v: Vec<f64> = row.split(',').map(|v| v.parse().unwrap()).collect();
+    let (header, rows) = csv_rows(&model.join("simulations.csv"));
+    assert_eq!(header, "theta1,theta2,x1");
+    assert_eq!(rows.len(), 20);
+    for v in &rows {
         assert!(
             (-1.0..=1.0).contains(&v[0]) && (0.0..=2.0).contains(&v[1]),
-            "{row}"
+            "{v:?}"
         );
-        assert!((v[2] - v[0] - v[1]).abs() < 1e-4, "{row}");
+        assert!((v[2] - v[0] - v[1]).abs() < 1e-4, "{v:?}");
     }
     assert!(!model.join("model.bpk").exists() && !model.join("config.json").exists());
 }
@@ -248,12 +242,7 @@ fn sequential_npe_runs_a_program_at_the_truncated_prior() {
         s(&model),
     ]);
     assert!(said.contains("round 2/2: simulated 300 pairs"), "{said}");
-    let text = std::fs::read_to_string(model.join("simulations.csv")).unwrap();
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect();
+    let (_, rows) = csv_rows(&model.join("simulations.csv"));
     assert_eq!(rows.len(), 600);
     // x = 2θ: the second round's θ, near x_o/2 = (0.2, −0.6), are x's halves as well.
     for row in &rows[300..] {

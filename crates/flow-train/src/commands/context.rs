@@ -111,6 +111,12 @@ fn observation(
             ),
         ));
     }
+    task_observation(task, k)
+}
+
+/// sbibm's observation `k` of `task` as 32-bit floats; an out-of-range `k` is an error said
+/// of `--observation`.
+pub fn task_observation(task: Task, k: usize) -> Result<Vec<f32>, FlowError> {
     let values = task
         .observation(k)
         .map_err(|e| FlowError::invalid("--observation", e.to_string()))?;

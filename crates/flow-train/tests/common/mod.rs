@@ -59,6 +59,17 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The header of a CSV file written by the binary, and its rows of numbers.
+pub fn csv_rows(path: &Path) -> (String, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    (header, rows)
+}
+
 /// The path as `&str` (temporary paths are UTF-8).
 pub fn s(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")

@@ -15,7 +15,7 @@ use flow_data::{DataError, PriorBox, Task, fraction_sizes};
 
 use crate::artifacts::ArtifactPaths;
 use crate::cli::{ModelFlags, NpeArgs, PresetArg, PriorBoxArg, RunFlags, TrainArgs};
-use crate::commands::context::finite_f32;
+use crate::commands::context::{finite_f32, task_observation};
 use crate::commands::simulate::check_count;
 use crate::commands::train::{plan, run};
 use crate::error::FlowError;
@@ -151,12 +151,7 @@ fn observation(args: &NpeArgs, source: &SimulationSource) -> Result<Option<Vec<f
         _ => {}
     }
     let x_o = match (args.observation, &args.context, source.task()) {
-        (Some(k), _, Some(task)) => {
-            let values = task
-                .observation(k)
-                .map_err(|e| FlowError::invalid("--observation", e.to_string()))?;
-            values.iter().map(|&v| v as f32).collect()
-        }
+        (Some(k), _, Some(task)) => task_observation(task, k)?,
         (_, Some(values), _) => finite_f32("--context", values)?,
         _ => unreachable!("clap requires --task with --observation"),
     };

@@ -56,7 +56,9 @@ pub use transforms::affine_coupling::AffineCoupling;
 pub use transforms::autoregressive::AutoregressiveConfig;
 pub use transforms::coupling::CouplingSplit;
 pub use transforms::inverse::InverseSolver;
-pub use transforms::maf::{MafConfig, MaskedAffine};
+pub use transforms::maf::{
+    AffineDirection, MafConfig, MaskedAffine, masked_affine, masked_affine_tensor_ops,
+};
 pub use transforms::planar::{Planar, PlanarConfig};
 pub use transforms::radial::{Radial, RadialConfig};
 pub use transforms::spline_autoregressive::{NsfArConfig, SplineAutoregressive};

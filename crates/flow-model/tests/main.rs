@@ -9,6 +9,8 @@ mod energy;
 mod families;
 #[cfg(feature = "flex")]
 mod fused;
+#[cfg(feature = "flex")]
+mod fused_affine;
 mod fused_forward;
 #[cfg(feature = "flex")]
 mod fused_spline;

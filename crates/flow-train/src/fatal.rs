@@ -5,6 +5,7 @@ use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{FlowError, one_line};
+use crate::remote;
 
 /// The first panic's message and place, kept by the hook [`guarded`] installs.
 static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -35,9 +36,21 @@ pub fn guarded(work: impl FnOnce() -> Result<(), FlowError>) -> Result<(), FlowE
             .unwrap_or_else(|| "an unknown failure".into());
         Err(match is_closed_stdout(&first) {
             true => FlowError::StdoutClosed,
-            false => FlowError::Crashed(first),
+            false => FlowError::Crashed(with_servers(first, &remote::connected())),
         })
     })
+}
+
+/// A panic's message, naming the remote servers the command ran on, if any: a server gone
+/// mid-run surfaces as whatever operation was waiting on it.
+fn with_servers(message: String, servers: &[String]) -> String {
+    if servers.is_empty() {
+        return message;
+    }
+    format!(
+        "{message}; the command ran on {}: is the server still running?",
+        servers.join(", ")
+    )
 }
 
 /// Whether a panic's message is the standard library's on printing to a standard output

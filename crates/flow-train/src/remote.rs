@@ -12,9 +12,21 @@ pub use disabled::{connect, serve};
 /// How a remote device's name begins: `ws://HOST:PORT`.
 pub const SCHEME: &str = "ws://";
 
+/// The servers this process has connected to, in order.
+static CONNECTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// Whether `name` names a remote device.
 pub fn is_remote(name: &str) -> bool {
     name.starts_with(SCHEME)
+}
+
+/// The servers this process has connected to (`ws://HOST:PORT`), in order: where to look
+/// when the backend fails mid-run.
+pub fn connected() -> Vec<String> {
+    CONNECTED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 #[cfg(feature = "remote")]
@@ -24,7 +36,7 @@ mod enabled {
 
     use burn::tensor::Device;
 
-    use super::SCHEME;
+    use super::{CONNECTED, SCHEME};
     use crate::error::FlowError;
 
     /// How long a server has to accept a TCP connection before it counts as unreachable (Burn's
@@ -81,11 +93,16 @@ mod enabled {
                  `flow-train serve --listen {host_port}`"
             )));
         }
-        Device::remote_options(&RemoteHost::websocket(url))
+        let device = Device::remote_options(&RemoteHost::websocket(url))
             .init()
             .map_err(|e| {
                 FlowError::BackendUnavailable(format!("the server at {url} refused a session: {e}"))
-            })
+            })?;
+        CONNECTED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(url.to_string());
+        Ok(device)
     }
 
     /// Serves the device `open` opens (called `name`) to remote clients on `listen`

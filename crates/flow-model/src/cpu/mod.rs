@@ -3,6 +3,7 @@
 
 pub(crate) mod fastmath;
 pub mod fused;
+pub mod fused_affine;
 pub mod fused_forward;
 pub mod fused_spline;
 pub mod kernel;

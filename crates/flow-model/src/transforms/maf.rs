@@ -8,6 +8,10 @@ use rand::rngs::StdRng;
 
 use crate::bijection::Bijection;
 use crate::conditioners::made::Made;
+use crate::cpu::fused::on_host;
+use crate::cpu::fused_affine;
+use crate::cpu::kernel::affine::Affine;
+pub use crate::cpu::kernel::affine::AffineDirection;
 use crate::error::ModelError;
 use crate::transforms::autoregressive::AutoregressiveConfig;
 
@@ -54,16 +58,49 @@ pub struct MaskedAffine {
 impl MaskedAffine {
     /// The bound `L` of the log-scale.
     pub const LOG_SCALE_BOUND: f64 = 3.0;
+}
 
-    /// The bounded log-scale `s` and the shift `t` at `x`: `[N, D]` each.
-    fn scale_shift(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<2>) {
-        let [n, dim] = x.dims();
-        let out = self.made.forward(x, context);
-        let bound = Self::LOG_SCALE_BOUND;
-        let s = out.clone().narrow(2, 0, 1).reshape([n, dim]);
-        let s = s.div_scalar(bound).tanh() * bound;
-        (s, out.narrow(2, 1, 1).reshape([n, dim]))
+/// Applies each element's affine map: `input` is `[N, M]`, `params` `[N, M, 2]` (the raw
+/// log-scale `ŝ`, soft-clipped to `s = L·tanh(ŝ/L)`, and the shift `t`). Forward
+/// `y = x·eˢ + t`, inverse `y = (x − t)·e⁻ˢ`. Returns the output `[N, M]` and
+/// `log|∂output/∂input|` (`s`, or `−s`) `[N, M]`.
+///
+/// On the CPU backends one fused operation with a hand-derived gradient
+/// ([`crate::cpu::fused_affine`]), elsewhere [`masked_affine_tensor_ops`].
+pub fn masked_affine(
+    input: Tensor<2>,
+    params: Tensor<3>,
+    direction: AffineDirection,
+) -> (Tensor<2>, Tensor<2>) {
+    if on_host(&input.device()) {
+        let bound = MaskedAffine::LOG_SCALE_BOUND as f32;
+        fused_affine::masked_affine(input, params, Affine { bound, direction })
+    } else {
+        masked_affine_tensor_ops(input, params, direction)
     }
+}
+
+/// [`masked_affine`] through tensor operations, on every backend: the reference for the
+/// fused operation.
+pub fn masked_affine_tensor_ops(
+    input: Tensor<2>,
+    params: Tensor<3>,
+    direction: AffineDirection,
+) -> (Tensor<2>, Tensor<2>) {
+    let [n, m] = input.dims();
+    let bound = MaskedAffine::LOG_SCALE_BOUND;
+    let s = params.clone().narrow(2, 0, 1).reshape([n, m]);
+    let s = s.div_scalar(bound).tanh() * bound;
+    let t = params.narrow(2, 1, 1).reshape([n, m]);
+    match direction {
+        AffineDirection::Forward => (input * s.clone().exp() + t, s),
+        AffineDirection::Inverse => ((input - t) * s.clone().neg().exp(), s.neg()),
+    }
+}
+
+/// The sum of the log-derivatives `[N, M]` over each row: `[N]`.
+fn row_sums(log_derivatives: Tensor<2>) -> Tensor<1> {
+    log_derivatives.sum_dim(1).squeeze_dim(1)
 }
 
 impl Bijection for MaskedAffine {
@@ -76,18 +113,15 @@ impl Bijection for MaskedAffine {
     }
 
     fn forward_given(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
-        let (s, t) = self.scale_shift(x.clone(), context);
-        (x * s.clone().exp() + t, s.sum_dim(1).squeeze_dim(1))
+        let params = self.made.forward(x.clone(), context);
+        let (y, log_derivatives) = masked_affine(x, params, AffineDirection::Forward);
+        (y, row_sums(log_derivatives))
     }
 
     fn inverse_given(&self, y: Tensor<2>, context: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
-        let bound = Self::LOG_SCALE_BOUND;
         self.made.invert(&y, context, |y, params| {
-            let n = y.dims()[0];
-            let s = params.clone().narrow(2, 0, 1).reshape([n, 1]);
-            let s = s.div_scalar(bound).tanh() * bound;
-            let t = params.narrow(2, 1, 1).reshape([n, 1]);
-            ((y - t) * s.clone().neg().exp(), s.reshape([n]).neg())
+            let (x, log_derivatives) = masked_affine(y, params, AffineDirection::Inverse);
+            (x, row_sums(log_derivatives))
         })
     }
 }

@@ -5,7 +5,11 @@
 //! here all `K` layers run in one loop over chunks of points kept in cache, with the points
 //! of a chunk stored dimension by dimension so that the inner loops vectorise. The maths is
 //! that of [`crate::Planar`].
+//!
+//! The autoregressive and coupling transforms' elementwise maps run here too, element by
+//! element: the rational-quadratic spline ([`spline`]) and the masked affine map ([`affine`]).
 
+pub mod affine;
 mod inverse;
 mod log_prob;
 mod reparam;

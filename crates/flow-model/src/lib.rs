@@ -43,6 +43,7 @@ mod transforms;
 
 pub use base::{Base, BaseKind, standard_normal_log_prob, standard_normal_sample};
 pub use bijection::Bijection;
+pub use conditioners::blocks::{Block, MAX_BLOCKS, MIN_BLOCK_WIDTH, layer_blocks};
 pub use conditioners::made::{AutoregressiveOrder, DirectConnections, Made, MadeShape};
 pub use conditioners::mlp::Mlp;
 pub use energy::{Energy, EnergyFn, PaperEnergy, grid_log_partition};

@@ -24,7 +24,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::conditioners::blocks::layer_blocks;
 use crate::conditioners::mlp::Mlp;
+use crate::cpu::fused::on_host;
+use crate::cpu::fused_blocked::blocked_linear;
+use crate::cpu::kernel::blocked::BlockedLayer;
 use crate::error::ModelError;
 use crate::init::param;
 
@@ -178,11 +182,20 @@ impl MadeShape {
             .map(|i| rank[i] + 1)
             .chain(std::iter::repeat_n(0, self.context))
             .collect();
-        let output = (0..dim * self.per_coordinate)
-            .map(|u| rank[u / self.per_coordinate] + 1)
-            .collect();
-        (input, output)
+        (input, output_degrees(&self.order, self.per_coordinate))
     }
+}
+
+/// The degree of each output, `[D·P]`, of a MADE whose coordinates are generated in `order`:
+/// coordinate `i`'s `per_coordinate` outputs have `rank(i) + 1`.
+fn output_degrees(order: &[usize], per_coordinate: usize) -> Vec<usize> {
+    let mut rank = vec![0; order.len()];
+    for (position, &coordinate) in order.iter().enumerate() {
+        rank[coordinate] = position;
+    }
+    (0..order.len() * per_coordinate)
+        .map(|u| rank[u / per_coordinate] + 1)
+        .collect()
 }
 
 /// The 0/1 mask from units of degrees `from` to units of degrees `to`, `[from][to]`
@@ -238,11 +251,39 @@ impl Made {
     }
 
     /// The outputs for `x` `[N, D]` at `context` `[N, C]` (required when `C > 0`):
-    /// `[N, D, P]`.
+    /// `[N, D, P]`. On the CPU backends the layers after the first run as dense blocks
+    /// ([`Made::forward_blocked`]), elsewhere as full products ([`Made::forward_dense`]).
     ///
     /// # Panics
     /// If a context is missing or given where the MADE has none.
     pub fn forward(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> Tensor<3> {
+        let blocked = on_host(&x.device());
+        self.forward_with(x, context, blocked)
+    }
+
+    /// [`Made::forward`] with every layer one full product by its masked weight: the
+    /// reference the blocked layers are held to, and the path of the GPU backends.
+    ///
+    /// # Panics
+    /// If a context is missing or given where the MADE has none.
+    pub fn forward_dense(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> Tensor<3> {
+        self.forward_with(x, context, false)
+    }
+
+    /// [`Made::forward`] with the layers fed by hidden units (whose degrees ascend) computed
+    /// as a few dense blocks ([`layer_blocks`]) in one fused operation each
+    /// ([`crate::cpu::fused_blocked`]), skipping most of the zeros of their masks. The same
+    /// values and gradients as [`Made::forward_dense`] up to rounding; only for devices where
+    /// [`crate::cpu::fused::on_host`] holds.
+    ///
+    /// # Panics
+    /// If a context is missing or given where the MADE has none.
+    pub fn forward_blocked(&self, x: Tensor<2>, context: Option<&Tensor<2>>) -> Tensor<3> {
+        self.forward_with(x, context, true)
+    }
+
+    /// The forward pass, the layers after the first blocked or not.
+    fn forward_with(&self, x: Tensor<2>, context: Option<&Tensor<2>>, blocked: bool) -> Tensor<3> {
         let [n, dim] = x.dims();
         let input = match (self.context, context) {
             (0, None) => x,
@@ -261,6 +302,7 @@ impl Made {
             .direct
             .as_ref()
             .map(|direct| input.clone().matmul(direct.masked_weight()));
+        let output_degrees = output_degrees(&self.order, self.per_coordinate);
         let out =
             self.layers
                 .iter()
@@ -268,7 +310,18 @@ impl Made {
                 .enumerate()
                 .fold(input, |h, (i, (layer, mask))| {
                     let weight = layer.weight.val() * mask.clone();
-                    let h = linear(h, weight, layer.bias.as_ref().map(|b| b.val()));
+                    let bias = layer.bias.as_ref().map(|b| b.val());
+                    if blocked && i > 0 {
+                        let (to, strict) = match i == last {
+                            true => (&output_degrees, true),
+                            false => (&self.hidden_degrees, false),
+                        };
+                        let blocks = layer_blocks(&self.hidden_degrees, to, strict);
+                        let bias = bias.expect("MADE layers have biases");
+                        let relu = i != last;
+                        return blocked_linear(h, weight, bias, BlockedLayer { blocks, relu });
+                    }
+                    let h = linear(h, weight, bias);
                     if i == last { h } else { relu(h) }
                 });
         let out = match direct {

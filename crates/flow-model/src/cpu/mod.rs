@@ -4,6 +4,7 @@
 pub(crate) mod fastmath;
 pub mod fused;
 pub mod fused_affine;
+pub mod fused_blocked;
 pub mod fused_forward;
 pub mod fused_spline;
 pub mod kernel;

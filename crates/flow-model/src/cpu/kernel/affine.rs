@@ -6,8 +6,8 @@
 //! to `s = L·tanh(ŝ/L)`. Forward: `y = x·eˢ + t`, log-derivative `s`; inverse:
 //! `y = (x − t)·e⁻ˢ`, log-derivative `−s`. The tensor-op map dispatches a dozen operations
 //! each way, with the library's scalar `tanh` and `exp`; here one loop does it all with the
-//! branch-free [`crate::cpu::fastmath`] functions, and the backward pass recomputes `tanh` and
-//! `exp` from the inputs rather than keeping them.
+//! branch-free `tanh` and `exp` of this crate's CPU kernels, and the backward pass recomputes
+//! them from the inputs rather than keeping them.
 
 use multiversion::multiversion;
 

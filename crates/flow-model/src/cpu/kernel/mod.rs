@@ -10,6 +10,7 @@
 //! element: the rational-quadratic spline ([`spline`]) and the masked affine map ([`affine`]).
 
 pub mod affine;
+pub mod blocked;
 mod inverse;
 mod log_prob;
 mod reparam;

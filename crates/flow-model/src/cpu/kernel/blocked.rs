@@ -48,6 +48,28 @@ struct View {
 }
 
 impl View {
+    /// The row-major block of `rows × columns` elements from `offset`, rows `row` apart.
+    fn rows(offset: usize, rows: usize, columns: usize, row: usize) -> Self {
+        Self {
+            offset,
+            rows,
+            columns,
+            row,
+            column: 1,
+        }
+    }
+
+    /// The same elements, transposed.
+    fn t(self) -> Self {
+        Self {
+            rows: self.columns,
+            columns: self.rows,
+            row: self.column,
+            column: self.row,
+            ..self
+        }
+    }
+
     /// Checks that every element of the view lies in a slice of `len` elements.
     fn check(&self, len: usize, what: &str) {
         if self.rows > 0 && self.columns > 0 {
@@ -131,48 +153,12 @@ pub fn forward(
     weight: &[f32],
     bias: &[f32],
 ) -> Vec<f32> {
-    let Sizes {
-        rows,
-        inputs,
-        outputs,
-    } = sizes;
+    let Sizes { rows, outputs, .. } = sizes;
     check(layer, sizes, h, weight, bias);
     let mut out = vec![0.0; rows * outputs];
     for block in &layer.blocks {
-        let width = block.end - block.start;
-        product(
-            (
-                &mut out,
-                View {
-                    offset: block.start,
-                    rows,
-                    columns: width,
-                    row: outputs,
-                    column: 1,
-                },
-            ),
-            (
-                h,
-                View {
-                    offset: 0,
-                    rows,
-                    columns: block.inputs,
-                    row: inputs,
-                    column: 1,
-                },
-            ),
-            (
-                weight,
-                View {
-                    offset: block.start,
-                    rows: block.inputs,
-                    columns: width,
-                    row: outputs,
-                    column: 1,
-                },
-            ),
-            false,
-        );
+        let (prefix, columns, weights) = block_views(block, sizes);
+        product((&mut out, columns), (h, prefix), (weight, weights), false);
     }
     for row in out.chunks_exact_mut(outputs) {
         for (v, b) in row.iter_mut().zip(bias) {
@@ -227,66 +213,32 @@ pub fn backward(
         }
     }
     for block in &layer.blocks {
-        let width = block.end - block.start;
-        let g = View {
-            offset: block.start,
-            rows,
-            columns: width,
-            row: outputs,
-            column: 1,
-        };
+        let (prefix, columns, weights) = block_views(block, sizes);
         // ∂h[:, :I_b] += g_b · W_bᵀ
-        product(
-            (
-                &mut grads.input,
-                View {
-                    offset: 0,
-                    rows,
-                    columns: block.inputs,
-                    row: inputs,
-                    column: 1,
-                },
-            ),
-            (&grad, g),
-            (
-                weight,
-                View {
-                    offset: block.start,
-                    rows: width,
-                    columns: block.inputs,
-                    row: 1,
-                    column: outputs,
-                },
-            ),
-            true,
-        );
+        let input = (&mut grads.input[..], prefix);
+        product(input, (&grad, columns), (weight, weights.t()), true);
         // ∂W_b = h[:, :I_b]ᵀ · g_b
-        product(
-            (
-                &mut grads.weight,
-                View {
-                    offset: block.start,
-                    rows: block.inputs,
-                    columns: width,
-                    row: outputs,
-                    column: 1,
-                },
-            ),
-            (
-                h,
-                View {
-                    offset: 0,
-                    rows: block.inputs,
-                    columns: rows,
-                    row: 1,
-                    column: inputs,
-                },
-            ),
-            (&grad, g),
-            false,
-        );
+        let weight_grad = (&mut grads.weight[..], weights);
+        product(weight_grad, (h, prefix.t()), (&grad, columns), false);
     }
     grads
+}
+
+/// The views of `block` in a layer of `sizes`: the prefix of the input it reads (`[N, I_b]`
+/// in `h`), its columns of the output (`[N, O_b]`), and its block of the weight
+/// (`[I_b, O_b]`).
+fn block_views(block: &Block, sizes: Sizes) -> (View, View, View) {
+    let Sizes {
+        rows,
+        inputs,
+        outputs,
+    } = sizes;
+    let width = block.end - block.start;
+    (
+        View::rows(0, rows, block.inputs, inputs),
+        View::rows(block.start, rows, width, outputs),
+        View::rows(block.start, block.inputs, width, outputs),
+    )
 }
 
 /// Checks the lengths of a layer's operands and that its blocks cover `0..O` in order.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{assert_png, fresh_path, run_err, run_ok, s, summary};
+use crate::common::{assert_png, csv_rows, fresh_path, run_err, run_ok, s, summary};
 
 /// `x1,c,x2` rows: `x = (c, −c) + 0.3·noise`, `c` uniform on `[−2, 2]` (deterministic).
 fn write_data(path: &Path, rows: usize) {
@@ -25,16 +25,6 @@ fn write_data(path: &Path, rows: usize) {
         text.push_str(&format!("{},{c},{}\n", c + 0.3 * n1, -c + 0.3 * n2));
     }
     std::fs::write(path, text).unwrap();
-}
-
-fn values(path: &Path) -> (String, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    let rows = lines
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect();
-    (header, rows)
 }
 
 fn mean(rows: &[Vec<f64>], column: usize) -> f64 {
@@ -94,7 +84,7 @@ fn every_command_works_at_a_context() {
             ]
             .concat(),
         );
-        let (header, rows) = values(&samples);
+        let (header, rows) = csv_rows(&samples);
         assert_eq!(header, "x1,x2");
         assert_eq!(rows.len(), 3000);
         let (m1, m2) = (mean(&rows, 0), mean(&rows, 1));
@@ -123,7 +113,7 @@ fn every_command_works_at_a_context() {
         ]
         .concat(),
     );
-    let (header, rows) = values(&at_rows);
+    let (header, rows) = csv_rows(&at_rows);
     assert_eq!(header, "x1,x2,context_row");
     assert_eq!(rows.len(), 1000);
     let first: Vec<Vec<f64>> = rows.iter().filter(|r| r[2] == 1.0).cloned().collect();
@@ -145,7 +135,7 @@ fn every_command_works_at_a_context() {
         ]
         .concat(),
     );
-    let (_, rows) = values(&data);
+    let (_, rows) = csv_rows(&data);
     let flipped: String = rows
         .iter()
         .map(|r| format!("{},{},{}\n", r[0], -r[1], r[2]))
@@ -160,8 +150,8 @@ fn every_command_works_at_a_context() {
         .concat(),
     );
     let (right, wrong) = (
-        mean(&values(&scores).1, 0),
-        mean(&values(&wrong_scores).1, 0),
+        mean(&csv_rows(&scores).1, 0),
+        mean(&csv_rows(&wrong_scores).1, 0),
     );
     assert!(
         right > wrong + 5.0,
@@ -178,7 +168,7 @@ fn every_command_works_at_a_context() {
         ]
         .concat(),
     );
-    let (header, z) = values(&codes);
+    let (header, z) = csv_rows(&codes);
     assert_eq!(header, "z1,z2");
     let with_context: String = z
         .iter()
@@ -195,7 +185,7 @@ fn every_command_works_at_a_context() {
         ]
         .concat(),
     );
-    for (x, r) in values(&decoded).1.iter().zip(&rows) {
+    for (x, r) in csv_rows(&decoded).1.iter().zip(&rows) {
         for (a, b) in x.iter().zip([r[0], r[2]]) {
             assert!(
                 (a - b).abs() < 1e-3 * b.abs().max(1.0),

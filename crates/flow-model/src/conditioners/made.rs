@@ -173,12 +173,8 @@ impl MadeShape {
     /// The degrees of the inputs (coordinate `i`: `rank(i) + 1`, the context 0) and of the
     /// outputs (coordinate `i`'s `P` outputs: `rank(i) + 1`).
     fn input_output_degrees(&self) -> (Vec<usize>, Vec<usize>) {
-        let dim = self.order.len();
-        let mut rank = vec![0; dim];
-        for (position, &coordinate) in self.order.iter().enumerate() {
-            rank[coordinate] = position;
-        }
-        let input = (0..dim)
+        let rank = ranks(&self.order);
+        let input = (0..self.order.len())
             .map(|i| rank[i] + 1)
             .chain(std::iter::repeat_n(0, self.context))
             .collect();
@@ -189,13 +185,19 @@ impl MadeShape {
 /// The degree of each output, `[D·P]`, of a MADE whose coordinates are generated in `order`:
 /// coordinate `i`'s `per_coordinate` outputs have `rank(i) + 1`.
 fn output_degrees(order: &[usize], per_coordinate: usize) -> Vec<usize> {
+    let rank = ranks(order);
+    (0..order.len() * per_coordinate)
+        .map(|u| rank[u / per_coordinate] + 1)
+        .collect()
+}
+
+/// Each coordinate's position in `order`.
+fn ranks(order: &[usize]) -> Vec<usize> {
     let mut rank = vec![0; order.len()];
     for (position, &coordinate) in order.iter().enumerate() {
         rank[coordinate] = position;
     }
-    (0..order.len() * per_coordinate)
-        .map(|u| rank[u / per_coordinate] + 1)
-        .collect()
+    rank
 }
 
 /// The 0/1 mask from units of degrees `from` to units of degrees `to`, `[from][to]`
@@ -302,7 +304,11 @@ impl Made {
             .direct
             .as_ref()
             .map(|direct| input.clone().matmul(direct.masked_weight()));
-        let output_degrees = output_degrees(&self.order, self.per_coordinate);
+        // Only the blocked path needs the outputs' degrees.
+        let output_degrees = match blocked {
+            true => output_degrees(&self.order, self.per_coordinate),
+            false => Vec::new(),
+        };
         let out =
             self.layers
                 .iter()

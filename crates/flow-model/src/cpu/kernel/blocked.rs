@@ -194,13 +194,16 @@ pub fn backward(
         "the output and its gradient must be [N, O]"
     );
     // The gradient before the ReLU.
-    let grad: Vec<f32> = if layer.relu {
-        grad.iter()
+    let masked: Vec<f32>;
+    let grad = if layer.relu {
+        masked = grad
+            .iter()
             .zip(out)
             .map(|(&g, &o)| if o > 0.0 { g } else { 0.0 })
-            .collect()
+            .collect();
+        &masked[..]
     } else {
-        grad.to_vec()
+        grad
     };
     let mut grads = BlockedGrads {
         input: vec![0.0; rows * inputs],
@@ -216,10 +219,10 @@ pub fn backward(
         let (prefix, columns, weights) = block_views(block, sizes);
         // ∂h[:, :I_b] += g_b · W_bᵀ
         let input = (&mut grads.input[..], prefix);
-        product(input, (&grad, columns), (weight, weights.t()), true);
+        product(input, (grad, columns), (weight, weights.t()), true);
         // ∂W_b = h[:, :I_b]ᵀ · g_b
         let weight_grad = (&mut grads.weight[..], weights);
-        product(weight_grad, (h, prefix.t()), (&grad, columns), false);
+        product(weight_grad, (h, prefix.t()), (grad, columns), false);
     }
     grads
 }
